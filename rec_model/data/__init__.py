@@ -1,0 +1,1 @@
+"""Data formats: the canonical interactions/items folder, converters and generators."""

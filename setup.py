@@ -1,0 +1,19 @@
+"""Package definition. Runtime pins live in requirements/ (see the Makefile)."""
+
+import setuptools
+
+setuptools.setup(
+    name="recsys-multiagent",
+    version="0.1.0",
+    description="Large model + multi-agent recommendation on TensorFlow, TFRS, keras-hub, TFX and Beam",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.11,<3.12",
+    packages=setuptools.find_packages(
+        include=["tfx_pipeline*", "rec_model*", "components*", "serving*"]
+    ),
+    include_package_data=True,
+    package_data={"serving": ["deploy/*"]},
+    entry_points={"console_scripts": ["recsys=tfx_pipeline.cli.main:main"]},
+    license="Apache-2.0",
+)
