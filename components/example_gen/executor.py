@@ -1,0 +1,47 @@
+"""example_gen executor: a thin wrapper around `beam_ingest.IngestInteractions`."""
+
+import logging
+from typing import Any, Dict, List
+
+from tfx.dsl.components.base import base_beam_executor
+from tfx.types import artifact, artifact_utils
+
+from components.example_gen import beam_ingest, input_files
+from components.example_gen.config import ExampleGenConfig
+
+EXAMPLES_KEY = "examples"
+QUARANTINE_KEY = "quarantine"
+INPUT_BASE_KEY = "input_base"
+CONFIG_KEY = "config_json"
+
+
+class Executor(base_beam_executor.BaseBeamExecutor):
+    """Reads the canonical folder, writes split tf.Examples and quarantined rows."""
+
+    def Do(
+        self,
+        input_dict: Dict[str, List[artifact.Artifact]],
+        output_dict: Dict[str, List[artifact.Artifact]],
+        exec_properties: Dict[str, Any],
+    ) -> None:
+        config = ExampleGenConfig.from_json(exec_properties.get(CONFIG_KEY, ""))
+        files = input_files.find_interaction_files(exec_properties[INPUT_BASE_KEY])
+        examples = artifact_utils.get_single_instance(output_dict[EXAMPLES_KEY])
+        quarantine = artifact_utils.get_single_instance(output_dict[QUARANTINE_KEY])
+
+        with self._make_beam_pipeline() as pipeline:
+            _ = pipeline | "Ingest" >> beam_ingest.IngestInteractions(
+                files, examples.uri, quarantine.uri, config
+            )
+
+        counts = beam_ingest.read_counts(quarantine.uri)
+        examples.split_names = artifact_utils.encode_split_names(list(beam_ingest.SPLITS))
+        examples.span = config.span
+        for name, value in counts.items():
+            examples.set_int_custom_property(name, value)
+        quarantine.set_int_custom_property("count", counts["rows_quarantined"])
+        logging.info(
+            "example_gen: read %d rows from %d file(s): train %d, eval %d, quarantined %d (%s)",
+            counts["rows_read"], len(files), counts["rows_train"], counts["rows_eval"],
+            counts["rows_quarantined"], quarantine.uri,
+        )

@@ -1,0 +1,41 @@
+"""Plain-Python split rules, shared by the Beam pipeline and its tests."""
+
+import hashlib
+import math
+from typing import Iterable, List, Tuple
+
+from components.example_gen.config import ExampleGenConfig
+from rec_model import features
+from rec_model.data.canonical import Interaction
+
+
+def split_user_history(
+    interactions: Iterable[Interaction], config: ExampleGenConfig
+) -> List[Tuple[str, Interaction]]:
+    """Splits one user's interactions by time.
+
+    The last `ceil(eval_fraction * n)` interactions (ordered by timestamp, then item id, so the
+    result is deterministic) go to eval; users with fewer than `min_interactions_for_eval`
+    interactions keep everything in train.
+
+    Returns:
+        (split name, interaction) pairs, one per input interaction.
+    """
+    ordered = sorted(interactions, key=lambda r: (r.timestamp, r.item_id))
+    n = len(ordered)
+    n_eval = 0
+    if n >= config.min_interactions_for_eval:
+        n_eval = min(n - 1, max(1, math.ceil(config.eval_fraction * n)))
+    cut = n - n_eval
+    return [
+        (features.TRAIN_SPLIT if i < cut else features.EVAL_SPLIT, record)
+        for i, record in enumerate(ordered)
+    ]
+
+
+def random_split(record: Interaction, config: ExampleGenConfig) -> str:
+    """Stable pseudo-random split of one interaction (independent of row order and runner)."""
+    key = f"{config.seed}\x1f{record.user_id}\x1f{record.item_id}\x1f{record.timestamp}"
+    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
+    unit = int.from_bytes(digest, "big") / 2.0**64
+    return features.EVAL_SPLIT if unit < config.eval_fraction else features.TRAIN_SPLIT
