@@ -86,7 +86,10 @@ def preprocessing_fn(inputs):
         features.ITEM_POPULARITY: tft.apply_vocabulary(
             item_id, item_counts_file, lookup_fn=_frequency_lookup, name="item_popularity"
         ),
-        features.TIMESTAMP_SCALED: tft.scale_to_z_score(tf.cast(timestamp, tf.float32)),
+        # float64: unix seconds (~1.7e9) lose minutes of precision in float32.
+        features.TIMESTAMP_SCALED: tf.cast(
+            tft.scale_to_z_score(tf.cast(timestamp, tf.float64)), tf.float32
+        ),
         features.DAY_OF_WEEK: tf.math.floormod(timestamp // SECONDS_PER_DAY + EPOCH_WEEKDAY, 7),
         features.HOUR_OF_DAY: tf.math.floormod(timestamp // SECONDS_PER_HOUR, 24),
     }
