@@ -2,7 +2,8 @@
 
 Sub-commands live in their own modules under `tfx_pipeline.cli` and are imported
 lazily, so `recsys --help` answers without importing TensorFlow. Each module
-defines `add_arguments(parser)` and `run(args) -> int`.
+defines `add_arguments(parser)` and `run(args) -> int`; a module that sets
+`PASS_THROUGH_UNKNOWN_ARGS = True` gets unrecognised flags as `args.extra_args`.
 """
 
 import argparse
@@ -56,7 +57,11 @@ def main(argv=None) -> int:
     module = importlib.import_module(COMMANDS[name][0])
     sub = argparse.ArgumentParser(prog=f"recsys {name}", description=COMMANDS[name][1])
     module.add_arguments(sub)
-    args = sub.parse_args(rest)
+    if getattr(module, "PASS_THROUGH_UNKNOWN_ARGS", False):
+        # Beam flags (--runner, --project, --direct_num_workers, ...) pass straight through.
+        args, args.extra_args = sub.parse_known_args(rest)
+    else:
+        args = sub.parse_args(rest)
     return int(module.run(args) or 0)
 
 
