@@ -1,0 +1,1 @@
+"""evaluator: full-ranking metrics of a candidate vs the live model and popularity -> ModelBlessing."""

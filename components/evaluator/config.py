@@ -1,0 +1,53 @@
+"""Configuration of the evaluator component."""
+
+import dataclasses
+import json
+from typing import Tuple
+
+
+@dataclasses.dataclass(frozen=True)
+class EvaluatorConfig:
+    """What the evaluator measures and when it blesses.
+
+    Attributes:
+        ks: ranking cut-offs K of Recall@K / NDCG@K (../shared/BENCHMARK.md reports 10, 50, 100).
+        metric: the gating metric, "ndcg@K" or "recall@K" with K in `ks`.
+        tolerance: relative slack against the baseline: blessed when
+            candidate >= baseline * (1 - tolerance). 0.01 = may be at most 1 % worse.
+        min_lift_over_popularity: with no baseline (first model) the candidate must reach
+            popularity * (1 + min_lift_over_popularity) and be strictly better than it.
+        batch_size: users per signature call.
+        history_length: most recent train items sent as `history` per user (0 = none).
+        max_users: evaluate only the first N eval users by id (0 = all), for huge eval sets.
+        per_agent: also rank by each agent's score column (see `model_metrics`).
+    """
+
+    ks: Tuple[int, ...] = (10, 50, 100)
+    metric: str = "ndcg@10"
+    tolerance: float = 0.01
+    min_lift_over_popularity: float = 0.0
+    batch_size: int = 256
+    history_length: int = 50
+    max_users: int = 0
+    per_agent: bool = True
+
+    def __post_init__(self):
+        object.__setattr__(self, "ks", tuple(int(k) for k in self.ks))
+        if not self.ks or min(self.ks) < 1:
+            raise ValueError(f"ks must be non-empty positive cut-offs, got {self.ks}")
+        name, _, k = self.metric.partition("@")
+        if name not in ("ndcg", "recall") or not k.isdigit() or int(k) not in self.ks:
+            raise ValueError(f"metric must be 'ndcg@K' or 'recall@K' with K in ks={self.ks}, got {self.metric!r}")
+        if not 0.0 <= self.tolerance < 1.0:
+            raise ValueError(f"tolerance is relative and must be in [0, 1), got {self.tolerance}")
+        if self.min_lift_over_popularity < 0.0:
+            raise ValueError(f"min_lift_over_popularity must be >= 0, got {self.min_lift_over_popularity}")
+        if self.batch_size < 1 or self.history_length < 0 or self.max_users < 0:
+            raise ValueError("batch_size must be >= 1, history_length and max_users >= 0")
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "EvaluatorConfig":
+        return cls(**json.loads(text)) if text else cls()

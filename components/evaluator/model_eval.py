@@ -1,0 +1,114 @@
+"""Full-ranking metrics of a SavedModel called through its serving signatures.
+
+Overall metrics come from `recommend` (what serving returns): each eval user is sent with
+`history` = their most recent train items and `exclude` = all their train items, asking for
+k = max(ks) items (capped at the catalogue; halved while the model rejects k as too large).
+
+Per-agent metrics rank the whole catalogue by each agent's column of `agent_scores`:
+- with a `score` signature ("score_signature"): every catalogue item is scored for every user,
+  train items removed, and each agent's column is ranked on its own -- the agent's true
+  full-ranking quality;
+- without one ("rerank_top_k"): the combined top-k of `recommend` is re-ranked by each
+  agent's column -- an approximation bounded by the combined list's recall.
+"""
+
+import logging
+from typing import Dict, List
+
+import numpy as np
+
+from components.evaluator import metrics
+from rec_model import features as F
+
+# At most this many (user, item) string pairs per `score` call.
+_SCORE_CELLS = 2_000_000
+
+
+def _batches(seq, size):
+    for start in range(0, len(seq), size):
+        yield seq[start: start + size]
+
+
+def _choose_k(model, data, kmax: int) -> int:
+    import tensorflow as tf
+
+    k = max(1, min(kmax, len(data.catalogue)))
+    user = data.users[0]
+    while True:
+        try:
+            model.recommend([user], k, [data.history[user][-1:]], [data.history[user]])
+            return k
+        except tf.errors.InvalidArgumentError as err:
+            if k == 1:
+                raise ValueError(f"{model.path}: recommend rejects k=1: {err.message}") from None
+            logging.warning("evaluator: %s rejects k=%d (%s); retrying with k=%d",
+                            model.path, k, err.message.splitlines()[0], k // 2)
+            k //= 2
+
+
+def _clean(items, scores, excluded) -> List[str]:
+    """Drops padding, excluded items and non-finite (masked) scores; keeps the order."""
+    return [i for i, s in zip(items, scores) if i and np.isfinite(s) and i not in excluded]
+
+
+def _per_agent_by_score(model, data, users, kmax, n_agents) -> List[List[List[str]]]:
+    """[agent][user] ranked lists from the `score` signature over the whole catalogue."""
+    catalogue = np.asarray(data.catalogue, dtype=object)
+    position = {item: n for n, item in enumerate(data.catalogue)}
+    ranked = [[] for _ in range(n_agents)]
+    step = max(1, _SCORE_CELLS // max(1, len(catalogue)))
+    for batch in _batches(users, step):
+        out = model.score(batch, [data.catalogue] * len(batch))[F.AGENT_SCORES]  # [b, items, agents]
+        for row, user in enumerate(batch):
+            seen = [position[i] for i in data.history[user] if i in position]
+            for agent in range(n_agents):
+                column = out[row, :, agent].astype(np.float64)
+                column[seen] = -np.inf
+                top = np.argsort(-column, kind="stable")[:kmax]
+                ranked[agent].append([str(catalogue[t]) for t in top if np.isfinite(column[t])])
+    return ranked
+
+
+def model_metrics(model, data, config) -> Dict:
+    """Evaluates one model.
+
+    Args:
+        model: a `model_io.ServingSignatures`.
+        data: an `eval_data.EvalSet`.
+        config: an `EvaluatorConfig`.
+
+    Returns:
+        {"recall@K", "ndcg@K", "users", "k", "agent_names", "per_agent_method",
+         "per_agent": {agent: {"recall@K", "ndcg@K", "users"}}}.
+    """
+    users = list(data.users)
+    kmax = max(config.ks)
+    k = _choose_k(model, data, kmax)
+    ranked, agent_names, reranked = [], None, None
+    for batch in _batches(users, config.batch_size):
+        history = [data.history[u][-config.history_length:] if config.history_length else () for u in batch]
+        out = model.recommend(batch, k, history, [data.history[u] for u in batch])
+        agent_names = [str(n) for n in out[F.AGENT_NAMES]]
+        if reranked is None:
+            reranked = [[] for _ in agent_names]
+        for row, user in enumerate(batch):
+            seen = set(data.history[user])
+            items, scores = list(out[F.ITEM_IDS][row]), out[F.SCORES][row]
+            ranked.append(_clean(items, scores, seen))
+            for agent in range(len(agent_names)):
+                column = out[F.AGENT_SCORES][row, :, agent]
+                order = [n for n in np.argsort(-column, kind="stable") if np.isfinite(scores[n])]
+                reranked[agent].append(_clean([items[n] for n in order], column[order], seen))
+    relevant = [data.relevant[u] for u in users]
+    result = dict(metrics.rank_metrics(ranked, relevant, config.ks))
+    result.update(k=k, agent_names=agent_names, per_agent={}, per_agent_method=None)
+    if config.per_agent and agent_names:
+        if model.has_score:
+            per_agent = _per_agent_by_score(model, data, users, kmax, len(agent_names))
+            result["per_agent_method"] = "score_signature"
+        else:
+            per_agent = reranked
+            result["per_agent_method"] = "rerank_top_k"
+        result["per_agent"] = {name: metrics.rank_metrics(per_agent[a], relevant, config.ks)
+                               for a, name in enumerate(agent_names)}
+    return result

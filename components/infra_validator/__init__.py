@@ -1,0 +1,1 @@
+"""infra_validator: serve the candidate in a real server process and check real requests -> InfraBlessing."""

@@ -1,0 +1,1 @@
+"""pusher: copy a doubly blessed SavedModel into TF Serving's versioned model folder, atomically."""

@@ -1,0 +1,46 @@
+import pytest
+
+from components.evaluator.blessing import decide_blessing
+from components.evaluator.config import EvaluatorConfig
+
+POP = {"ndcg@10": 0.20}
+
+
+@pytest.mark.parametrize("candidate,blessed", [(0.30, True), (0.2970, True), (0.2969, False), (0.10, False)])
+def test_relative_tolerance_against_baseline(candidate, blessed):
+    ok, reason = decide_blessing({"ndcg@10": candidate}, {"ndcg@10": 0.30}, POP, EvaluatorConfig(tolerance=0.01))
+    assert ok is blessed
+    assert "baseline 0.3000" in reason and ("NOT blessed" in reason) != blessed
+
+
+def test_zero_tolerance_requires_no_regression():
+    cfg = EvaluatorConfig(tolerance=0.0)
+    assert decide_blessing({"ndcg@10": 0.3}, {"ndcg@10": 0.3}, POP, cfg)[0]
+    assert not decide_blessing({"ndcg@10": 0.2999}, {"ndcg@10": 0.3}, POP, cfg)[0]
+
+
+def test_without_baseline_the_candidate_must_beat_popularity():
+    cfg = EvaluatorConfig()
+    assert decide_blessing({"ndcg@10": 0.21}, None, POP, cfg)[0]
+    ok, reason = decide_blessing({"ndcg@10": 0.20}, None, POP, cfg)
+    assert not ok and "popularity 0.2000" in reason
+    lift = EvaluatorConfig(min_lift_over_popularity=0.1)
+    assert not decide_blessing({"ndcg@10": 0.21}, None, POP, lift)[0]
+    assert decide_blessing({"ndcg@10": 0.221}, None, POP, lift)[0]
+
+
+def test_gate_metric_is_configurable():
+    cfg = EvaluatorConfig(metric="recall@50")
+    assert decide_blessing({"recall@50": 0.5}, {"recall@50": 0.6}, {}, cfg)[0] is False
+
+
+@pytest.mark.parametrize("kwargs", [dict(metric="ndcg@20"), dict(metric="map@10"), dict(tolerance=1.0),
+                                    dict(ks=()), dict(batch_size=0)])
+def test_config_rejects_bad_values(kwargs):
+    with pytest.raises(ValueError):
+        EvaluatorConfig(**kwargs)
+
+
+def test_config_json_round_trip():
+    cfg = EvaluatorConfig(ks=(5, 10), metric="recall@5", tolerance=0.05)
+    assert EvaluatorConfig.from_json(cfg.to_json()) == cfg

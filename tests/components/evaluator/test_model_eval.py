@@ -1,0 +1,49 @@
+import pytest
+
+from components.evaluator import model_eval, model_io
+from components.evaluator.config import EvaluatorConfig
+from components.evaluator.eval_data import EvalSet
+from tests.components.evaluator import standin_data
+
+CONFIG = EvaluatorConfig(ks=(3, 10), metric="ndcg@3", batch_size=7)
+
+
+def _load(artifact):
+    return model_io.ServingSignatures(model_io.serving_model_dir(artifact.uri))
+
+
+@pytest.fixture(scope="module")
+def data():
+    return EvalSet.from_rows(*standin_data.standin_rows())
+
+
+def test_good_model_finds_the_eval_items_and_per_agent_uses_score(tmp_path, data):
+    out = model_eval.model_metrics(_load(standin_data.export_model(tmp_path, **standin_data.GOOD)), data, CONFIG)
+    assert out["users"] == standin_data.N_USERS and out["k"] == 10
+    assert out["ndcg@3"] > 0.8
+    assert out["per_agent_method"] == "score_signature"
+    assert set(out["per_agent"]) == {"collaborative", "popularity"}
+    # The collaborative agent alone is the ground truth here; popularity is not.
+    assert out["per_agent"]["collaborative"]["ndcg@3"] == pytest.approx(1.0)
+    assert out["per_agent"]["popularity"]["ndcg@3"] < 0.5
+
+
+def test_bad_model_scores_low(tmp_path, data):
+    out = model_eval.model_metrics(_load(standin_data.export_model(tmp_path, **standin_data.BAD)), data, CONFIG)
+    assert out["ndcg@3"] < 0.1
+
+
+def test_without_score_signature_agents_rerank_the_top_k(tmp_path, data):
+    model = _load(standin_data.export_recommend_only(tmp_path, **standin_data.GOOD))
+    out = model_eval.model_metrics(model, data, CONFIG)
+    assert out["per_agent_method"] == "rerank_top_k"
+    assert out["per_agent"]["collaborative"]["ndcg@3"] > 0.8
+
+
+def test_k_is_lowered_when_the_model_rejects_it(tmp_path):
+    # 60 extra train-only items make the catalogue (110) larger than the model's (50).
+    rows = standin_data.standin_rows(extra_items=[f"x{n}" for n in range(60)])
+    data = EvalSet.from_rows(*rows)
+    cfg = EvaluatorConfig(ks=(10, 100), per_agent=False)
+    out = model_eval.model_metrics(_load(standin_data.export_model(tmp_path, **standin_data.GOOD)), data, cfg)
+    assert out["k"] == 50 and out["per_agent"] == {}
