@@ -3,12 +3,11 @@
 import argparse
 import os
 import sys
-from typing import List, Optional
 
 from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner
 
-from components.example_gen.config import ExampleGenConfig
 from tfx_pipeline import pipeline as pipeline_lib
+from tfx_pipeline.config import PipelineConfig
 
 
 def _stand_in_unimportable_tfx_components() -> None:
@@ -23,28 +22,15 @@ def _stand_in_unimportable_tfx_components() -> None:
             setattr(standard_components, name, type(f"Unavailable{name}", (), {}))
 
 
-def compile_pipeline(
-    image: str,
-    out: str,
-    data_root: str,
-    pipeline_root: str,
-    pipeline_name: str = pipeline_lib.DEFAULT_PIPELINE_NAME,
-    example_gen_config: ExampleGenConfig = ExampleGenConfig(),
-    beam_pipeline_args: Optional[List[str]] = None,
-) -> str:
+def compile_pipeline(image: str, out: str, config: PipelineConfig, **component_configs) -> str:
     """Writes the KFP v2 spec to `out` and returns its path.
 
-    `data_root` and `pipeline_root` are read by the pipeline's pods (e.g. gs:// or a mounted
-    volume); the input fingerprint is left empty, so Kubeflow's cache keys on the parameters.
+    `config.data_root` / `pipeline_root` / `serving_dir` are read by the pipeline's pods (e.g.
+    gs:// or a mounted volume); the input fingerprint is left empty, so Kubeflow's cache keys
+    on the parameters. Kubeflow provides ML Metadata itself.
     """
     pipeline = pipeline_lib.create_pipeline(
-        pipeline_root=pipeline_root,
-        data_root=data_root,
-        pipeline_name=pipeline_name,
-        example_gen_config=example_gen_config,
-        beam_pipeline_args=beam_pipeline_args,
-        metadata_connection_config=None,
-        input_fingerprint="",
+        config, metadata_connection_config=None, input_fingerprint="", **component_configs
     )
     _stand_in_unimportable_tfx_components()
     runner = kubeflow_v2_dag_runner.KubeflowV2DagRunner(
@@ -62,8 +48,11 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default="pipeline.json")
     parser.add_argument("--data", required=True)
     parser.add_argument("--pipeline-root", required=True)
+    parser.add_argument("--serving-dir", default="")
     args, beam_args = parser.parse_known_args(argv)
-    print(compile_pipeline(args.image, args.out, args.data, args.pipeline_root, beam_pipeline_args=beam_args))
+    config = PipelineConfig(args.data, args.pipeline_root, args.serving_dir, beam_pipeline_args=tuple(beam_args),
+                            last_stage="push" if args.serving_dir else "evaluate")
+    print(compile_pipeline(args.image, args.out, config))
     return 0
 
 

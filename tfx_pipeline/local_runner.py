@@ -3,13 +3,13 @@
 import argparse
 import os
 import sys
-from typing import List, Optional
+from typing import Optional
 
 from tfx.orchestration import metadata
 from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
-from components.example_gen.config import ExampleGenConfig
 from tfx_pipeline import pipeline as pipeline_lib
+from tfx_pipeline.config import PipelineConfig
 
 
 def metadata_config(pipeline_root: str, mysql: Optional[str] = None):
@@ -29,26 +29,20 @@ def metadata_config(pipeline_root: str, mysql: Optional[str] = None):
     )
 
 
-def run(
-    data_root: str,
-    pipeline_root: str,
-    pipeline_name: str = pipeline_lib.DEFAULT_PIPELINE_NAME,
-    example_gen_config: ExampleGenConfig = ExampleGenConfig(),
-    beam_pipeline_args: Optional[List[str]] = None,
-    metadata_mysql: Optional[str] = None,
-    enable_cache: bool = True,
-) -> None:
-    """Builds and runs the pipeline locally."""
-    os.makedirs(pipeline_root, exist_ok=True) if "://" not in pipeline_root else None
+def run(config: PipelineConfig, metadata_mysql: Optional[str] = None, **component_configs) -> None:
+    """Builds and runs the pipeline locally.
+
+    Args:
+        config: pipeline-level settings.
+        metadata_mysql: `HOST:PORT/DB` for a shared MySQL ML Metadata store (default SQLite).
+        **component_configs: per-component configs (see `pipeline.create_components`).
+    """
+    if "://" not in config.pipeline_root:
+        os.makedirs(config.pipeline_root, exist_ok=True)
     LocalDagRunner().run(
         pipeline_lib.create_pipeline(
-            pipeline_root=pipeline_root,
-            data_root=data_root,
-            pipeline_name=pipeline_name,
-            example_gen_config=example_gen_config,
-            beam_pipeline_args=beam_pipeline_args,
-            metadata_connection_config=metadata_config(pipeline_root, metadata_mysql),
-            enable_cache=enable_cache,
+            config, metadata_connection_config=metadata_config(config.pipeline_root, metadata_mysql),
+            **component_configs,
         )
     )
 
@@ -57,8 +51,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", required=True)
     parser.add_argument("--pipeline-root", required=True)
+    parser.add_argument("--serving-dir", default="")
     args, beam_args = parser.parse_known_args(argv)
-    run(args.data, args.pipeline_root, beam_pipeline_args=beam_args)
+    run(PipelineConfig(args.data, args.pipeline_root, args.serving_dir, beam_pipeline_args=tuple(beam_args),
+                       last_stage="push" if args.serving_dir else "evaluate"))
     return 0
 
 

@@ -1,6 +1,7 @@
 import json
 
 from tfx_pipeline import kubeflow_runner
+from tfx_pipeline.config import PipelineConfig
 
 
 def test_compiles_every_component_with_image_and_parameters(tmp_path):
@@ -8,9 +9,10 @@ def test_compiles_every_component_with_image_and_parameters(tmp_path):
     kubeflow_runner.compile_pipeline(
         image="gcr.io/proj/recsys:1.0",
         out=out,
-        data_root="gs://bucket/data",
-        pipeline_root="gs://bucket/root",
-        beam_pipeline_args=["--runner=DataflowRunner", "--region=europe-west4"],
+        config=PipelineConfig(
+            "gs://bucket/data", "gs://bucket/root", last_stage="transform",
+            beam_pipeline_args=("--runner=DataflowRunner", "--region=europe-west4"),
+        ),
     )
     spec = json.load(open(out))["pipelineSpec"]
     executors = spec["deploymentSpec"]["executors"]

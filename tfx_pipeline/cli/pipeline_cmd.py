@@ -9,6 +9,7 @@ e.g. `--runner=DataflowRunner --project=P --region=R --temp_location=gs://b/tmp`
 import time
 
 PASS_THROUGH_UNKNOWN_ARGS = True
+STAGES = ("transform", "embed", "train", "evaluate", "push")  # mirrors tfx_pipeline.config.STAGES
 
 
 def add_arguments(parser):
@@ -18,14 +19,24 @@ def add_arguments(parser):
     for p in (run, compile_):
         p.add_argument("--data", required=True, help="canonical data folder (interactions.csv, items.csv)")
         p.add_argument("--pipeline-root", required=True, help="where artifacts are written")
+        p.add_argument("--serving-dir", default="", help="the pusher's destination (model server's root)")
         p.add_argument("--pipeline-name", default="recsys")
+        p.add_argument("--model-name", default="recsys")
+        p.add_argument("--until", choices=STAGES, default=None,
+                       help="last stage to run (default: push with --serving-dir, else evaluate)")
         p.add_argument("--split-mode", choices=("user_time", "random"), default="user_time")
         p.add_argument("--eval-fraction", type=float, default=0.2)
         p.add_argument("--span", type=int, default=0)
+        p.add_argument("--pretrain", choices=("auto", "on", "off"), default="auto",
+                       help="MLM domain pre-training of the backbone (auto: catalogues up to 5,000 items)")
+        p.add_argument("--pretrain-epochs", type=int, default=None)
+        p.add_argument("--backbone", default=None, help="keras-hub BERT preset name or local preset folder "
+                       "(default: the bundled all-MiniLM-L6-v2)")
+        p.add_argument("--epochs", type=int, default=None, help="training epochs of the multi-agent model")
+        p.add_argument("--workers", type=int, default=1, help="training worker processes (MultiWorkerMirroredStrategy)")
+        p.add_argument("--no-warm-start", action="store_true", help="train from scratch even when a model exists")
         p.add_argument("--beam-runner", default=None, help="Beam runner, e.g. DirectRunner, DataflowRunner, "
                        "FlinkRunner, SparkRunner (other Beam flags pass through)")
-    run.add_argument("--serving-dir", default=None, help="where the pusher writes served models")
-    run.add_argument("--workers", type=int, default=1, help="training worker processes")
     run.add_argument("--metadata-mysql", default=None, metavar="HOST:PORT/DB",
                      help="ML Metadata on MySQL (MYSQL_USER / MYSQL_PASSWORD) instead of SQLite")
     run.add_argument("--no-cache", action="store_true", help="re-run every component")
@@ -38,27 +49,57 @@ def _beam_args(args):
     extra = list(getattr(args, "extra_args", []) or [])
     if args.beam_runner:
         extra.append(f"--runner={args.beam_runner}")
-    return extra
+    return tuple(extra)
+
+
+def build_configs(args):
+    """(PipelineConfig, component configs) from the parsed flags."""
+    import dataclasses
+
+    from components.domain_pretrainer.config import PretrainerConfig
+    from components.example_gen.config import ExampleGenConfig
+    from components.text_embedder.config import EmbedderConfig
+    from components.trainer.config import TrainerConfig
+    from rec_model.config import ModelConfig
+    from tfx_pipeline.config import PipelineConfig
+
+    config = PipelineConfig(
+        data_root=args.data,
+        pipeline_root=args.pipeline_root,
+        serving_dir=args.serving_dir,
+        pipeline_name=args.pipeline_name,
+        model_name=args.model_name,
+        pretrain=args.pretrain,
+        warm_start=not args.no_warm_start,
+        beam_pipeline_args=_beam_args(args),
+        enable_cache=not getattr(args, "no_cache", False),
+        last_stage=args.until or ("push" if args.serving_dir else "evaluate"),
+    )
+    pretrainer = PretrainerConfig(backbone=args.backbone)
+    if args.pretrain_epochs is not None:
+        pretrainer = dataclasses.replace(pretrainer, epochs=args.pretrain_epochs)
+    model = ModelConfig() if args.epochs is None else dataclasses.replace(ModelConfig(), epochs=args.epochs)
+    components = dict(
+        example_gen_config=ExampleGenConfig(split_mode=args.split_mode, eval_fraction=args.eval_fraction, span=args.span),
+        embedder_config=EmbedderConfig(backbone=args.backbone),
+        pretrainer_config=pretrainer,
+        model_config=model,
+        trainer_config=TrainerConfig(workers=args.workers),
+    )
+    return config, components
 
 
 def run(args) -> int:
-    from components.example_gen.config import ExampleGenConfig
-
-    config = ExampleGenConfig(split_mode=args.split_mode, eval_fraction=args.eval_fraction, span=args.span)
+    config, components = build_configs(args)
     if args.action == "compile":
         from tfx_pipeline import kubeflow_runner
 
-        out = kubeflow_runner.compile_pipeline(
-            args.image, args.out, args.data, args.pipeline_root, args.pipeline_name, config, _beam_args(args)
-        )
+        out = kubeflow_runner.compile_pipeline(args.image, args.out, config, **components)
         print(f"Kubeflow v2 pipeline spec written to {out}")
         return 0
     from tfx_pipeline import local_runner
 
     start = time.time()
-    local_runner.run(
-        args.data, args.pipeline_root, args.pipeline_name, config, _beam_args(args),
-        metadata_mysql=args.metadata_mysql, enable_cache=not args.no_cache,
-    )
-    print(f"pipeline {args.pipeline_name} finished in {time.time() - start:.1f}s; artifacts under {args.pipeline_root}")
+    local_runner.run(config, metadata_mysql=args.metadata_mysql, **components)
+    print(f"pipeline {config.pipeline_name} finished in {time.time() - start:.1f}s; artifacts under {config.pipeline_root}")
     return 0
