@@ -1,0 +1,106 @@
+"""numpy <-> `tensorflow.TensorProto` without TensorFlow ops (fast, no eval of request data).
+
+Strings are numpy object arrays of `bytes`. Supported dtypes: float32/64, int8/16/32/64,
+uint8, bool and string, which covers every signature of the serving contract.
+"""
+
+import numpy as np
+from tensorflow.core.framework import tensor_pb2, tensor_shape_pb2, types_pb2
+
+from serving.errors import Code, ServingError
+
+# DataType enum -> (numpy dtype, TensorProto repeated field for values).
+_BY_ENUM = {
+    types_pb2.DT_FLOAT: (np.float32, "float_val"),
+    types_pb2.DT_DOUBLE: (np.float64, "double_val"),
+    types_pb2.DT_INT8: (np.int8, "int_val"),
+    types_pb2.DT_INT16: (np.int16, "int_val"),
+    types_pb2.DT_INT32: (np.int32, "int_val"),
+    types_pb2.DT_INT64: (np.int64, "int64_val"),
+    types_pb2.DT_UINT8: (np.uint8, "int_val"),
+    types_pb2.DT_BOOL: (np.bool_, "bool_val"),
+    types_pb2.DT_STRING: (object, "string_val"),
+}
+_BY_NUMPY = {np.dtype(np_type): enum for enum, (np_type, _) in _BY_ENUM.items() if np_type is not object}
+
+
+def dtype_name(enum: int) -> str:
+    """`types_pb2.DT_FLOAT` -> "DT_FLOAT"."""
+    return types_pb2.DataType.Name(enum)
+
+
+def numpy_dtype(enum: int):
+    """numpy dtype of a DataType enum (object for strings); INVALID_ARGUMENT if unsupported."""
+    if enum not in _BY_ENUM:
+        supported = ", ".join(sorted(dtype_name(e) for e in _BY_ENUM))
+        raise ServingError(Code.INVALID_ARGUMENT,
+                           f"dtype {dtype_name(enum)} is not supported; use one of {supported}")
+    return _BY_ENUM[enum][0]
+
+
+def dtype_enum(array: np.ndarray) -> int:
+    """DataType enum of a numpy array (object / bytes / str arrays are DT_STRING)."""
+    if array.dtype.kind in "OSU":
+        return types_pb2.DT_STRING
+    if array.dtype not in _BY_NUMPY:
+        raise ServingError(Code.INVALID_ARGUMENT, f"numpy dtype {array.dtype} has no TensorProto mapping")
+    return _BY_NUMPY[array.dtype]
+
+
+def as_bytes_array(array) -> np.ndarray:
+    """Any str/bytes array-like -> numpy object array of bytes (UTF-8)."""
+    array = np.asarray(array, dtype=object)
+    flat = [v.encode("utf-8") if isinstance(v, str) else bytes(v) for v in array.reshape(-1)]
+    out = np.empty(len(flat), dtype=object)
+    out[:] = flat
+    return out.reshape(array.shape)
+
+
+def to_proto(array) -> tensor_pb2.TensorProto:
+    """numpy array (or scalar / nested list) -> TensorProto.
+
+    Args:
+        array: numeric or string array-like of any shape.
+
+    Returns:
+        A TensorProto; numbers travel in `tensor_content`, strings in `string_val`.
+    """
+    array = np.asarray(array)
+    enum = dtype_enum(array)
+    proto = tensor_pb2.TensorProto(dtype=enum)
+    proto.tensor_shape.CopyFrom(
+        tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=d) for d in array.shape]))
+    if enum == types_pb2.DT_STRING:
+        proto.string_val.extend(as_bytes_array(array).reshape(-1).tolist())
+    else:
+        proto.tensor_content = np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<")).tobytes()
+    return proto
+
+
+def from_proto(proto: tensor_pb2.TensorProto, name: str = "tensor") -> np.ndarray:
+    """TensorProto -> numpy array; INVALID_ARGUMENT naming `name` when malformed."""
+    if proto.tensor_shape.unknown_rank:
+        raise ServingError(Code.INVALID_ARGUMENT, f"input {name!r} has unknown rank; send its full shape")
+    shape = tuple(int(d.size) for d in proto.tensor_shape.dim)
+    if any(d < 0 for d in shape):
+        raise ServingError(Code.INVALID_ARGUMENT, f"input {name!r} has a negative dimension {shape}")
+    np_type = numpy_dtype(proto.dtype)
+    count = int(np.prod(shape, dtype=np.int64))
+    if proto.tensor_content and np_type is not object:
+        dtype = np.dtype(np_type).newbyteorder("<")
+        if len(proto.tensor_content) != count * dtype.itemsize:
+            raise ServingError(Code.INVALID_ARGUMENT,
+                               f"input {name!r}: tensor_content holds {len(proto.tensor_content)} bytes, "
+                               f"shape {list(shape)} needs {count * dtype.itemsize}")
+        return np.frombuffer(proto.tensor_content, dtype=dtype).astype(np_type).reshape(shape)
+    values = list(getattr(proto, _BY_ENUM[proto.dtype][1]))
+    if len(values) == 1 and count > 1:  # TensorProto's rule: the last value fills the rest.
+        values = values * count
+    if len(values) != count:
+        raise ServingError(Code.INVALID_ARGUMENT,
+                           f"input {name!r} has {len(values)} values but shape {list(shape)} needs {count}")
+    if np_type is object:
+        out = np.empty(count, dtype=object)
+        out[:] = values
+        return out.reshape(shape)
+    return np.asarray(values, dtype=np_type).reshape(shape)
