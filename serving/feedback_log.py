@@ -1,0 +1,263 @@
+"""Feedback capture: append-only, size-rotated JSON-lines logs of clicks and ratings.
+
+One record per line, joined later to the served request (serving/request_log.py) by
+`request_id`:
+
+    {"request_id": "5f0c...", "user_id": "196", "item_id": "242", "event": "click",
+     "value": 1.0, "time": 1795808478.1}
+
+Crash safety:
+- every record is written with ONE `os.write` on an `O_APPEND` descriptor, so concurrent
+  writers (threads or processes) never interleave inside a line;
+- a restart never rewrites old data: a `FeedbackLog` appends to the newest file
+  `DIR/feedback-<UTC start>-<pid>-<n>.jsonl` while it is under `max_bytes` (first ending
+  a line torn by an earlier crash with "\\n", so the torn record stays one skipped line),
+  and rotates to a new file once the current one exceeds `max_bytes`;
+- readers (`read_feedback`, `read_new_records`) only return complete lines (ending in
+  "\\n") that parse as JSON objects, so a line torn by a crash mid-write is skipped, never
+  read back half; `read_new_records` also never advances its offset past a torn tail.
+
+`fsync` policy: "always" (default; `os.fsync` after every record, survives power loss),
+"rotate" (fsync when a file is closed or rotated; a server crash loses nothing, a machine
+crash may lose the records of the current file not yet written back), "never".
+
+`record_feedback(log, payload)` is the logic of the REST endpoint `POST /v1/feedback`:
+it validates a JSON body and appends it.
+"""
+
+import json
+import math
+import os
+import pathlib
+import threading
+import time
+from typing import Dict, Iterator, List, Optional, Tuple
+
+FSYNC_POLICIES = ("always", "rotate", "never")
+FILE_GLOB = "feedback-*.jsonl"
+EVENTS = ("click", "rating", "purchase", "dismiss", "impression")
+MAX_ID_LENGTH = 256
+FIELDS = ("request_id", "user_id", "item_id", "event", "value", "time")
+
+
+class FeedbackError(ValueError):
+    """A feedback payload failed validation (maps to HTTP 400 / INVALID_ARGUMENT)."""
+
+
+def _check_id(payload: dict, name: str, required: bool = True) -> Optional[str]:
+    value = payload.get(name)
+    if value is None or value == "":
+        if required:
+            raise FeedbackError(f"{name} is required, e.g. {{\"{name}\": \"196\"}}")
+        return None
+    if isinstance(value, (int,)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise FeedbackError(f"{name} must be a string, got {type(value).__name__}")
+    value = value.strip()
+    if not value or len(value) > MAX_ID_LENGTH or any(c in value for c in "\n\r\x00"):
+        raise FeedbackError(f"{name} must be 1..{MAX_ID_LENGTH} characters without newlines, got {value[:40]!r}")
+    return value
+
+
+def validate_feedback(payload: dict, now: Optional[float] = None) -> dict:
+    """Checks a feedback payload and returns the normalised record.
+
+    Args:
+        payload: `{"request_id", "user_id", "item_id", "event"?, "value"?, "time"?}`;
+            `event` defaults to "click", `value` to 1, `time` to now (unix seconds).
+        now: the time to use when the payload has none.
+
+    Returns:
+        A record with exactly the keys `FIELDS`.
+
+    Raises:
+        FeedbackError: a missing or malformed field (the message says which and how to fix).
+    """
+    if not isinstance(payload, dict):
+        raise FeedbackError("feedback must be a JSON object with request_id, user_id and item_id")
+    unknown = sorted(set(payload) - set(FIELDS))
+    if unknown:
+        raise FeedbackError(f"unknown field(s) {unknown}; allowed: {list(FIELDS)}")
+    event = payload.get("event", "click")
+    if event not in EVENTS:
+        raise FeedbackError(f"event must be one of {EVENTS}, got {event!r}")
+    value = payload.get("value", 1)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise FeedbackError(f"value must be a finite number, got {value!r}")
+    moment = payload.get("time")
+    if moment is None:
+        moment = time.time() if now is None else now
+    if isinstance(moment, bool) or not isinstance(moment, (int, float)) or not 0 <= moment < 4_102_444_800:
+        raise FeedbackError(f"time must be unix seconds in 1970..2100, got {moment!r}")
+    return {
+        "request_id": _check_id(payload, "request_id"),
+        "user_id": _check_id(payload, "user_id"),
+        "item_id": _check_id(payload, "item_id"),
+        "event": event,
+        "value": float(value),
+        "time": float(moment),
+    }
+
+
+class FeedbackLog:
+    """Thread- and process-safe appender of feedback records.
+
+    Args:
+        directory: folder of the log files (created).
+        max_bytes: rotate to a new file once the current one is at least this large.
+        fsync: "always", "rotate" or "never" (see the module docstring).
+    """
+
+    def __init__(self, directory, max_bytes: int = 64 << 20, fsync: str = "always"):
+        if fsync not in FSYNC_POLICIES:
+            raise ValueError(f"fsync policy {fsync!r} must be one of {FSYNC_POLICIES}")
+        if max_bytes < 1024:
+            raise ValueError(f"max_bytes must be at least 1024, got {max_bytes}")
+        self.directory = pathlib.Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.max_bytes, self.fsync = max_bytes, fsync
+        self._lock = threading.Lock()
+        self._seq = 0
+        self._fd: Optional[int] = None
+        self._size = 0
+        self._open(reuse=True)
+
+    def _open(self, reuse: bool = False) -> None:
+        existing = log_files(self.directory) if reuse else []
+        if existing and existing[-1].stat().st_size < self.max_bytes:
+            self.path = existing[-1]
+            self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND)
+            self._size = os.fstat(self._fd).st_size
+            if self._size and os.pread(self._fd, 1, self._size - 1) != b"\n":
+                self._size += os.write(self._fd, b"\n")  # Terminate a torn record of a crashed writer.
+            return
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        while True:
+            self._seq += 1
+            self.path = self.directory / f"feedback-{stamp}-{os.getpid()}-{self._seq:05d}.jsonl"
+            try:  # O_EXCL: never append to a file another process (or an earlier run) owns.
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o644)
+                break
+            except FileExistsError:
+                continue
+        self._size = 0
+
+    def _close_fd(self) -> None:
+        if self.fsync != "never":
+            os.fsync(self._fd)
+        os.close(self._fd)
+        self._fd = None
+
+    def append(self, record: dict) -> None:
+        """Appends one JSON-serialisable record as one line (a single `os.write`)."""
+        data = (json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n").encode("utf-8")
+        with self._lock:
+            if self._fd is None:
+                raise ValueError("FeedbackLog is closed")
+            written = os.write(self._fd, data)
+            if written != len(data):  # Regular files only short-write when the disk is full.
+                raise OSError(f"{self.path}: short write ({written} of {len(data)} bytes); is the disk full?")
+            if self.fsync == "always":
+                os.fsync(self._fd)
+            self._size += written
+            if self._size >= self.max_bytes:
+                self._close_fd()
+                self._open()
+
+    def close(self) -> None:
+        """Fsyncs (unless "never") and closes the current file; idempotent."""
+        with self._lock:
+            if self._fd is not None:
+                self._close_fd()
+
+    def __enter__(self) -> "FeedbackLog":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def record_feedback(log: FeedbackLog, payload: dict, now: Optional[float] = None) -> dict:
+    """Handler logic of `POST /v1/feedback`: validate, append, answer.
+
+    Args:
+        log: where to append.
+        payload: the decoded JSON body (see `validate_feedback`).
+        now: the time used when the payload has none.
+
+    Returns:
+        `{"status": "ok", "record": <stored record>}`.
+
+    Raises:
+        FeedbackError: invalid payload (answer HTTP 400 with its message).
+    """
+    record = validate_feedback(payload, now=now)
+    log.append(record)
+    return {"status": "ok", "record": record}
+
+
+def read_lines_from(path, offset: int = 0) -> Tuple[List[dict], int, int]:
+    """Complete JSON-object lines of `path` from byte `offset`.
+
+    Returns:
+        (records, next offset, number of corrupt complete lines skipped). The next offset is
+        just past the last complete line, so a torn tail is re-read once it is completed
+        (and skipped for good once a later newline makes it a complete, corrupt line).
+    """
+    with open(path, "rb") as f:
+        f.seek(offset)
+        data = f.read()
+    end = data.rfind(b"\n") + 1  # 0 when there is no complete line.
+    records, corrupt = [], 0
+    for line in data[:end].split(b"\n"):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            corrupt += 1
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+        else:
+            corrupt += 1
+    return records, offset + end, corrupt
+
+
+def log_files(directory, pattern: str = FILE_GLOB) -> List[pathlib.Path]:
+    """Log files of `directory` matching `pattern`, oldest first (names sort by start time)."""
+    directory = pathlib.Path(directory)
+    return sorted(directory.glob(pattern)) if directory.is_dir() else []
+
+
+def read_new_records(
+    directory, offsets: Dict[str, int], pattern: str = FILE_GLOB
+) -> Tuple[List[dict], Dict[str, int], int]:
+    """Records appended to the logs of `directory` since `offsets`.
+
+    Args:
+        directory: a log folder.
+        offsets: file name -> byte offset already processed (missing = 0).
+        pattern: glob of the log files.
+
+    Returns:
+        (new records, offsets after them (a new dict), corrupt lines skipped).
+    """
+    new_offsets, records, corrupt = dict(offsets), [], 0
+    for path in log_files(directory, pattern):
+        start = int(offsets.get(path.name, 0))
+        if path.stat().st_size <= start:
+            continue
+        got, end, bad = read_lines_from(path, start)
+        records.extend(got)
+        corrupt += bad
+        new_offsets[path.name] = end
+    return records, new_offsets, corrupt
+
+
+def read_feedback(directory) -> Iterator[dict]:
+    """Every complete feedback record of `directory`, oldest file first."""
+    for path in log_files(directory):
+        records, _, _ = read_lines_from(path)
+        yield from records
