@@ -4,6 +4,8 @@
     GET  /v1/models/NAME[/versions/V | /labels/L]/metadata   signature defs
     POST /v1/models/NAME[/versions/V | /labels/L]:predict    {"instances": ...} | {"inputs": ...}
     GET  /monitoring/prometheus/metrics                       Prometheus text format
+    POST /v1/feedback                                         {"request_id", "user_id", "item_id", "event", ...}
+                                                              (with --feedback_log_dir)
 
 Errors answer `{"error": "..."}` with 400 / 404 / 413 / 501. Model names are looked up in
 the served set, never joined to a path, so no URL reaches outside the model base path.
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 _ROUTE = re.compile(r"^/v1/models/(?P<name>[^/:]+)(?:/versions/(?P<version>[^/:]+)|/labels/(?P<label>[^/:]+))?"
                     r"(?P<verb>/metadata|:predict|:classify|:regress)?$")
 METRICS_PATH = "/monitoring/prometheus/metrics"
+FEEDBACK_PATH = "/v1/feedback"
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -104,9 +107,24 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                                f"{self.server.max_body} (--max_request_bytes)")
         return self.rfile.read(length)
 
+    def _feedback(self, raw: bytes):
+        from serving.feedback_log import FeedbackError, record_feedback
+
+        log = self.server.core.feedback_log
+        if log is None:
+            raise ServingError(Code.NOT_FOUND, "feedback is off; start the server with --feedback_log_dir DIR")
+        body = json_codec.parse_body(raw)
+        try:
+            self._json(200, record_feedback(log, body))
+        except FeedbackError as e:
+            raise ServingError(Code.INVALID_ARGUMENT, str(e)) from None
+
     def do_POST(self):  # noqa: N802
         try:
             raw = self._body()
+            if self.path.split("?", 1)[0] == FEEDBACK_PATH:
+                self._feedback(raw)
+                return
             name, version, label, verb = self._route()
             if verb in (":classify", ":regress"):
                 raise ServingError(Code.UNIMPLEMENTED, f"{verb[1:]} is not implemented; use :predict")

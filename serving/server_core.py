@@ -62,6 +62,11 @@ class ServerCore:
         if request_logger is None and options.request_log_dir:
             self.request_logger = RequestLogger(options.request_log_dir, options.request_log_max_bytes,
                                                 options.request_log_fsync)
+        self.feedback_log = None
+        if options.feedback_log_dir:
+            from serving.feedback_log import FeedbackLog
+
+            self.feedback_log = FeedbackLog(options.feedback_log_dir)
 
     def start(self):
         """Loads every model's current versions, then starts the base-path pollers."""
@@ -75,6 +80,8 @@ class ServerCore:
             self.batcher.stop()
         if self.request_logger:
             self.request_logger.close()
+        if self.feedback_log:
+            self.feedback_log.close()
 
     def manager(self, name: str) -> ModelManager:
         """The manager of a served model; NOT_FOUND otherwise (names never touch the disk)."""

@@ -24,6 +24,7 @@ class ServerOptions:
     request_log_dir: str = ""
     request_log_max_bytes: int = 64 << 20
     request_log_fsync: str = "rotate"
+    feedback_log_dir: str = ""
     drain_seconds: float = 30.0
 
     @classmethod
@@ -75,6 +76,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
           help="rotate request log files at this size")
     _flag(parser, "request_log_fsync", default=d.request_log_fsync, choices=("rotate", "always", "never"),
           help="request log durability, see serving/request_log.py")
+    _flag(parser, "feedback_log_dir", default="",
+          help="accept POST /v1/feedback (clicks/ratings against a request id) into this folder")
     _flag(parser, "drain_seconds", type=float, default=d.drain_seconds,
           help="on SIGTERM, wait this long for in-flight requests")
     _flag(parser, "monitoring_config_file", default="",

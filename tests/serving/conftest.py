@@ -71,9 +71,12 @@ def server(base_path, tmp_path_factory):
     from serving.server_options import ServerOptions
 
     log_dir = tmp_path_factory.mktemp("requests")
+    feedback_dir = tmp_path_factory.mktemp("feedback")
     options = ServerOptions(port=free_port(), rest_api_port=free_port(), model_name="m",
                             model_base_path=str(base_path), file_system_poll_wait_seconds=0,
-                            request_log_dir=str(log_dir), max_request_bytes=1 << 20)
+                            request_log_dir=str(log_dir), max_request_bytes=1 << 20,
+                            feedback_log_dir=str(feedback_dir))
     with ModelServer(options) as running:
         running.log_dir = log_dir
+        running.feedback_dir = feedback_dir
         yield running

@@ -127,3 +127,19 @@ def test_prometheus_metrics(server):
     assert ':tensorflow:serving:request_latency_bucket{model_name="m",API="predict",entrypoint="REST",le="+Inf"}' in text
     assert ':tensorflow:serving:model_version{model_name="m"} 1' in text
     assert "# TYPE :tensorflow:serving:request_latency histogram" in text
+
+
+def test_feedback_endpoint_records_clicks_against_a_request_id(server):
+    from serving.feedback_log import read_feedback
+
+    body = {"signature_name": "recommend", "inputs": {"user_id": ["u0"], "k": 3, "history": [[""]], "exclude": [[""]]}}
+    _, served = _call(server, "POST", "/v1/models/m:predict", body)
+    item = served["outputs"]["item_ids"][0][0]
+    status, payload = _call(server, "POST", "/v1/feedback",
+                            {"request_id": served["request_id"], "user_id": "u0", "item_id": item})
+    assert status == 200 and payload["status"] == "ok"
+    records = [r for r in read_feedback(server.feedback_dir) if r["request_id"] == served["request_id"]]
+    assert [(r["user_id"], r["item_id"], r["event"]) for r in records] == [("u0", item, "click")]
+
+    status, payload = _call(server, "POST", "/v1/feedback", {"request_id": "r", "user_id": "u0"})
+    assert status == 400 and "item_id" in payload["error"]
