@@ -1,0 +1,1 @@
+"""Closed-loop simulation: serve -> simulated users click -> feedback -> trigger -> retrain -> hot swap."""
