@@ -47,6 +47,7 @@ OOV_BUCKETS = 1
 SIGNATURE_RECOMMEND = "recommend"  # user_id [b], k [], history [b, n], exclude [b, n].
 SIGNATURE_SCORE = "score"  # user_id [b], item_ids [b, n].
 SIGNATURE_DEFAULT = "serving_default"  # examples [b] serialized tf.Example.
+SIGNATURE_RECOMMEND_INCLUDE_SEEN = "recommend_include_seen"  # as recommend, training-seen items allowed.
 EXAMPLES = "examples"
 K = "k"
 ITEM_IDS = "item_ids"  # string [b, k] (recommend) or [b, n] (score input).

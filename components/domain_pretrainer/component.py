@@ -51,7 +51,7 @@ class DomainPretrainer(base_component.BaseComponent):
             FileNotFoundError / ValueError: at build time, for a missing backbone folder or a
                 preset that would need a download while offline.
         """
-        backbones.validate_backbone(config.backbone)
+        backbones.validate_backbone(config.backbone, config.allow_download)
         if input_fingerprint is None:
             input_fingerprint = items_fingerprint(items_path) if os.path.isfile(items_path) else ""
         spec = DomainPretrainerSpec(

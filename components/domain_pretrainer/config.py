@@ -19,9 +19,12 @@ class PretrainerConfig:
         validation_fraction: share of texts held out to measure MLM loss before and after.
         mask_selection_rate: share of word pieces masked per text.
         seed: seeds the hold-out split, masking and weight init of the MLM head.
+        allow_download: let a keras-hub preset that is not cached be downloaded at run time
+            (off by default: nothing is fetched unless the user asks).
     """
 
     backbone: Optional[str] = None
+    allow_download: bool = False
     epochs: int = 2
     sequence_length: int = 32
     batch_size: int = 32

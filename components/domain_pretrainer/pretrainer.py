@@ -54,6 +54,17 @@ def _datasets(tf, preprocessor, train, validation, batch_size, seed):
     return train_ds, fixed.batch(batch_size)
 
 
+def _clocks() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
+
+
+def _epoch_timer(keras, sink: list):
+    """A callback appending (wall, process-CPU) seconds of each epoch to `sink`."""
+    return keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: sink.append(_clocks()),
+        on_epoch_end=lambda epoch, logs: sink.append(tuple(now - then for now, then in zip(_clocks(), sink.pop()))))
+
+
 def pretrain(texts: Sequence[str], out_dir: str, config: PretrainerConfig = PretrainerConfig()) -> dict[str, Any]:
     """Adapts a backbone to `texts` with masked-LM training and saves it as a preset folder.
 
@@ -66,7 +77,7 @@ def pretrain(texts: Sequence[str], out_dir: str, config: PretrainerConfig = Pret
     Returns:
         The metrics also written to `out_dir/pretrain_metrics.json`: `loss_before`,
         `loss_after` (held-out MLM loss), `accuracy_before/after`, per-epoch `history`,
-        `seconds_per_epoch`, counts and the source backbone.
+        `seconds_per_epoch`, `epoch_seconds` / `epoch_cpu_seconds` (wall / process CPU, incl. validation), counts and the source backbone.
 
     Raises:
         ValueError / FileNotFoundError: bad config, too few texts, or an unusable backbone.
@@ -88,6 +99,7 @@ def pretrain(texts: Sequence[str], out_dir: str, config: PretrainerConfig = Pret
         mask_selection_length=max(2, math.ceil(config.sequence_length * config.mask_selection_rate * 1.5)),
     )
     masked_lm = keras_hub.models.BertMaskedLM(backbone=backbone, preprocessor=None)
+    backbone.get_layer("pooled_dense").trainable = False  # [CLS] pooler: no gradient from MLM.
     masked_lm.compile(
         optimizer=keras.optimizers.AdamW(config.learning_rate, weight_decay=0.01),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
@@ -96,8 +108,10 @@ def pretrain(texts: Sequence[str], out_dir: str, config: PretrainerConfig = Pret
     train_ds, val_ds = _datasets(tf, preprocessor, train, validation, config.batch_size, config.seed)
 
     before = masked_lm.evaluate(val_ds, verbose=0, return_dict=True)
+    epoch_seconds: list[tuple[float, float]] = []
+    timer = _epoch_timer(keras, epoch_seconds)
     start = time.perf_counter()
-    history = masked_lm.fit(train_ds, validation_data=val_ds, epochs=config.epochs, verbose=0)
+    history = masked_lm.fit(train_ds, validation_data=val_ds, epochs=config.epochs, verbose=0, callbacks=[timer])
     seconds = time.perf_counter() - start
     after = masked_lm.evaluate(val_ds, verbose=0, return_dict=True)
 
@@ -116,6 +130,8 @@ def pretrain(texts: Sequence[str], out_dir: str, config: PretrainerConfig = Pret
         "validation_texts": len(validation),
         "seconds": seconds,
         "seconds_per_epoch": seconds / config.epochs,
+        "epoch_seconds": [wall for wall, _ in epoch_seconds],  # The first includes tracing.
+        "epoch_cpu_seconds": [cpu for _, cpu in epoch_seconds],
         "config": json.loads(config.to_json()),
     }
     with open(os.path.join(out_dir, METRICS_FILE), "w", encoding="utf-8") as f:

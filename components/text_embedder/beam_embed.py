@@ -34,7 +34,8 @@ class _EmbedBatchFn(beam.DoFn):
     def setup(self):
         from components.text_embedder.embedder import TextEmbedder  # pylint: disable=import-outside-toplevel
 
-        self._embedder = TextEmbedder(self._preset, self._sequence_length, allow_download=False)
+        # The executor validated `preset` already (and decided whether a download is allowed).
+        self._embedder = TextEmbedder(self._preset, self._sequence_length, allow_download=True)
 
     def process(self, batch: list[IndexedText]) -> Iterable[IndexedVector]:
         vectors, counts = self._embedder.embed_with_lengths([text for _, _, text in batch], self._batch_size)

@@ -31,8 +31,8 @@ class ItemTextEmbedder(base_beam_component.BaseBeamComponent):
     """Embeds every item's text with a BERT backbone on Beam (one model per worker).
 
     Output `embeddings`: `embeddings.npy` [items, dim] float32 unit rows, `item_ids.txt`,
-    `metadata.json` (see `rec_model.item_embeddings`); properties `item_count`, `dim`; custom
-    properties `backbone`, `sequence_length` and the bad-input counts `empty_text`,
+    `metadata.json` (see `rec_model.item_embeddings`); custom properties `item_count`, `dim`,
+    `backbone`, `sequence_length` and the bad-input counts `empty_text`,
     `truncated`, `replaced_undecodable`, `quarantined`.
 
     Beam pipeline args (runner, workers) come from the pipeline's `beam_pipeline_args`.
@@ -61,7 +61,7 @@ class ItemTextEmbedder(base_beam_component.BaseBeamComponent):
                 or incomplete folder, or a preset that would need a download while offline.
         """
         if backbone_preset is None:
-            backbones.validate_backbone(config.backbone)
+            backbones.validate_backbone(config.backbone, config.allow_download)
         if input_fingerprint is None:
             input_fingerprint = executor.items_fingerprint(items_path) if os.path.isfile(items_path) else ""
         spec = ItemTextEmbedderSpec(

@@ -15,9 +15,12 @@ class EmbedderConfig:
             input channel (the domain pre-trainer's output) overrides it.
         sequence_length: tokens per text incl. [CLS]/[SEP]; longer texts are truncated (counted).
         batch_size: texts per forward pass (and largest Beam batch).
+        allow_download: let a keras-hub preset that is not cached be downloaded at run time
+            (off by default: nothing is fetched unless the user asks).
     """
 
     backbone: Optional[str] = None
+    allow_download: bool = False
     sequence_length: int = 64
     batch_size: int = 64
 

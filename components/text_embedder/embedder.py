@@ -32,7 +32,7 @@ class TextEmbedder:
             domain pre-trainer's output) or a keras-hub BERT preset name.
         sequence_length: packed length in tokens incl. [CLS]/[SEP]; longer texts are
             truncated (see `embed_with_lengths`).
-        allow_download: passed to `validate_backbone` (None probes the network).
+        allow_download: passed to `validate_backbone` (None = no download).
 
     Attributes:
         preset: what `from_preset` loaded (folder path or preset name).

@@ -1,7 +1,6 @@
 """text_embedder executor: items.csv -> `ItemEmbeddings` with a Beam job (thin wrapper)."""
 
 import hashlib
-import logging
 import os
 from typing import Any, Dict, List
 
@@ -65,8 +64,9 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                  | "EmbedAndWrite" >> beam_embed.EmbedAndWrite(preset, config, output.uri, metadata))
 
         _, vectors, written = load_item_embeddings(output.uri)
-        output.item_count = int(vectors.shape[0])
-        output.dim = int(vectors.shape[1])
+        # KFP v2 takes no typed properties on custom types: everything is a custom property.
+        output.set_int_custom_property("item_count", int(vectors.shape[0]))
+        output.set_int_custom_property("dim", int(vectors.shape[1]))
         output.set_string_custom_property("backbone", preset)
         output.set_int_custom_property("sequence_length", config.sequence_length)
         for name, value in written["counts"].items():

@@ -127,7 +127,8 @@ def _row_problem(path: str, record, header: list[str]) -> Quarantined | None:
         return Quarantined(path, record.line, f"{ERR_FIELD_COUNT}: expected {len(header)} fields "
                            f"({','.join(header)}), found {len(record.fields)}", record.raw)
     fields = record.fields
-    if fields[0].strip().lower() == header[0] and csv_records.normalise_header(fields) == header:
+    first = fields[0].lstrip("\ufeff")  # a concatenated file's header keeps its BOM
+    if first.strip().lower() == header[0] and csv_records.normalise_header([first, *fields[1:]]) == header:
         return Quarantined(path, record.line, f"{ERR_REPEATED_HEADER}: the header line appears "
                            "again mid-file (files concatenated?)", record.raw)
     return None

@@ -94,7 +94,7 @@ def _write_preferences(path, n_users, n_topics, seed):
         np.put_along_axis(out, chosen, weights.astype(np.float32), axis=1)
         prefs[start:start + size] = out
     prefs.flush()
-    return np.load(path, mmap_mode="r")
+    return np.load(path, mmap_mode="r", allow_pickle=False)
 
 
 def _draw_items(topic, members, cdfs, rng):
@@ -208,12 +208,13 @@ def generate_synthetic(out_dir: str, n_users: int, n_items: int, n_interactions:
 
 def load_user_preferences(out_dir: str, mmap: bool = True) -> np.ndarray:
     """Hidden preferences, float32 `[n_users, n_topics]`; row k is user `"u{k}"`."""
-    return np.load(os.path.join(out_dir, USER_PREFERENCES_FILE), mmap_mode="r" if mmap else None)
+    return np.load(os.path.join(out_dir, USER_PREFERENCES_FILE), mmap_mode="r" if mmap else None,
+                   allow_pickle=False)
 
 
 def topic_of_items(out_dir: str) -> np.ndarray:
     """Topic of each item, int32 `[n_items]`; entry j is item `"i{j}"`."""
-    return np.load(os.path.join(out_dir, ITEM_TOPICS_FILE))
+    return np.load(os.path.join(out_dir, ITEM_TOPICS_FILE), allow_pickle=False)
 
 
 def load_synth_meta(out_dir: str) -> dict:

@@ -58,7 +58,6 @@ def test_component_fails_at_build_time_for_a_missing_folder(tmp_path):
 
 def test_component_fails_at_build_time_for_an_offline_preset(tmp_path, monkeypatch):
     monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path))
-    monkeypatch.setattr("components.text_embedder.backbones._online", lambda timeout=3.0: False)
     with pytest.raises(ValueError, match="offline"):
         component.DomainPretrainer(str(tmp_path / "items.csv"), PretrainerConfig(backbone="bert_tiny_en_uncased"))
 

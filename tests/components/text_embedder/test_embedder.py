@@ -1,11 +1,8 @@
-"""TextEmbedder with the real all-MiniLM-L6-v2 weights, and backbone validation."""
-
-import os
+"""TextEmbedder with the real all-MiniLM-L6-v2 weights."""
 
 import numpy as np
 import pytest
 
-from components.text_embedder import backbones
 from components.text_embedder.embedder import TextEmbedder, embed_texts
 
 TOY_STORY = "Toy Story (1995) Animation|Children's|Comedy"
@@ -61,39 +58,3 @@ def test_empty_input_and_bad_arguments(embedder):
 def test_embed_texts_matches_the_class(embedder):
     np.testing.assert_allclose(
         embed_texts([TOY_STORY], sequence_length=32), embedder.embed([TOY_STORY]), atol=1e-5)
-
-
-def test_default_backbone_is_the_bundled_minilm():
-    path = backbones.default_backbone_dir()
-    assert os.path.isfile(os.path.join(path, "config.json"))
-    assert backbones.validate_backbone(None) == path
-
-
-def test_missing_folder_fails_with_a_fix(tmp_path):
-    with pytest.raises(FileNotFoundError, match="does not exist.*preset folder"):
-        backbones.validate_backbone(str(tmp_path / "nope"))
-    with pytest.raises(FileNotFoundError, match="config.json"):
-        backbones.validate_backbone(str(tmp_path))
-
-
-def test_uncached_preset_offline_fails_with_a_fix(tmp_path, monkeypatch):
-    monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path))
-    with pytest.raises(ValueError, match="offline.*kagglehub"):
-        backbones.validate_backbone("bert_tiny_en_uncased", allow_download=False)
-    assert backbones.validate_backbone("bert_tiny_en_uncased", allow_download=True) == "bert_tiny_en_uncased"
-    with pytest.raises(ValueError, match="Unknown backbone"):
-        backbones.validate_backbone("not_a_bert_preset")
-
-
-def test_cached_preset_resolves_to_the_cache_folder(tmp_path, monkeypatch):
-    import keras_hub
-    from kagglehub import cache, handle
-
-    monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path))
-    kaggle = keras_hub.models.BertBackbone.presets["bert_tiny_en_uncased"]["kaggle_handle"]
-    parsed = handle.parse_model_handle(kaggle.removeprefix("kaggle://"))
-    folder = cache.Cache().get_path(parsed)
-    os.makedirs(folder)
-    open(os.path.join(folder, "config.json"), "w").close()
-    cache.Cache().mark_as_complete(parsed, "config.json")
-    assert backbones.validate_backbone("bert_tiny_en_uncased", allow_download=False) == folder

@@ -62,7 +62,8 @@ def test_executor_writes_embeddings_and_counts(items_csv, tmp_path):
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert meta["counts"] == {"empty_text": 1, "replaced_undecodable": 1, "quarantined": 1, "truncated": 1}
     assert meta["quarantined_examples"][0]["line"] == 7
-    assert out.item_count == 5 and out.dim == 384
+    assert out.get_int_custom_property("item_count") == 5
+    assert out.get_int_custom_property("dim") == 384
     assert out.get_int_custom_property("truncated") == 1
     assert out.get_int_custom_property("quarantined") == 1
     assert out.get_string_custom_property("backbone").endswith("model")

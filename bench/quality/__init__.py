@@ -1,0 +1,1 @@
+"""Quality benchmark on MovieLens-100K following `../shared/BENCHMARK.md`."""

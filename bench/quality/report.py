@@ -1,0 +1,52 @@
+"""Markdown table and PNG chart of a quality benchmark result."""
+
+import pathlib
+
+METRICS = ("recall@10", "ndcg@10", "recall@50", "ndcg@50", "recall@100", "ndcg@100", "coverage@10", "popularity_percentile@10")
+
+
+def markdown(result: dict) -> str:
+    """Tables of the models, the cold-item split, alpha and timings."""
+    lines = ["# Quality benchmark (MovieLens-100K, ../shared/BENCHMARK.md protocol)", "",
+             "| model | " + " | ".join(METRICS) + " |", "|---" * (len(METRICS) + 1) + "|"]
+    for name, row in result["models"].items():
+        lines.append(f"| {name} | " + " | ".join(f"{row.get(m, float('nan')):.3f}" for m in METRICS) + " |")
+    lines += ["", "## Cold items (168 held out, Recall@50)", "", "| model | among all items | among held-out only |", "|---|---|---|"]
+    for name, row in result.get("cold", {}).items():
+        lines.append(f"| {name} | {row['recall@50_all']:.3f} | {row['recall@50_cold_only']:.3f} |")
+    lines += ["", "## Learned alpha (final)", "", "| agent | alpha |", "|---|---|"]
+    lines += [f"| {a} | {v:.3f} |" for a, v in result.get("alpha", {}).get("final", {}).items()]
+    lines += ["", "## Training time (seconds, same run)", "", "| model | seconds |", "|---|---|"]
+    lines += [f"| {m} | {s:.1f} |" for m, s in result.get("train_seconds", {}).items()]
+    speed = result.get("speed", {})
+    if speed:
+        lines += ["", "## Training speed (interaction examples / second)", ""]
+        lines += [f"- {k}: {v:.3g}" for k, v in speed.items()]
+    targets = result.get("targets", {})
+    if targets:
+        lines += ["", "## Targets", ""] + [f"- {k}: {'met' if v else 'NOT met'}" for k, v in targets.items()]
+    return "\n".join(lines) + "\n"
+
+
+def chart(result: dict, path) -> None:
+    """Bar chart of Recall@10 / NDCG@10 / Recall@100 per model (matplotlib, Agg)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(result["models"])
+    keys = ("recall@10", "ndcg@10", "recall@100")
+    fig, ax = plt.subplots(figsize=(max(8, 1.1 * len(names)), 4.5))
+    width = 0.8 / len(keys)
+    for j, key in enumerate(keys):
+        ax.bar([i + j * width for i in range(len(names))], [result["models"][n][key] for n in names], width, label=key)
+    ax.set_xticks([i + width for i in range(len(names))])
+    ax.set_xticklabels(names, rotation=30, ha="right")
+    ax.set_ylabel("score")
+    ax.set_title("MovieLens-100K top-K quality (same split, same run)")
+    ax.legend()
+    fig.tight_layout()
+    pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,1 @@
+"""trainer: the multi-agent model trained (optionally on several workers) and exported."""

@@ -1,0 +1,63 @@
+"""Configuration of the trainer component (everything but the model's own ModelConfig)."""
+
+import dataclasses
+import json
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainerConfig:
+    """How the trainer runs and what it exports.
+
+    Attributes:
+        workers: worker processes. 1 trains in the calling process with the default
+            strategy; N > 1 starts N local `python -m components.trainer.worker`
+            processes under MultiWorkerMirroredStrategy (RING all-reduce) on free
+            localhost ports. On a cluster (Kubeflow / Vertex) each replica runs the worker
+            entry point with the cluster's TF_CONFIG instead (see `worker.py`).
+        warm_start: start from `base_model` when one is given (known users/items keep
+            their trained rows, new ones start fresh); False ignores it.
+        history_length: items of each user's most recent train history stored in the
+            SavedModel (0 = all); a known user is scored from them plus the request history.
+        serving_k: k of the `serving_default` signature (capped at the catalogue size).
+        backup: checkpoint every epoch with Keras BackupAndRestore, so a restarted worker
+            resumes from the last finished epoch.
+        max_restarts: local multi-worker runs restart the whole worker group up to this
+            many times after a worker dies (a cluster restarts pods itself).
+        worker_timeout_seconds: a local multi-worker run is stopped after this long.
+        eval_k: cut-off of the eval-split Recall/NDCG written to the model card.
+        verbose: Keras fit verbosity.
+    """
+
+    workers: int = 1
+    warm_start: bool = True
+    history_length: int = 0
+    serving_k: int = 10
+    backup: bool = True
+    max_restarts: int = 2
+    worker_timeout_seconds: float = 3600.0
+    eval_k: int = 10
+    verbose: int = 0
+
+    def __post_init__(self):
+        for name in ("workers", "serving_k", "eval_k"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"TrainerConfig.{name}={getattr(self, name)!r} must be >= 1")
+        for name in ("history_length", "max_restarts"):
+            if int(getattr(self, name)) < 0:
+                raise ValueError(f"TrainerConfig.{name}={getattr(self, name)!r} must be >= 0")
+        if not self.worker_timeout_seconds > 0:
+            raise ValueError("TrainerConfig.worker_timeout_seconds must be > 0")
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "TrainerConfig":
+        if not text:
+            return cls()
+        data = json.loads(text)
+        known = {f.name for f in dataclasses.fields(cls)}
+        extra = sorted(set(data) - known)
+        if extra:
+            raise ValueError(f"unknown TrainerConfig field(s) {extra}; known fields: {sorted(known)}")
+        return cls(**data)

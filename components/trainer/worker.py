@@ -1,0 +1,55 @@
+"""Worker entry point: `python -m components.trainer.worker --job JOB_JSON`.
+
+Local multi-worker runs (`TrainerConfig.workers > 1`, `recsys train --workers N`) start one
+such process per worker with a TF_CONFIG on free localhost ports (`distributed.py`).
+
+On a cluster the same entry point runs in every replica, with the TF_CONFIG the platform
+sets (Kubeflow's TFJob / training operator and Vertex AI custom jobs both export it:
+`{"cluster": {"chief"|"worker": [...]}, "task": {"type", "index"}}`). The job JSON, its
+inputs folder, the backup folder and the model/log folders must then be on a file system
+every replica reads (e.g. gs://); worker 0 (or the "chief" task) exports, the others write
+to temporary folders. Without TF_CONFIG (or with a one-task cluster) it trains with the
+default strategy.
+"""
+
+import argparse
+import json
+import logging
+import os
+import sys
+
+
+def make_strategy():
+    """MultiWorkerMirroredStrategy with RING all-reduce when TF_CONFIG lists > 1 task, else None."""
+    import tensorflow as tf
+
+    tf_config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+    tasks = sum(len(v) for k, v in tf_config.get("cluster", {}).items() if k in ("chief", "worker"))
+    if tasks <= 1:
+        return None
+    options = tf.distribute.experimental.CommunicationOptions(
+        implementation=tf.distribute.experimental.CommunicationImplementation.RING)
+    return tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--job", required=True, help="job JSON written by the trainer (TrainingJob.to_json)")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
+    # The strategy must exist before any other TensorFlow op runs in this process.
+    strategy = make_strategy()
+    import tensorflow as tf
+
+    from components.trainer.training_run import TrainingJob, run_training
+
+    with tf.io.gfile.GFile(args.job) as f:
+        job = TrainingJob.from_json(f.read())
+    card = run_training(job, strategy)
+    logging.info("done: %s", json.dumps(card["metrics"]["eval"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
