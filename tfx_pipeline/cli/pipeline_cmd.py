@@ -32,6 +32,8 @@ def add_arguments(parser):
         p.add_argument("--pretrain-epochs", type=int, default=None)
         p.add_argument("--backbone", default=None, help="keras-hub BERT preset name or local preset folder "
                        "(default: the bundled all-MiniLM-L6-v2)")
+        p.add_argument("--allow-download", action="store_true",
+                       help="let a keras-hub preset that is not cached be downloaded (online users)")
         p.add_argument("--epochs", type=int, default=None, help="training epochs of the multi-agent model")
         p.add_argument("--workers", type=int, default=1, help="training worker processes (MultiWorkerMirroredStrategy)")
         p.add_argument("--no-warm-start", action="store_true", help="train from scratch even when a model exists")
@@ -75,13 +77,13 @@ def build_configs(args):
         enable_cache=not getattr(args, "no_cache", False),
         last_stage=args.until or ("push" if args.serving_dir else "evaluate"),
     )
-    pretrainer = PretrainerConfig(backbone=args.backbone)
+    pretrainer = PretrainerConfig(backbone=args.backbone, allow_download=args.allow_download)
     if args.pretrain_epochs is not None:
         pretrainer = dataclasses.replace(pretrainer, epochs=args.pretrain_epochs)
     model = ModelConfig() if args.epochs is None else dataclasses.replace(ModelConfig(), epochs=args.epochs)
     components = dict(
         example_gen_config=ExampleGenConfig(split_mode=args.split_mode, eval_fraction=args.eval_fraction, span=args.span),
-        embedder_config=EmbedderConfig(backbone=args.backbone),
+        embedder_config=EmbedderConfig(backbone=args.backbone, allow_download=args.allow_download),
         pretrainer_config=pretrainer,
         model_config=model,
         trainer_config=TrainerConfig(workers=args.workers),
