@@ -8,6 +8,7 @@ defines `add_arguments(parser)` and `run(args) -> int`; a module that sets
 
 import argparse
 import importlib
+import os
 import sys
 
 # name -> (module, one-line help). Keep sorted by how a user meets them.
@@ -46,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    # TFRS needs Keras 2 (tf-keras); it must be chosen before TensorFlow is first imported.
+    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     if not argv or argv[0] in ("-h", "--help"):

@@ -100,8 +100,35 @@ def run(args) -> int:
         print(f"Kubeflow v2 pipeline spec written to {out}")
         return 0
     from tfx_pipeline import local_runner
+    from tfx_pipeline.progress import report_progress
 
     start = time.time()
-    local_runner.run(config, metadata_mysql=args.metadata_mysql, **components)
-    print(f"pipeline {config.pipeline_name} finished in {time.time() - start:.1f}s; artifacts under {config.pipeline_root}")
+    with report_progress():
+        local_runner.run(config, metadata_mysql=args.metadata_mysql, **components)
+    print(f"pipeline {config.pipeline_name} finished in {time.time() - start:.1f}s; artifacts under "
+          f"{config.pipeline_root}\n  details: recsys runs show latest --pipeline-root {config.pipeline_root}")
+    if not args.metadata_mysql:
+        _print_summary(config.pipeline_root)
     return 0
+
+
+def _print_summary(pipeline_root: str) -> None:
+    """Key counts and decisions of the latest run, read back from ML Metadata."""
+    import os
+
+    from tfx_pipeline.runs import MetadataReader, connection_config
+
+    if not os.path.exists(os.path.join(pipeline_root, "metadata.sqlite")):
+        return
+    keys = ("rows_read", "rows_train", "rows_eval", "rows_quarantined", "item_count", "held_out_loss_before",
+            "held_out_loss_after", "model_ndcg_at_10", "blessing_message", "validation_message", "push_message")
+    try:
+        run = MetadataReader(connection_config(pipeline_root)).show("latest")
+    except Exception:  # pylint: disable=broad-except
+        return
+    for component in run.get("components", []):
+        facts = {}
+        for art in component.get("outputs", []):
+            facts.update({k: v for k, v in art.get("properties", {}).items() if k in keys})
+        if facts:
+            print(f"  {component['node_id']}: " + ", ".join(f"{k}={v}" for k, v in facts.items()))

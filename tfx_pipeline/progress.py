@@ -1,0 +1,73 @@
+"""One line per component start and end while a local pipeline runs.
+
+LocalDagRunner logs `Component X is running.` / `... is finished.` and the launcher
+`A cached execution N is used.` at absl INFO level; this handler turns those into progress
+lines (time, component, duration, cached or not) without raising the global log level.
+"""
+
+import logging
+import re
+import sys
+import time
+
+_START = re.compile(r"^Component (\S+) is running\.$")
+_END = re.compile(r"^Component (\S+) is finished\.$")
+_CACHED = re.compile(r"^A cached execution \d+ is used\.$")
+
+
+class ComponentProgress(logging.Handler):
+    """Prints `[HH:MM:SS] > name` at start and `[HH:MM:SS] + name 12.3s (cached)` at end."""
+
+    def __init__(self, stream=None):
+        super().__init__(level=logging.INFO)
+        self.stream = stream or sys.stdout
+        self._started = {}
+        self._current = None
+        self._cached = set()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:  # pylint: disable=broad-except
+            return
+        stamp = time.strftime("%H:%M:%S")
+        if match := _START.match(message):
+            self._current = match.group(1)
+            self._started[self._current] = time.time()
+            print(f"[{stamp}] > {self._current}", file=self.stream, flush=True)
+        elif _CACHED.match(message) and self._current:
+            self._cached.add(self._current)
+        elif match := _END.match(message):
+            name = match.group(1)
+            seconds = time.time() - self._started.get(name, time.time())
+            note = " (cached)" if name in self._cached else ""
+            print(f"[{stamp}] + {name} {seconds:.1f}s{note}", file=self.stream, flush=True)
+
+
+class report_progress:  # pylint: disable=invalid-name
+    """Context manager attaching `ComponentProgress` to the absl/root logger."""
+
+    def __init__(self, stream=None):
+        self.handler = ComponentProgress(stream)
+        self._logger = logging.getLogger("absl")
+        self._level = None
+
+    def __enter__(self):
+        self._level = self._logger.level
+        if self._logger.getEffectiveLevel() > logging.INFO:
+            self._logger.setLevel(logging.INFO)
+            # Beam executors parse absl flags, which resets the absl logger's level to the
+            # --verbosity default (WARNING) mid-run; hold it at INFO until we exit.
+            self._logger.setLevel = lambda level: None
+            # Keep other INFO records off the console: only our handler sees them.
+            for handler in logging.getLogger().handlers + self._logger.handlers:
+                if handler.level == logging.NOTSET:
+                    handler.setLevel(logging.WARNING)
+        self._logger.addHandler(self.handler)
+        return self.handler
+
+    def __exit__(self, *exc):
+        self._logger.removeHandler(self.handler)
+        self._logger.__dict__.pop("setLevel", None)
+        self._logger.setLevel(self._level)
+        return False
