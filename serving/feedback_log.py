@@ -55,6 +55,10 @@ def _check_id(payload: dict, name: str, required: bool = True) -> Optional[str]:
     if not isinstance(value, str):
         raise FeedbackError(f"{name} must be a string, got {type(value).__name__}")
     value = value.strip()
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate such as "\ud800" cannot be logged
+        raise FeedbackError(f"{name} must be valid Unicode text, got {value[:40]!r}") from None
     if not value or len(value) > MAX_ID_LENGTH or any(c in value for c in "\n\r\x00"):
         raise FeedbackError(f"{name} must be 1..{MAX_ID_LENGTH} characters without newlines, got {value[:40]!r}")
     return value

@@ -6,6 +6,7 @@ on, Predict sends the request id as trailing metadata `x-request-id`.
 """
 
 import concurrent.futures
+import logging
 
 import grpc
 from tensorflow_serving.apis import (get_model_metadata_pb2, get_model_status_pb2, model_service_pb2_grpc,
@@ -13,6 +14,8 @@ from tensorflow_serving.apis import (get_model_metadata_pb2, get_model_status_pb
 
 from serving.errors import Code, ServingError
 from serving.tensors import from_proto, to_proto
+
+log = logging.getLogger(__name__)
 
 
 def _spec(request):
@@ -27,6 +30,9 @@ def _guard(method):
             return method(self, request, context)
         except ServingError as err:
             context.abort(err.code.grpc, err.message)
+        except Exception:  # noqa: BLE001 - a bug: log it, answer INTERNAL rather than UNKNOWN
+            log.exception("gRPC %s failed", method.__name__)
+            context.abort(grpc.StatusCode.INTERNAL, "internal error; see the server log")
 
     wrapper.__name__ = method.__name__
     return wrapper

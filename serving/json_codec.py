@@ -18,7 +18,7 @@ import numpy as np
 from tensorflow.core.framework import types_pb2
 
 from serving.errors import Code, ServingError
-from serving.tensors import dtype_name, numpy_dtype
+from serving.tensors import MAX_RANK, dtype_name, numpy_dtype
 
 
 def _bad(message: str) -> ServingError:
@@ -32,11 +32,15 @@ def _is_b64(value) -> bool:
 def _leaf(value, enum: int, name: str):
     if enum == types_pb2.DT_STRING:
         if isinstance(value, str):
-            return value.encode("utf-8")
+            try:
+                return value.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate such as "\ud800"
+                raise _bad(f"input {name!r}: a string is not valid Unicode (lone surrogate); "
+                           "send binary values as {\"b64\": ...}") from None
         if _is_b64(value):
             try:
                 return base64.b64decode(value["b64"], validate=True)
-            except (binascii.Error, TypeError) as err:
+            except (binascii.Error, TypeError, ValueError) as err:  # ValueError: non-ASCII text
                 raise _bad(f"input {name!r}: invalid base64 value ({err})") from None
         raise _bad(f"input {name!r} is {dtype_name(enum)}: expected a JSON string or {{\"b64\": ...}}, got {value!r:.40}")
     if enum == types_pb2.DT_BOOL:
@@ -62,6 +66,8 @@ def to_array(value, enum: int, name: str) -> np.ndarray:
         if any(not isinstance(v, list) or len(v) != size for v in level):
             raise _bad(f"input {name!r} is ragged or mixes lists and values; pad it to a rectangular shape")
         shape.append(size)
+        if len(shape) > MAX_RANK:
+            raise _bad(f"input {name!r} nests more than {MAX_RANK} lists deep")
         level = [x for v in level for x in v]
     flat = [_leaf(v, enum, name) for v in level]
     np_type = numpy_dtype(enum)
@@ -81,6 +87,8 @@ def parse_body(raw: bytes) -> dict:
         body = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise _bad(f"request body is not valid JSON: {err}") from None
+    except RecursionError:
+        raise _bad("request body nests too deeply to parse; send flat 'inputs' or 'instances'") from None
     if not isinstance(body, dict):
         raise _bad("request body must be a JSON object with 'instances' or 'inputs'")
     return body

@@ -28,6 +28,7 @@ import time
 import uuid
 
 FSYNC_POLICIES = ("rotate", "always", "never")
+REQUEST_GLOB = "requests-*.jsonl"
 
 
 def new_request_id() -> str:
@@ -91,10 +92,19 @@ class RequestLogger:
                 self._file = None
 
 
-def read_request_log(directory):
-    """Yields every record of every log file in `directory`, oldest file first."""
-    for path in sorted(pathlib.Path(directory).glob("requests-*.jsonl")):
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                if line.strip():
-                    yield json.loads(line)
+def read_request_log(directory, stats: dict | None = None):
+    """Yields every complete record of every log file in `directory`, oldest file first.
+
+    A line torn by a crash mid-write (a last line without "\\n", or a line that is not a JSON
+    object) is skipped, never returned half; `stats["corrupt"]` (when `stats` is given)
+    counts the skipped lines.
+    """
+    from serving.feedback_log import log_files, read_lines_from
+
+    if stats is not None:
+        stats.setdefault("corrupt", 0)
+    for path in log_files(directory, REQUEST_GLOB):
+        records, end, corrupt = read_lines_from(path)
+        if stats is not None:
+            stats["corrupt"] += corrupt + (path.stat().st_size > end)  # + a torn last line
+        yield from records

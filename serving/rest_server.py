@@ -61,6 +61,23 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _error(self, err: ServingError):
         self._json(err.code.http, {"error": err.message})
 
+    def send_error(self, code, message=None, explain=None):
+        """http.server's own errors (bad request line, 414, unknown method) as `{"error": ...}`."""
+        self.close_connection = True
+        try:
+            self._json(code, {"error": message or self.responses.get(code, ("error",))[0]})
+        except OSError:
+            pass
+
+    def _internal(self):
+        """Last resort for a bug: log it and answer 500 instead of dropping the connection."""
+        log.exception("REST %s %s failed", self.command, self.path[:200])
+        self.close_connection = True
+        try:
+            self._error(ServingError(Code.INTERNAL, "internal error; see the server log"))
+        except OSError:  # the client is gone (or the answer was already half sent)
+            pass
+
     def _route(self):
         path = self.path.split("?", 1)[0]
         match = _ROUTE.match(path)
@@ -93,6 +110,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._json(200, {"model_version_status": rows})
         except ServingError as err:
             self._error(err)
+        except Exception:  # noqa: BLE001 - see _internal
+            self._internal()
 
     def _body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
@@ -149,6 +168,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._json(200, response)
         except ServingError as err:
             self._error(err)
+        except Exception:  # noqa: BLE001 - see _internal
+            self._internal()
 
     def do_PUT(self):  # noqa: N802
         self._error(ServingError(Code.NOT_FOUND, "only GET and POST are served"))

@@ -4,6 +4,8 @@ Strings are numpy object arrays of `bytes`. Supported dtypes: float32/64, int8/1
 uint8, bool and string, which covers every signature of the serving contract.
 """
 
+import math
+
 import numpy as np
 from tensorflow.core.framework import tensor_pb2, tensor_shape_pb2, types_pb2
 
@@ -22,11 +24,18 @@ _BY_ENUM = {
     types_pb2.DT_STRING: (object, "string_val"),
 }
 _BY_NUMPY = {np.dtype(np_type): enum for enum, (np_type, _) in _BY_ENUM.items() if np_type is not object}
+# A request tensor may not hold more elements than this (TensorProto's fill rule lets a tiny
+# message declare a huge shape); and numpy arrays have at most 32 dimensions here.
+MAX_ELEMENTS = 1 << 22
+MAX_RANK = 32
 
 
 def dtype_name(enum: int) -> str:
-    """`types_pb2.DT_FLOAT` -> "DT_FLOAT"."""
-    return types_pb2.DataType.Name(enum)
+    """`types_pb2.DT_FLOAT` -> "DT_FLOAT" (an unknown enum value -> "DataType(999)")."""
+    try:
+        return types_pb2.DataType.Name(enum)
+    except ValueError:
+        return f"DataType({enum})"
 
 
 def numpy_dtype(enum: int):
@@ -84,8 +93,14 @@ def from_proto(proto: tensor_pb2.TensorProto, name: str = "tensor") -> np.ndarra
     shape = tuple(int(d.size) for d in proto.tensor_shape.dim)
     if any(d < 0 for d in shape):
         raise ServingError(Code.INVALID_ARGUMENT, f"input {name!r} has a negative dimension {shape}")
+    if len(shape) > MAX_RANK:
+        raise ServingError(Code.INVALID_ARGUMENT, f"input {name!r} has {len(shape)} dimensions; at most {MAX_RANK}")
     np_type = numpy_dtype(proto.dtype)
-    count = int(np.prod(shape, dtype=np.int64))
+    count = math.prod(shape)  # Python ints: no overflow for absurd shapes
+    # Non-zero dims count too: numpy cannot even shape an empty [2**40, 2**40, 0] array.
+    if math.prod(d for d in shape if d) > MAX_ELEMENTS:
+        raise ServingError(Code.RESOURCE_EXHAUSTED, f"input {name!r} of shape {list(shape)} is too large; at "
+                           f"most {MAX_ELEMENTS} elements per tensor: split the request into smaller batches")
     if proto.tensor_content and np_type is not object:
         dtype = np.dtype(np_type).newbyteorder("<")
         if len(proto.tensor_content) != count * dtype.itemsize:
