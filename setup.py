@@ -13,7 +13,7 @@ setuptools.setup(
         include=["tfx_pipeline*", "rec_model*", "components*", "serving*"]
     ),
     include_package_data=True,
-    package_data={"serving": ["deploy/*", "deploy/*/*", "README.md"]},
+    package_data={"serving": ["README.md"]},  # serving/deploy/ is for image builds, not the wheel
     entry_points={"console_scripts": ["recsys=tfx_pipeline.cli.main:main"]},
     license="Apache-2.0",
 )

@@ -45,29 +45,34 @@ class ComponentProgress(logging.Handler):
 
 
 class report_progress:  # pylint: disable=invalid-name
-    """Context manager attaching `ComponentProgress` to the absl/root logger."""
+    """Context manager routing the absl logger's INFO records to `ComponentProgress` only.
+
+    A logger filter hands INFO records to the progress handler and drops them, so the console
+    shows progress lines, while warnings and errors pass through to the usual handlers.
+    """
 
     def __init__(self, stream=None):
         self.handler = ComponentProgress(stream)
         self._logger = logging.getLogger("absl")
         self._level = None
 
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            self.handler.handle(record)
+            return False
+        return True
+
     def __enter__(self):
         self._level = self._logger.level
-        if self._logger.getEffectiveLevel() > logging.INFO:
-            self._logger.setLevel(logging.INFO)
-            # Beam executors parse absl flags, which resets the absl logger's level to the
-            # --verbosity default (WARNING) mid-run; hold it at INFO until we exit.
-            self._logger.setLevel = lambda level: None
-            # Keep other INFO records off the console: only our handler sees them.
-            for handler in logging.getLogger().handlers + self._logger.handlers:
-                if handler.level == logging.NOTSET:
-                    handler.setLevel(logging.WARNING)
-        self._logger.addHandler(self.handler)
+        self._logger.setLevel(logging.INFO)
+        # Beam executors parse absl flags, which resets the absl logger's level to the
+        # --verbosity default (WARNING) mid-run; hold it at INFO until we exit.
+        self._logger.setLevel = lambda level: None
+        self._logger.addFilter(self)
         return self.handler
 
     def __exit__(self, *exc):
-        self._logger.removeHandler(self.handler)
+        self._logger.removeFilter(self)
         self._logger.__dict__.pop("setLevel", None)
         self._logger.setLevel(self._level)
         return False

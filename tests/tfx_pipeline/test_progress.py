@@ -19,3 +19,24 @@ def test_prints_start_end_and_cached_even_after_a_level_reset():
         [">", "example_gen"], ["+", "example_gen"], [">", "trainer"], ["+", "trainer"]]
     assert lines[1].endswith("(cached)") and not lines[3].endswith("(cached)")
     assert "setLevel" not in absl_logger.__dict__
+
+
+def test_info_records_reach_only_the_progress_lines(capsys):
+    out = io.StringIO()
+    seen = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            seen.append(record.levelno)
+
+    collector = Collect(level=logging.DEBUG)
+    absl_logger = logging.getLogger("absl")
+    absl_logger.addHandler(collector)
+    try:
+        with report_progress(out):
+            absl_logger.info("Using deployment config: %s", "lots of text")
+            absl_logger.warning("something worth seeing")
+    finally:
+        absl_logger.removeHandler(collector)
+    assert seen == [logging.WARNING]
+    assert out.getvalue() == ""
