@@ -16,7 +16,8 @@ def add_arguments(parser):
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--catalogue-users", type=int, default=600)
     parser.add_argument("--catalogue-items", type=int, default=300)
-    parser.add_argument("--initial-interactions", type=int, default=3000)
+    parser.add_argument("--initial-interactions", type=int, default=1200,
+                        help="sparse on purpose: feedback then has something to teach")
     parser.add_argument("--epochs", type=int, default=10, help="training epochs per pipeline run")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work-dir", default="out/simulate")
@@ -33,7 +34,10 @@ def pipeline_runner(epochs: int, model_name: str):
 
     def run_pipeline(data_dir, pipeline_root, serving_dir, span):
         config = PipelineConfig(data_dir, pipeline_root, serving_dir, model_name=model_name, pretrain="off")
-        local_runner.run(config, example_gen_config=ExampleGenConfig(span=span),
+        # Random split: with a time split the newest interactions (the clicks on the live model's own
+        # recommendations) would all land in eval, so the candidate could not learn from them while
+        # the evaluator rewarded the live model for having shown them (exposure bias).
+        local_runner.run(config, example_gen_config=ExampleGenConfig(split_mode="random", span=span),
                          model_config=dataclasses.replace(ModelConfig(), epochs=epochs))
 
     return run_pipeline

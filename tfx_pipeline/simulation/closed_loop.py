@@ -34,7 +34,7 @@ class SimulationConfig:
     k: int = 10
     catalogue_users: int = 600
     catalogue_items: int = 300
-    initial_interactions: int = 3000
+    initial_interactions: int = 1200
     seed: int = 0
 
     def __post_init__(self):
