@@ -2,6 +2,8 @@
 
 import tensorflow as tf
 
+UNAVAILABLE_PENALTY = 100.0  # z units: far below any available item
+
 
 class AgentGate(tf.keras.layers.Layer):
     """Mixes calibrated agent scores with per-user weights (a product of experts).
@@ -34,15 +36,19 @@ class AgentGate(tf.keras.layers.Layer):
         mean, var = tf.nn.moments(scores, axes=[1], keepdims=True)
         return (scores - mean) * tf.math.rsqrt(var + 1e-8)
 
-    def call(self, agent_scores, user_side, item_known=None, content_index=None):
+    def call(self, agent_scores, user_side, item_known=None, content_index=None, imputed=None, unavailable=None):
         """agent_scores: list of [batch, items]; user_side [batch, s].
 
         item_known [items] (1 = has training interactions) and content_index (position
         of the content agent in agent_scores): when both are given, every agent's z-score
-        of an item without interactions is replaced by the content agent's z-score, so
-        such items are ranked by their text as if all agents agreed with it, plus
-        `cold_boost` (in z units; the text adapter scores items it was trained on higher
-        than unseen ones, and this offsets it).
+        of an item without interactions is replaced by a reference z-score, so such items
+        are ranked as if all agents agreed with it: agents flagged in `imputed` (a list of
+        bools, one per agent) keep their scores of such items (imputed from text
+        neighbours) and the reference is their mean; without imputed agents it is the
+        content agent's z-score. Every agent's z-score
+        of such items is then offset by `cold_boost` (z units). unavailable [batch, items]
+        bool (optional): items pushed below every other item in every agent (an
+        availability filter, see `MultiAgentModel.unavailable`).
 
         Returns:
             (ensemble [batch, items], contributions [batch, items, agents], weights [batch, agents]).
@@ -50,7 +56,12 @@ class AgentGate(tf.keras.layers.Layer):
         z = [self.normalise(s) for s in agent_scores]
         if item_known is not None and content_index is not None:
             known = item_known[None, :] > 0
-            z = [tf.where(known, zi, z[content_index] + self.cold_boost) for zi in z]
+            imputed = imputed or [False] * len(z)
+            kept = [zi for i, zi in enumerate(z) if imputed[i]]
+            reference = tf.add_n(kept) / len(kept) if kept else z[content_index]
+            z = [tf.where(known, zi, (zi if imputed[i] else reference) + self.cold_boost) for i, zi in enumerate(z)]
+        if unavailable is not None:
+            z = [tf.where(unavailable, zi - UNAVAILABLE_PENALTY, zi) for zi in z]
         spread = [tf.math.reduce_std(s, axis=1, keepdims=True) for s in agent_scores]
         features = tf.concat([user_side, tf.math.log1p(tf.concat(spread, axis=1))], axis=1)
         weights = tf.nn.softmax(self.mix(features), axis=1)

@@ -11,12 +11,20 @@ Information sharing between agents (explicit, by construction):
     scores with per-user weights; its contributions are the per-agent attribution.
     The ensemble loss back-propagates into every agent, so in the joint stage each
     agent also learns what the others miss.
+  * content -> history / CF: the closed-form item-item (history) and user-user (CF)
+    scores of items without interactions are imputed from their text neighbours
+    (`rec_model.closed_form`), so cold items rank on the same scale as warm ones.
+Every agent's scores pass the availability filter (items first seen after the user's
+history ended rank last, `unavailable`) before the gate.
 Objective: L = sum_i alpha_i L_i (alpha learned by `AgentWeighting`) + L_ensemble
 + alignment + L2. Every agent's loss is a TFRS task (Ranking with a catalogue-wide
 softmax, or Retrieval with in-batch negatives and logQ correction). The gate is then
-re-fitted on a held-out slice of each user's history (see `trainer.py`), re-ranking
-the head of the history agent's list.
+re-fitted on a held-out slice of each user's history (see `trainer.py`): a static blend
+fitted by NDCG (`gate_fit.py`), replaced by the per-user gate (trained to re-rank the
+head of the history agent's list) only when that scores higher on the slice.
 """
+
+from typing import Optional
 
 import numpy as np
 import tensorflow as tf
@@ -30,6 +38,7 @@ from rec_model.agents.content_agent import ContentAgent
 from rec_model.agents.history_agent import HistoryAgent
 from rec_model.agents.hybrid_agent import HybridAgent
 from rec_model.config import ModelConfig
+from rec_model.training_data import NO_TIME
 
 
 def _softmax_task(name):
@@ -59,13 +68,16 @@ class MultiAgentModel(tfrs.Model):
         self.item_known = self.add_weight(name="item_known", shape=(num_items,), **nt)
         self.item_log_popularity = self.add_weight(name="item_log_popularity", shape=(num_items,), **nt)
         self.item_time = self.add_weight(name="item_time", shape=(num_items,), **nt)
+        self.item_first_day = self.add_weight(name="item_first_day", shape=(num_items,), trainable=False,
+                                              initializer=tf.keras.initializers.Constant(NO_TIME))
         if item_text_embeddings is not None:
             emb = np.asarray(item_text_embeddings, np.float32)
             if emb.shape != (num_items, text_dim):
                 raise ValueError(f"item_text_embeddings shape {emb.shape} != ({num_items}, {text_dim})")
             self.text_embeddings.assign(emb)
         c, agents = config, config.agents
-        self.cf_agent = CollaborativeAgent(num_users, num_items, c.embedding_dim, c.embedding_l2, c.seed, name="cf") if "cf" in agents else None
+        self.cf_agent = CollaborativeAgent(num_users, num_items, c.embedding_dim, c.embedding_l2, c.seed,
+                                           user_scores=c.user_l2 > 0, name="cf") if "cf" in agents else None
         self.content_agent = ContentAgent(c.embedding_dim, seed=c.seed, name="content") if "content" in agents else None
         self.history_agent = HistoryAgent(num_items, c.delta_l2, c.delta_scale, name="history") if "history" in agents else None
         self.hybrid_agent = (HybridAgent(num_users, num_items, c.embedding_dim, c.hybrid_cross_layers, c.seed, name="hybrid")
@@ -86,16 +98,27 @@ class MultiAgentModel(tfrs.Model):
     def agent_names(self):
         return list(self.config.agents)
 
-    def set_item_statistics(self, counts: np.ndarray, mean_time: np.ndarray):
-        """counts [items] train interactions; mean_time [items] z-scored mean timestamp."""
+    def imputed_agents(self):
+        """Per agent, True when its scores of items without interactions are imputed from
+        text neighbours (history; CF with user-user scores), so the gate keeps them."""
+        on = self.config.cold_neighbours > 0
+        return [on and (name == "history" or (name == "cf" and self.cf_agent.user_base is not None))
+                for name in self.config.agents]
+
+    def set_item_statistics(self, counts: np.ndarray, mean_time: np.ndarray, first_day: Optional[np.ndarray] = None):
+        """counts [items] train interactions; mean_time [items] z-scored mean timestamp;
+        first_day [items] day of the first interaction (NO_TIME = unknown; default all unknown)."""
         counts = np.asarray(counts, np.float32)
+        self.item_first_day.assign(np.full(self.num_items, NO_TIME, np.float32) if first_day is None
+                                   else np.asarray(first_day, np.float32))
         self.item_known.assign((counts > 0).astype(np.float32))
         self.item_log_popularity.assign(np.log1p(counts))
         self.item_time.assign(np.asarray(mean_time, np.float32))
 
     def indexed_variables(self):
         """(variable, axes) pairs whose axes are indexed by "user"/"item" (warm start)."""
-        out = [(self.text_embeddings, ("item", None))] + [(v, ("item",)) for v in (self.item_known, self.item_log_popularity, self.item_time)]
+        out = [(self.text_embeddings, ("item", None))] + [(v, ("item",)) for v in (self.item_known, self.item_log_popularity, self.item_time,
+                                                                                       self.item_first_day)]
         for agent in (self.cf_agent, self.history_agent, self.hybrid_agent):
             if agent is not None:
                 out += agent.indexed_variables()
@@ -137,8 +160,21 @@ class MultiAgentModel(tfrs.Model):
             reps["hybrid"] = (self.hybrid_agent.query(user_index, shared_u, user_side), self.hybrid_agent.item_table(shared_i, item_side))
         return reps, user_side, extras
 
-    def score_items(self, user_index, history):
-        """Scores the whole catalogue.
+    def unavailable(self, history):
+        """[batch, items] bool: items first seen more than `availability_days` after the
+        first-seen day of the newest item in the user's history (the user was, as far as
+        the data shows, no longer active when they appeared). All False without history,
+        timestamps, or with availability_days < 0."""
+        if self.config.availability_days < 0:
+            return None
+        seen = tf.cast(history, tf.float32) > 0
+        latest = tf.reduce_max(tf.where(seen, self.item_first_day[None, :], NO_TIME), axis=1, keepdims=True)
+        has = tf.reduce_any(seen, axis=1, keepdims=True) & (latest > NO_TIME)
+        return has & (self.item_first_day[None, :] > latest + self.config.availability_days)
+
+    def score_items(self, user_index, history, filter_unavailable: bool = True):
+        """Scores the whole catalogue (training losses skip the availability filter:
+        `filter_unavailable=False`).
 
         Returns:
             dict: "ensemble" [batch, items], "contributions" [batch, items, agents]
@@ -153,8 +189,13 @@ class MultiAgentModel(tfrs.Model):
             else:
                 q, t = reps[name]
                 scores.append(tf.matmul(q, t, transpose_b=True))
+                if name == "cf" and self.cf_agent.user_base is not None:
+                    extras["cf_mf"] = scores[-1]
+                    scores[-1] = (self.cf_agent.base_scores(tf.cast(user_index, tf.int32))
+                                  + self.config.cf_mf_weight * scores[-1])
         content_index = self.config.agents.index("content") if self.content_agent is not None else None
-        ensemble, contributions, weights = self.gate(scores, user_side, self.item_known, content_index)
+        ensemble, contributions, weights = self.gate(scores, user_side, self.item_known, content_index, self.imputed_agents(),
+                                                     self.unavailable(history) if filter_unavailable else None)
         return {"ensemble": ensemble, "contributions": contributions, "agent_scores": scores,
                 "weights": weights, "reps": reps, "extras": extras}
 
@@ -206,14 +247,16 @@ class MultiAgentModel(tfrs.Model):
         count = tf.reduce_sum(target, axis=1, keepdims=True)
         weight = tf.cast(count[:, 0] > 0, tf.float32)
         labels = target / tf.maximum(count, 1.0)
-        out = self.score_items(user_index, source)
+        out = self.score_items(user_index, source, filter_unavailable=False)
         if self.gate_only and self.config.gate_candidates:
             return self._rerank_loss(out, source, target)
         ensemble_loss = self.ensemble_task(labels=labels, predictions=out["ensemble"], sample_weight=weight)
         self.ensemble_metric.update_state(ensemble_loss)
         if self.gate_only:
             return ensemble_loss
-        losses = [self._agent_loss(i, n, s, out, target, labels, weight) for i, (n, s) in enumerate(zip(self.config.agents, out["agent_scores"]))]
+        # The CF loss trains its MF part (the shared CF representation); its user-user scores are fixed.
+        scores = [out["extras"].get("cf_mf", s) if n == "cf" else s for n, s in zip(self.config.agents, out["agent_scores"])]
+        losses = [self._agent_loss(i, n, s, out, target, labels, weight) for i, (n, s) in enumerate(zip(self.config.agents, scores))]
         alphas = self.weighting.alphas()
         for i, loss in enumerate(losses):
             getattr(self, f"_loss_metric_{i}").update_state(loss)

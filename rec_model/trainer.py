@@ -8,7 +8,9 @@ from typing import Callable, Dict, List, Optional
 import numpy as np
 import tensorflow as tf
 
+from rec_model import closed_form
 from rec_model import features as F
+from rec_model import gate_fit
 from rec_model.config import ModelConfig
 from rec_model.multi_agent_model import MultiAgentModel
 from rec_model.training_data import TrainingData
@@ -54,9 +56,31 @@ def _dataset(history: np.ndarray, batch_size: int, seed: int, target: Optional[n
 
 
 def _prepare(model: MultiAgentModel, data: TrainingData, config: ModelConfig):
-    model.set_item_statistics(data.item_counts(), data.item_mean_time())
-    if model.history_agent is not None:
-        model.history_agent.set_base(model.history_agent.closed_form(data.history_matrix(), config.history_l2))
+    """Sets item statistics and the closed-form parts (history base, CF user-user scores)
+    from `data`, imputing the columns of items without interactions from their text."""
+    counts = data.item_counts()
+    model.set_item_statistics(counts, data.item_mean_time(), data.item_first_day())
+    history_agent, cf_agent = model.history_agent, model.cf_agent
+    if history_agent is None and (cf_agent is None or cf_agent.user_base is None):
+        return
+    x = data.weight_matrix(config.rating_power)
+    text = model.text_embeddings.numpy()
+
+    def impute(matrix):
+        return closed_form.impute_cold_columns(matrix, counts > 0, text, config.cold_neighbours, config.cold_temperature)
+
+    if history_agent is not None:
+        history_agent.set_base(impute(closed_form.item_item(x, config.history_l2, config.edlae_dropout)))
+    if cf_agent is not None and cf_agent.user_base is not None:
+        cf_agent.set_user_base(impute(closed_form.user_user(x, config.user_l2)))
+
+
+def _selection_users(x_held: np.ndarray, seed: int, limit: int = 5000) -> np.ndarray:
+    """Users with held-out items (at most `limit`, sampled) on which the gate is selected."""
+    users = np.flatnonzero(x_held.sum(1) > 0)
+    if users.size > limit:
+        users = np.sort(np.random.default_rng(seed).choice(users, size=limit, replace=False))
+    return users
 
 
 def _log(stage: str, history: tf.keras.callbacks.History, out: List[Dict[str, float]]):
@@ -88,7 +112,8 @@ def train_multi_agent(config: ModelConfig, data: TrainingData, item_text_embeddi
                       callbacks: Optional[Callable[[str], list]] = None,
                       initial_model: Optional[MultiAgentModel] = None) -> TrainResult:
     """Stage 1: every agent + ensemble on the data minus a per-user validation slice.
-    Stage 2: agents frozen, the gate learns per-user agent weights predicting the slice.
+    Stage 2: agents frozen; a static agent blend is fitted on the slice by NDCG (gate_fit), then
+    the gate learns per-user agent weights from it and is kept only if it scores higher.
     Stage 3: item statistics and the history base move to the full data; optional
     `finetune_epochs` of the agents on it with the gate frozen.
 
@@ -145,10 +170,19 @@ def _train(config, data, emb, verbose, strategy, callbacks, initial_model, callb
     if use_gate:
         _set_agents_trainable(model, False)
         model.gate_only = True
-        ds, _ = _dataset(x_rest, config.batch_size, config.seed, target=held.history_matrix())
-        model.compile(optimizer=_optimizer(config, replicas=replicas))
+        x_held = held.history_matrix()
         start = time.perf_counter()
+        users = _selection_users(x_held, config.seed)
+        _, static = gate_fit.fit_static_blend(model, users, x_rest[users], x_held[users])
+        static_weights = model.gate.get_weights()
+        ds, _ = _dataset(x_rest, config.batch_size, config.seed, target=x_held)
+        model.compile(optimizer=_optimizer(config, replicas=replicas))
         _log("gate", model.fit(ds, epochs=config.gate_epochs, verbose=verbose, callbacks=callbacks("gate")), logs)
+        learned = gate_fit.model_ndcg(model, users, x_rest[users], x_held[users])
+        if learned < static["static"]:  # keep the per-user gate only when it beats the static blend
+            model.gate.set_weights(static_weights)
+        logs.append({"stage": "gate_select", "epoch": 0, **{f"ndcg_{k}": v for k, v in static.items()},
+                     "ndcg_gate": learned, "per_user_gate_kept": float(learned >= static["static"])})
         seconds["gate"] = time.perf_counter() - start
         model.gate_only = False
         _set_agents_trainable(model, True)

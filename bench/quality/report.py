@@ -16,6 +16,16 @@ def markdown(result: dict) -> str:
         lines.append(f"| {name} | {row['recall@50_all']:.3f} | {row['recall@50_cold_only']:.3f} |")
     lines += ["", "## Learned alpha (final)", "", "| agent | alpha |", "|---|---|"]
     lines += [f"| {a} | {v:.3f} |" for a, v in result.get("alpha", {}).get("final", {}).items()]
+    gate = result.get("gate") or {}
+    if gate.get("mean_weights"):
+        lines += ["", "## Gate (mean per-user agent weight; static blend unless the per-user gate won on the validation slice)",
+                  "", "| agent | weight |", "|---|---|"]
+        lines += [f"| {a} | {v:.3f} |" for a, v in gate["mean_weights"].items()]
+        sel = gate.get("selection") or {}
+        if sel:
+            lines += ["", "Validation-slice mean NDCG@{10,20,50}: " + ", ".join(
+                f"{k[5:]} {v:.4f}" for k, v in sel.items() if k.startswith("ndcg_")) +
+                f"; per-user gate kept: {'yes' if sel.get('per_user_gate_kept') else 'no'}"]
     lines += ["", "## Training time (seconds, same run)", "", "| model | seconds |", "|---|---|"]
     lines += [f"| {m} | {s:.1f} |" for m, s in result.get("train_seconds", {}).items()]
     speed = result.get("speed", {})

@@ -116,8 +116,13 @@ def run(data_dir, out_path, config=None, cache_dir=None, log=print) -> dict:
     models["tfrs_basic"] = _metrics(scores, split, counts)
     log(f"tfrs_basic ndcg@10={models['tfrs_basic']['ndcg@10']:.4f}")
 
-    # The history agent's ridge weight is EASE's lambda, tuned on the validation split above.
-    config = ModelConfig.from_dict({**config.to_dict(), "history_l2": lam})
+    # The closed forms' ridge weights (history agent EDLAE, CF agent user-user) are tuned
+    # on the validation split above, like EASE's lambda.
+    start = time.perf_counter()
+    closed = baselines.tune_closed_forms(val.train, val.by_user("test"), nu, ni, config)
+    config = ModelConfig.from_dict({**config.to_dict(), "history_l2": closed["history_l2"], "user_l2": closed["user_l2"]})
+    log(f"closed forms: history_l2={closed['history_l2']} user_l2={closed['user_l2']} "
+        f"({time.perf_counter() - start:.0f}s; validation ndcg@10 {closed['history_grid']} / {closed['user_grid']})")
     train = TrainingData.from_rows(split.train, nu, ni)
     history = train.history_matrix()
     for agent in config.agents:
@@ -138,6 +143,10 @@ def run(data_dir, out_path, config=None, cache_dir=None, log=print) -> dict:
     speed["ratio_multi_agent_vs_tfrs_basic"] = speed["multi_agent_examples_per_second"] / speed["tfrs_basic_examples_per_second"]
     alpha = {"final": full.alphas(), "per_epoch": [
         {k: v for k, v in row.items() if k.startswith("alpha_") or k in ("stage", "epoch")} for row in result.epochs if row["stage"] == "agents"]}
+    gate = {"selection": next((row for row in result.epochs if row["stage"] == "gate_select"), None),
+            "mean_weights": dict(zip(full.agent_names, [float(v) for v in np.mean(full.score_items(
+                np.arange(min(nu, 256)), history[:256])["weights"].numpy(), axis=0)]))}
+    log(f"gate: {gate}")
     log(f"multi_agent ndcg@10={models['multi_agent']['ndcg@10']:.4f} ({seconds['multi_agent']:.0f}s) alpha={alpha['final']}")
 
     log("cold-item split ...")
@@ -177,8 +186,9 @@ def run(data_dir, out_path, config=None, cache_dir=None, log=print) -> dict:
         "multi_agent training < 300 s": seconds["multi_agent"] < 300,
     }
     out = {"protocol": "../shared/BENCHMARK.md", "config": config.to_dict(), "models": models, "cold": cold,
-           "alpha": alpha, "train_seconds": seconds, "speed": speed, "targets": targets,
-           "ease_validation_ndcg@10": grid, "cold_tuning": cold_tuning if "content" in config.agents else None}
+           "alpha": alpha, "gate": gate, "train_seconds": seconds, "speed": speed, "targets": targets,
+           "ease_validation_ndcg@10": grid,
+           "closed_form_validation_ndcg@10": {k: v for k, v in closed.items() if k.endswith("grid")}, "cold_tuning": cold_tuning if "content" in config.agents else None}
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(json.dumps(out, indent=2, sort_keys=False))
     out_path.with_suffix(".md").write_text(report.markdown(out))

@@ -1,17 +1,21 @@
-"""History-based agent: a learned item-item model (EASE-initialised, SLIM-like)."""
+"""History-based agent: a learned item-item model (EASE/EDLAE-initialised, SLIM-like)."""
 
 import numpy as np
 import tensorflow as tf
+
+from rec_model import closed_form
 
 
 class HistoryAgent(tf.keras.layers.Layer):
     """User = the items they interacted with; scores [batch, items] = history @ W.
 
-    W = (base + delta) with a zero diagonal. `base` is the closed-form EASE solution
-    (Steck 2019) on the training interactions (non-trainable, re-set by `set_base`);
-    `delta` is trained by gradient under L2, scaled by `delta_scale` (a per-variable
-    learning-rate factor: the closed form is already a strong optimum). A user unseen at training time is scored
-    from the history passed at request time.
+    W = (base + delta) with a zero diagonal. `base` is the closed-form EDLAE solution
+    (Steck 2020; EASE, Steck 2019, at dropout 0) on the (rating-weighted) training
+    interactions, with the columns of items without interactions imputed from their
+    text neighbours (non-trainable, re-set by `set_base`); `delta` is trained by gradient
+    under L2, scaled by `delta_scale` (a per-variable learning-rate factor: the closed
+    form is already a strong optimum). A user unseen at training time is scored from
+    the history passed at request time.
 
     Args:
         num_items: catalogue size.
@@ -30,24 +34,19 @@ class HistoryAgent(tf.keras.layers.Layer):
         return [(self.base, ("item", "item")), (self.delta, ("item", "item"))]
 
     @staticmethod
-    def closed_form(history: np.ndarray, l2: float) -> np.ndarray:
-        """EASE: B = I - P diagMat(1 / diag(P)), P = (X^T X + l2 I)^-1, diag(B) = 0.
+    def closed_form(history: np.ndarray, l2: float, dropout: float = 0.0) -> np.ndarray:
+        """EASE / EDLAE: B = I - P diagMat(1 / diag(P)), P = (X^T X + Lambda)^-1, diag(B) = 0,
+        Lambda = diagMat(dropout / (1 - dropout) * diag(X^T X)) + l2 I (see `rec_model.closed_form`).
 
         Args:
-            history: [users, items] 0/1 matrix.
+            history: [users, items] 0/1 (or rating-weighted) matrix.
             l2: ridge weight (> 0).
+            dropout: EDLAE dropout probability in [0, 1); 0 = EASE.
 
         Returns:
             [items, items] float32.
         """
-        if l2 <= 0:
-            raise ValueError(f"history_l2={l2} must be > 0 for the closed-form item-item base")
-        x = np.asarray(history, dtype=np.float64)
-        gram = x.T @ x + l2 * np.eye(x.shape[1])
-        p = np.linalg.inv(gram)
-        b = -p / np.diag(p)
-        np.fill_diagonal(b, 0.0)
-        return b.astype(np.float32)
+        return closed_form.item_item(history, l2, dropout)
 
     def set_base(self, base: np.ndarray):
         self.base.assign(np.asarray(base, np.float32))

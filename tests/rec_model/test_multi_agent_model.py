@@ -92,3 +92,30 @@ def test_ensemble_ranks_items_without_interactions_by_content_and_cold_boost():
     model.gate.cold_boost.assign(50.0)
     top = np.argsort(-model.score_items(users, history)["ensemble"].numpy(), axis=1)[:, :2]
     assert all(set(row) == {5, 30} for row in top)
+
+
+def test_items_first_seen_after_the_users_history_are_ranked_last():
+    model, data = _model(small_config(availability_days=7.0))
+    first = np.zeros(NUM_ITEMS, np.float32)
+    first[5] = 100.0  # item 5 appeared long after every other item
+    model.set_item_statistics(data.item_counts(), data.item_mean_time(), first)
+    history = np.zeros((2, NUM_ITEMS), np.float32)
+    history[0, [0, 1]] = 1.0  # user 0 only consumed items from day 0
+    history[1, [0, 5]] = 1.0  # user 1 was still active when item 5 appeared
+    mask = model.unavailable(tf.constant(history)).numpy()
+    assert mask[0, 5] and not mask[0, 6] and not mask[1].any()
+    scores = model.score_items(tf.constant([0, 1], tf.int64), tf.constant(history))["ensemble"].numpy()
+    assert scores[0, 5] < np.delete(scores[0], 5).min()
+    assert not MultiAgentModel(small_config(availability_days=-1.0), NUM_USERS, NUM_ITEMS, TEXT_DIM).unavailable(tf.constant(history))
+
+
+def test_closed_form_agents_score_cold_items_from_imputed_columns():
+    data, text = make_data()
+    keep = data.item_index != 3  # item 3 (community 0) has no interactions
+    result = train_multi_agent(small_config(epochs=1, gate_epochs=0), data.subset(keep), text)
+    model = result.model
+    assert model.imputed_agents() == [True, False, True, False]
+    base = model.history_agent.base.numpy()
+    assert np.abs(base[:, 3]).sum() > 0  # imputed column
+    user_scores = model.cf_agent.user_base.numpy()
+    assert user_scores[:25, 3].mean() > user_scores[25:, 3].mean()  # community 0 users score it higher
