@@ -21,10 +21,12 @@ class PretrainerConfig:
         seed: seeds the hold-out split, masking and weight init of the MLM head.
         allow_download: let a keras-hub preset that is not cached be downloaded at run time
             (off by default: nothing is fetched unless the user asks).
+        verbose: Keras fit verbosity (0 silent, 1 progress bar, 2 one line per epoch).
     """
 
     backbone: Optional[str] = None
     allow_download: bool = False
+    verbose: int = 0
     epochs: int = 2
     sequence_length: int = 32
     batch_size: int = 32
@@ -46,6 +48,8 @@ class PretrainerConfig:
             raise ValueError(f"validation_fraction must be in (0, 1), got {self.validation_fraction}")
         if not 0.0 < self.mask_selection_rate < 1.0:
             raise ValueError(f"mask_selection_rate must be in (0, 1), got {self.mask_selection_rate}")
+        if self.verbose not in (0, 1, 2):
+            raise ValueError(f"verbose must be 0, 1 or 2, got {self.verbose!r}")
         if not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
 

@@ -77,7 +77,11 @@ def build_configs(args):
         enable_cache=not getattr(args, "no_cache", False),
         last_stage=args.until or ("push" if args.serving_dir else "evaluate"),
     )
-    pretrainer = PretrainerConfig(backbone=args.backbone, allow_download=args.allow_download)
+    import sys
+
+    # Progress on the long steps: bars on a terminal, one line per epoch in logs.
+    verbose = 1 if sys.stdout.isatty() else 2
+    pretrainer = PretrainerConfig(backbone=args.backbone, allow_download=args.allow_download, verbose=verbose)
     if args.pretrain_epochs is not None:
         pretrainer = dataclasses.replace(pretrainer, epochs=args.pretrain_epochs)
     model = ModelConfig() if args.epochs is None else dataclasses.replace(ModelConfig(), epochs=args.epochs)
@@ -86,7 +90,7 @@ def build_configs(args):
         embedder_config=EmbedderConfig(backbone=args.backbone, allow_download=args.allow_download),
         pretrainer_config=pretrainer,
         model_config=model,
-        trainer_config=TrainerConfig(workers=args.workers),
+        trainer_config=TrainerConfig(workers=args.workers, verbose=verbose),
     )
     return config, components
 
