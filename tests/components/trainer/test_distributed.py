@@ -56,3 +56,11 @@ def test_killed_worker_resumes_from_last_checkpoint(tmp_path):
     logs = os.listdir(os.path.join(run, "worker_logs"))
     assert "worker-1-attempt-1.log" in logs
     assert os.path.isdir(tmp_path / "model" / "Format-Serving")
+
+    # Quality within noise of the same training left alone.
+    clean = train_and_export(inputs, str(tmp_path / "clean_model"), str(tmp_path / "clean_run"),
+                             helpers.tiny_model_config(epochs=4), TrainerConfig(workers=2))
+    r_killed, r_clean = (c["metrics"]["eval"]["model_recall@10"] for c in (card, clean))
+    users = clean["metrics"]["eval"]["model_users"]
+    noise = 3 * math.sqrt(max(r_clean * (1 - r_clean), 0.01) / users)
+    assert abs(r_killed - r_clean) <= max(noise, 0.05), (r_killed, r_clean, noise)
