@@ -27,13 +27,12 @@ it validates a JSON body and appends it.
 
 import json
 import math
-import os
 import pathlib
-import threading
 import time
 from typing import Dict, Iterator, List, Optional, Tuple
 
-FSYNC_POLICIES = ("always", "rotate", "never")
+from serving.jsonl_log import FSYNC_POLICIES, JsonLinesLog  # noqa: F401  (re-exported)
+
 FILE_GLOB = "feedback-*.jsonl"
 EVENTS = ("click", "rating", "purchase", "dismiss", "impression")
 MAX_ID_LENGTH = 256
@@ -104,82 +103,17 @@ def validate_feedback(payload: dict, now: Optional[float] = None) -> dict:
     }
 
 
-class FeedbackLog:
-    """Thread- and process-safe appender of feedback records.
+class FeedbackLog(JsonLinesLog):
+    """Feedback records in `DIR/feedback-*.jsonl`; a restart appends to the newest file.
 
     Args:
         directory: folder of the log files (created).
         max_bytes: rotate to a new file once the current one is at least this large.
-        fsync: "always", "rotate" or "never" (see the module docstring).
+        fsync: "always" (default), "rotate" or "never" (see the module docstring).
     """
 
     def __init__(self, directory, max_bytes: int = 64 << 20, fsync: str = "always"):
-        if fsync not in FSYNC_POLICIES:
-            raise ValueError(f"fsync policy {fsync!r} must be one of {FSYNC_POLICIES}")
-        if max_bytes < 1024:
-            raise ValueError(f"max_bytes must be at least 1024, got {max_bytes}")
-        self.directory = pathlib.Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.max_bytes, self.fsync = max_bytes, fsync
-        self._lock = threading.Lock()
-        self._seq = 0
-        self._fd: Optional[int] = None
-        self._size = 0
-        self._open(reuse=True)
-
-    def _open(self, reuse: bool = False) -> None:
-        existing = log_files(self.directory) if reuse else []
-        if existing and existing[-1].stat().st_size < self.max_bytes:
-            self.path = existing[-1]
-            self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND)
-            self._size = os.fstat(self._fd).st_size
-            if self._size and os.pread(self._fd, 1, self._size - 1) != b"\n":
-                self._size += os.write(self._fd, b"\n")  # Terminate a torn record of a crashed writer.
-            return
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        while True:
-            self._seq += 1
-            self.path = self.directory / f"feedback-{stamp}-{os.getpid()}-{self._seq:05d}.jsonl"
-            try:  # O_EXCL: never append to a file another process (or an earlier run) owns.
-                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o644)
-                break
-            except FileExistsError:
-                continue
-        self._size = 0
-
-    def _close_fd(self) -> None:
-        if self.fsync != "never":
-            os.fsync(self._fd)
-        os.close(self._fd)
-        self._fd = None
-
-    def append(self, record: dict) -> None:
-        """Appends one JSON-serialisable record as one line (a single `os.write`)."""
-        data = (json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n").encode("utf-8")
-        with self._lock:
-            if self._fd is None:
-                raise ValueError("FeedbackLog is closed")
-            written = os.write(self._fd, data)
-            if written != len(data):  # Regular files only short-write when the disk is full.
-                raise OSError(f"{self.path}: short write ({written} of {len(data)} bytes); is the disk full?")
-            if self.fsync == "always":
-                os.fsync(self._fd)
-            self._size += written
-            if self._size >= self.max_bytes:
-                self._close_fd()
-                self._open()
-
-    def close(self) -> None:
-        """Fsyncs (unless "never") and closes the current file; idempotent."""
-        with self._lock:
-            if self._fd is not None:
-                self._close_fd()
-
-    def __enter__(self) -> "FeedbackLog":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
+        super().__init__(directory, "feedback", max_bytes, fsync, reuse_last=True)
 
 
 def record_feedback(log: FeedbackLog, payload: dict, now: Optional[float] = None) -> dict:

@@ -13,21 +13,18 @@ what was shown. Off by default; `--request_log_dir DIR` turns it on.
 
 Files are `DIR/requests-<UTC start>-<pid>-<n>.jsonl`; a file is rotated once it exceeds
 `max_bytes`. Durability (`fsync` policy):
-- "rotate" (default): every line is flushed to the OS before the response is sent, so a
+- "rotate" (default): every line is written to the OS (one `os.write`, serving/jsonl_log.py)
+  before the response is sent, so a
   server crash loses nothing; a machine crash may lose the lines since the last rotation;
 - "always": `os.fsync` after every line (survives power loss; costs a disk sync per request);
 - "never": flush only, never fsync (the OS writes back when it likes).
 Any object with `log(record: dict) -> None` and `close()` can replace `RequestLogger`.
 """
 
-import json
-import os
-import pathlib
-import threading
-import time
 import uuid
 
-FSYNC_POLICIES = ("rotate", "always", "never")
+from serving.jsonl_log import FSYNC_POLICIES, JsonLinesLog  # noqa: F401  (re-exported)
+
 REQUEST_GLOB = "requests-*.jsonl"
 
 
@@ -36,60 +33,21 @@ def new_request_id() -> str:
     return uuid.uuid4().hex
 
 
-class RequestLogger:
-    """Thread-safe, size-rotated JSON-lines writer.
+class RequestLogger(JsonLinesLog):
+    """Served recommendations in `DIR/requests-*.jsonl` (one file per server start).
 
     Args:
         directory: folder for the log files (created).
         max_bytes: rotate the current file once it is larger than this.
-        fsync: "rotate", "always" or "never" (see the module docstring).
+        fsync: "rotate" (default), "always" or "never" (see the module docstring).
     """
 
     def __init__(self, directory, max_bytes: int = 64 << 20, fsync: str = "rotate"):
-        if fsync not in FSYNC_POLICIES:
-            raise ValueError(f"fsync policy {fsync!r} must be one of {FSYNC_POLICIES}")
-        if max_bytes < 1024:
-            raise ValueError(f"max_bytes must be at least 1024, got {max_bytes}")
-        self.directory = pathlib.Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.max_bytes, self.fsync = max_bytes, fsync
-        self._lock = threading.Lock()
-        self._seq = 0
-        self._file = None
-        self._open()
-
-    def _open(self):
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        self._seq += 1
-        self.path = self.directory / f"requests-{stamp}-{os.getpid()}-{self._seq:05d}.jsonl"
-        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - kept open
-
-    def _close_file(self):
-        self._file.flush()
-        if self.fsync != "never":
-            os.fsync(self._file.fileno())
-        self._file.close()
+        super().__init__(directory, "requests", max_bytes, fsync)
 
     def log(self, record: dict) -> None:
         """Appends one record (must be JSON-serialisable) as one line."""
-        line = json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n"
-        with self._lock:
-            if self._file is None:
-                raise ValueError("RequestLogger is closed")
-            self._file.write(line)
-            self._file.flush()
-            if self.fsync == "always":
-                os.fsync(self._file.fileno())
-            if self._file.tell() >= self.max_bytes:
-                self._close_file()
-                self._open()
-
-    def close(self) -> None:
-        """Flushes, fsyncs (unless "never") and closes the current file."""
-        with self._lock:
-            if self._file is not None:
-                self._close_file()
-                self._file = None
+        self.append(record)
 
 
 def read_request_log(directory, stats: dict | None = None):

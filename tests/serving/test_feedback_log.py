@@ -6,6 +6,7 @@ import os
 import pytest
 
 from serving import feedback_log as fl
+from serving import jsonl_log
 
 
 def _payload(n=0, **kw):
@@ -79,7 +80,7 @@ def test_torn_last_line_is_never_read_and_offsets_stop_before_it(tmp_path):
 def test_each_record_is_one_write_on_an_append_fd(tmp_path, monkeypatch):
     writes = []
     real_write = os.write
-    monkeypatch.setattr(fl.os, "write", lambda fd, data: writes.append(data) or real_write(fd, data))
+    monkeypatch.setattr(jsonl_log.os, "write", lambda fd, data: writes.append(data) or real_write(fd, data))
     with fl.FeedbackLog(tmp_path) as log:
         fl.record_feedback(log, _payload(1))
         fl.record_feedback(log, _payload(2))

@@ -68,7 +68,6 @@ def test_output_filter(stubs):
 def test_request_id_in_trailing_metadata_and_log(stubs, server):
     _, call = stubs[0].Predict.with_call(_request(recommend_inputs(users=("u5",), k=3)))
     request_id = dict(call.trailing_metadata())["x-request-id"]
-    server.core.request_logger._file.flush()
     records = {r["request_id"]: r for r in read_request_log(server.log_dir)}
     assert records[request_id]["user_ids"] == ["u5"] and len(records[request_id]["item_ids"][0]) == 3
     assert records[request_id]["model"] == "m" and records[request_id]["version"] == 1
