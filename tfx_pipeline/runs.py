@@ -197,7 +197,7 @@ class MetadataReader:
                 "state": self._pb.Artifact.State.Name(artifact.state),
                 "properties": _properties(artifact),
             })
-        return out
+        return sorted(out, key=lambda a: (a["key"], a["id"]))  # Stable: MLMD ids depend on write order.
 
     def show(self, run: str) -> dict:
         """A run's summary plus `components`, `blessings` and `pushes` (module docstring)."""

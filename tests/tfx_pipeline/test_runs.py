@@ -138,7 +138,8 @@ def test_real_pipeline_runs_are_listed_with_cached_rerun(real_pipeline_root):
     assert {a["key"] for a in transform["outputs"]} == {"transformed_examples", "transform_graph"}
     cached = reader.show(second["run_id"])
     assert [c["state"] for c in cached["components"]] == ["CACHED", "CACHED"]
-    assert cached["components"][0]["outputs"][1]["id"] == examples["id"]  # Cache hit reuses the artifact.
+    cached_examples = next(a for a in cached["components"][0]["outputs"] if a["key"] == "examples")
+    assert cached_examples["id"] == examples["id"]  # Cache hit reuses the artifact.
 
 
 @pytest.mark.slow
