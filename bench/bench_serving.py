@@ -83,7 +83,7 @@ def _summary(latencies, errors, wall):
             "p99_ms": round(float(np.percentile(ms, 99)), 3)}
 
 
-def bench_scale(name, spec, concurrency, duration, binary, work, batching=False):
+def bench_scale(name, spec, concurrency, duration, binary, work, batching=False, server_flags=()):
     import tensorflow as tf
     from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
 
@@ -109,7 +109,7 @@ def bench_scale(name, spec, concurrency, duration, binary, work, batching=False)
         requests.append(request)
 
     rows = []
-    flags = ["--file_system_poll_wait_seconds=0"] + (["--enable_batching=true"] if batching else [])
+    flags = ["--file_system_poll_wait_seconds=0", *server_flags] + (["--enable_batching=true"] if batching else [])
     with start_model_server(base, name, binary=binary, extra_flags=flags) as server:
         server.wait_until_available(timeout=300)
         for n in concurrency:
@@ -138,6 +138,7 @@ def write_report(result, out_dir):
     (out_dir / "serving.json").write_text(json.dumps(result, indent=1))
     lines = ["# Serving benchmark (`bench/bench_serving.py`)", "",
              f"{result['when']} on {result['machine']}; server: {result['server_kind']}; "
+             f"server flags: {' '.join(result.get('server_flags', [])) or 'defaults'}; "
              f"{result['duration_s']} s per cell; request: recommend, 1 user, k=10; 1-minute load average "
              f"{result['load_average_1m'][0]} before, {result['load_average_1m'][1]} after.", "",
              "| catalogue | batching | clients | p50 ms | p95 ms | p99 ms | req/s | errors | floor p50 | floor p99 | floor req/s "
@@ -159,6 +160,8 @@ def main(argv=None) -> int:
     parser.add_argument("--scales", nargs="+", default=list(SCALES), choices=list(SCALES))
     parser.add_argument("--binary", default="python", choices=["auto", "python", "tensorflow_model_server"])
     parser.add_argument("--batching", action="store_true", help="also run the server with --enable_batching")
+    parser.add_argument("--server-flag", action="append", default=[],
+                        help="extra model-server flag, repeatable (e.g. --server-flag=--tensorflow_inter_op_parallelism=0)")
     parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args(argv)
     rows, kind, load_before = [], None, os.getloadavg()
@@ -166,11 +169,11 @@ def main(argv=None) -> int:
         for name in args.scales:
             for batching in [False, True] if args.batching else [False]:
                 scale_rows, kind = bench_scale(name, SCALES[name], args.concurrency, args.duration, args.binary,
-                                               work + ("/b" if batching else ""), batching)
+                                               work + ("/b" if batching else ""), batching, args.server_flag)
                 rows += scale_rows
     result = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
               "machine": f"{platform.machine()} {os.cpu_count()} cpus, python {platform.python_version()}",
-              "server_kind": kind, "duration_s": args.duration,
+              "server_kind": kind, "server_flags": args.server_flag, "duration_s": args.duration,
               "load_average_1m": [round(load_before[0], 2), round(os.getloadavg()[0], 2)], "rows": rows}
     write_report(result, pathlib.Path(args.out))
     print(f"wrote {args.out}/serving.json and serving.md")

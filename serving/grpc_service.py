@@ -13,7 +13,7 @@ from tensorflow_serving.apis import (get_model_metadata_pb2, get_model_status_pb
                                      predict_pb2, prediction_service_pb2_grpc)
 
 from serving.errors import Code, ServingError
-from serving.tensors import from_proto, to_proto
+from serving.tensors import fill_proto, from_proto
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class _PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
         response.model_spec.version.value = servable.version
         response.model_spec.signature_name = signature
         for key, value in outputs.items():
-            response.outputs[key].CopyFrom(to_proto(value))
+            fill_proto(response.outputs[key], value)
         if request_id:
             context.set_trailing_metadata((("x-request-id", request_id),))
         return response

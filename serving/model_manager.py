@@ -20,6 +20,7 @@ import time
 from serving.errors import Code, ServingError
 from serving.model_config import ModelConfig
 from serving.servable import Servable
+from serving.session_options import SessionOptions
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +37,13 @@ class ModelManager:
         config: the model's name, base path, version policy and labels.
         warmup: run warm-up requests before a version is served.
         on_load: optional callback(model_name, version, seconds) after each successful load.
+        session_options: thread pools of each version's TensorFlow Session.
     """
 
-    def __init__(self, config: ModelConfig, warmup: bool = True, on_load=None):
+    def __init__(self, config: ModelConfig, warmup: bool = True, on_load=None,
+                 session_options: SessionOptions = SessionOptions()):
         self.config = config
+        self._session_options = session_options
         self._warmup = warmup
         self._on_load = on_load
         self._servables: dict = {}  # version -> Servable; replaced, never mutated.
@@ -83,7 +87,7 @@ class ModelManager:
         self._states[version] = "LOADING"
         start = time.perf_counter()
         try:
-            servable = Servable(self.name, version, path)
+            servable = Servable(self.name, version, path, self._session_options)
             if self._warmup:
                 servable.warmup()
         except Exception as err:  # noqa: BLE001 - any load failure must leave serving alive.

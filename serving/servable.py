@@ -3,10 +3,12 @@
 import logging
 import pathlib
 import re
+import threading
 
 import numpy as np
 
 from serving.errors import Code, ServingError
+from serving.session_options import SessionOptions
 from serving.tensors import dtype_enum, dtype_name, from_proto
 
 log = logging.getLogger(__name__)
@@ -33,7 +35,7 @@ class Servable:
         Exception: anything TensorFlow raises for an incomplete or corrupt SavedModel.
     """
 
-    def __init__(self, model_name: str, version: int, path):
+    def __init__(self, model_name: str, version: int, path, session_options: SessionOptions = SessionOptions()):
         import tensorflow as tf
         from tensorflow.core.protobuf import saved_model_pb2
 
@@ -50,8 +52,14 @@ class Servable:
             raise ValueError(f"{self.path}: no MetaGraph tagged 'serve'; export with tf.saved_model.save")
         self.signature_defs = dict(graphs[0].signature_def)
         self.signature_defs.pop("__saved_model_init_op", None)
-        self._loaded = tf.saved_model.load(str(self.path), tags=["serve"])
-        self._functions = {name: self._loaded.signatures[name] for name in self.signature_defs}
+        # TF Serving's SavedModelBundle: the "serve" MetaGraph in one Session, restored variables,
+        # init ops (tables) run once; each request feeds and fetches the SignatureDef's tensor names.
+        self._graph = tf.Graph()
+        self._session = tf.compat.v1.Session(graph=self._graph, config=session_options.config_proto())
+        with self._graph.as_default():
+            tf.compat.v1.saved_model.loader.load(self._session, ["serve"], str(self.path))
+        self._callables = {}  # (signature, output names) -> Session callable
+        self._callables_lock = threading.Lock()
         self._tf = tf
 
     def signature_def_map(self):
@@ -119,15 +127,42 @@ class Servable:
             raise ServingError(Code.INVALID_ARGUMENT,
                                f"output_filter names {unknown} are not outputs of {signature_name!r}: {sorted(sig.outputs)}")
         tf = self._tf
+        names = tuple(output_filter) or tuple(sig.outputs)
+        call, feed_order = self._callable(signature_name, sig, names)
         try:
-            result = self._functions[signature_name](
-                **{k: tf.constant(v, dtype=tf.dtypes.as_dtype(sig.inputs[k].dtype)) for k, v in inputs.items()})
+            values = call(*[inputs[k] for k in feed_order])
         except tf.errors.InvalidArgumentError as err:
             raise ServingError(Code.INVALID_ARGUMENT, _clean_tf_message(err.message)) from None
         except (tf.errors.OpError, TypeError, ValueError) as err:
             raise ServingError(Code.INTERNAL, f"model failed: {_clean_tf_message(str(err))}") from None
-        wanted = output_filter or result.keys()
-        return {k: result[k].numpy() for k in wanted}
+        return dict(zip(names, values))
+
+    def _callable(self, signature_name, sig, output_names):
+        """A cached Session callable feeding the signature's inputs in sorted order.
+
+        Uses the C++ `Session::MakeCallable` (TF Serving's fast path: feeds and fetches are
+        resolved once, each call is one C call); `make_callable` when the private wrapper of
+        that API is missing from a future TensorFlow.
+        """
+        key = (signature_name, output_names)
+        entry = self._callables.get(key)
+        if entry is not None:
+            return entry
+        feed_order = tuple(sorted(sig.inputs))
+        feeds = [sig.inputs[k].name for k in feed_order]
+        fetches = [sig.outputs[k].name for k in output_names]
+        with self._callables_lock:
+            entry = self._callables.get(key)
+            if entry is None:
+                if hasattr(self._session, "_make_callable_from_options"):
+                    from tensorflow.core.protobuf import config_pb2
+
+                    options = config_pb2.CallableOptions(feed=feeds, fetch=fetches)
+                    call = self._session._make_callable_from_options(options)  # noqa: SLF001
+                else:
+                    call = self._session.make_callable(fetches, feed_list=feeds)
+                entry = self._callables[key] = (call, feed_order)
+        return entry
 
     def run_proto_inputs(self, signature_name: str, proto_inputs, output_filter=()) -> dict:
         """`run` for a map of TensorProtos (a PredictRequest's `inputs`)."""

@@ -11,6 +11,7 @@ from serving.errors import Code, ServingError
 from serving.metrics import Metrics
 from serving.model_manager import ModelManager
 from serving.request_log import RequestLogger, new_request_id
+from serving.session_options import SessionOptions
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,9 @@ class ServerCore:
             configs = [model_config.ModelConfig(options.model_name, options.model_base_path,
                                                 num_versions=options.num_versions)]
         self.metrics = Metrics(lambda: {n: (m.versions() or [None])[0] for n, m in self.managers.items()})
-        self.managers = {c.name: ModelManager(c, warmup=options.enable_model_warmup,
-                                              on_load=self.metrics.observe_load) for c in configs}
+        session = SessionOptions(options.tensorflow_intra_op_parallelism, options.tensorflow_inter_op_parallelism)
+        self.managers = {c.name: ModelManager(c, warmup=options.enable_model_warmup, on_load=self.metrics.observe_load,
+                                              session_options=session) for c in configs}
         self.batcher = None
         if options.enable_batching:
             params = BatchingParameters()

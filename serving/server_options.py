@@ -20,6 +20,8 @@ class ServerOptions:
     enable_batching: bool = False
     batching_parameters_file: str = ""
     grpc_max_threads: int = 16
+    tensorflow_intra_op_parallelism: int = 0
+    tensorflow_inter_op_parallelism: int = -1
     max_request_bytes: int = 16 << 20
     request_log_dir: str = ""
     request_log_max_bytes: int = 64 << 20
@@ -68,6 +70,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--enable_batching", "--enable-batching", dest="enable_batching", nargs="?",
                         const=True, default=False, type=_bool, help="server-side request batching")
     _flag(parser, "batching_parameters_file", default="", help="text BatchingParameters file")
+    _flag(parser, "tensorflow_intra_op_parallelism", type=int, default=d.tensorflow_intra_op_parallelism,
+          help="threads one TensorFlow op may use (0: TensorFlow picks)")
+    _flag(parser, "tensorflow_inter_op_parallelism", type=int, default=d.tensorflow_inter_op_parallelism,
+          help="threads running independent ops; -1 (this server's default) runs each request's ops in "
+               "its gRPC/REST thread, 0 lets TensorFlow pick (TF Serving's default)")
     _flag(parser, "grpc_max_threads", type=int, default=d.grpc_max_threads, help="gRPC worker threads")
     _flag(parser, "max_request_bytes", type=int, default=d.max_request_bytes,
           help="largest gRPC message / REST body accepted")

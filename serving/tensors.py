@@ -7,7 +7,7 @@ uint8, bool and string, which covers every signature of the serving contract.
 import math
 
 import numpy as np
-from tensorflow.core.framework import tensor_pb2, tensor_shape_pb2, types_pb2
+from tensorflow.core.framework import tensor_pb2, types_pb2
 
 from serving.errors import Code, ServingError
 
@@ -74,16 +74,31 @@ def to_proto(array) -> tensor_pb2.TensorProto:
     Returns:
         A TensorProto; numbers travel in `tensor_content`, strings in `string_val`.
     """
+    proto = tensor_pb2.TensorProto()
+    fill_proto(proto, array)
+    return proto
+
+
+def fill_proto(proto: tensor_pb2.TensorProto, array) -> None:
+    """Writes `array` into an empty TensorProto in place (e.g. `response.outputs[name]`).
+
+    Filling the message a response already holds saves building and copying one per output.
+    """
     array = np.asarray(array)
     enum = dtype_enum(array)
-    proto = tensor_pb2.TensorProto(dtype=enum)
-    proto.tensor_shape.CopyFrom(
-        tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=d) for d in array.shape]))
+    proto.dtype = enum
+    dims = proto.tensor_shape.dim
+    for size in array.shape:
+        dims.add(size=size)
     if enum == types_pb2.DT_STRING:
-        proto.string_val.extend(as_bytes_array(array).reshape(-1).tolist())
+        flat = array.reshape(-1).tolist()
+        try:
+            proto.string_val.extend(flat)  # bytes from a model: no per-element conversion
+        except TypeError:
+            proto.ClearField("string_val")
+            proto.string_val.extend(as_bytes_array(array).reshape(-1).tolist())
     else:
-        proto.tensor_content = np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<")).tobytes()
-    return proto
+        proto.tensor_content = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<")).tobytes()
 
 
 def from_proto(proto: tensor_pb2.TensorProto, name: str = "tensor") -> np.ndarray:

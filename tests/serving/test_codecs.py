@@ -79,3 +79,11 @@ def test_output_encoding():
     assert json_codec.parse_body(b'{"inputs": NaN}') == {"inputs": pytest.approx(float("nan"), nan_ok=True)}
     with pytest.raises(ServingError, match="JSON object"):
         json_codec.parse_body(b"[1]")
+
+
+def test_to_proto_encodes_str_and_bytes_arrays_alike():
+    from serving.tensors import to_proto
+
+    as_str, as_bytes = to_proto(np.array([["a", "é"]])), to_proto(np.array([[b"a", "é".encode()]], object))
+    assert as_str == as_bytes and list(as_str.string_val) == [b"a", "é".encode()]
+    assert [d.size for d in as_str.tensor_shape.dim] == [1, 2]

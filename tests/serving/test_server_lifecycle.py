@@ -80,6 +80,10 @@ def test_serve_flags_accept_tf_serving_and_dashed_spellings():
     b = ServerOptions.from_args(parser.parse_args(["--model-base-path", "/m", "--model-name", "x",
                                                    "--rest-api-port", "0", "--enable-batching"]))
     assert a == b and a.enable_batching and a.host == "127.0.0.1"
+    assert (a.tensorflow_intra_op_parallelism, a.tensorflow_inter_op_parallelism) == (0, -1)
+    c = ServerOptions.from_args(parser.parse_args(["--model_base_path=/m", "--tensorflow_intra_op_parallelism=2",
+                                                   "--tensorflow-inter-op-parallelism", "0"]))
+    assert (c.tensorflow_intra_op_parallelism, c.tensorflow_inter_op_parallelism) == (2, 0)
     with pytest.raises(ValueError, match="--model_base_path"):
         ServerOptions.from_args(parser.parse_args([]))
 
