@@ -4,6 +4,9 @@
   identity") with the zero-diagonal constraint; dropout 0 gives EASE (Steck, WWW 2019).
 * `user_user`: the same estimator over users (row u of the result scores user u from the
   other users' rows), a signal the item-item model does not see.
+* `spectral_filter`: the ideal low-pass graph filter of GF-CF (Shen et al., CIKM 2021): the
+  history projected on the top singular directions of the degree-normalised interaction
+  matrix, a global low-rank signal the two neighbourhood models miss.
 * `impute_cold_columns`: items without interactions have all-zero columns in both; each
   such column becomes the text-similarity-weighted mean of the columns of its most
   similar items with interactions, so cold items score on the same scale as warm ones.
@@ -73,6 +76,36 @@ def user_user(weights: np.ndarray, l2: float) -> np.ndarray:
     x = np.asarray(weights, dtype=np.float64)
     c = _zero_diagonal_solve(x @ x.T, np.full(x.shape[0], float(l2)))
     return (c @ x).astype(np.float32)
+
+
+def spectral_filter(weights: np.ndarray, rank: int) -> np.ndarray:
+    """The ideal low-pass filter of GF-CF as an item-item matrix: D_i^-1/2 V V^T D_i^1/2.
+
+    V = the top `rank` right singular vectors of R = D_u^-1/2 X D_i^-1/2 (D = user / item
+    degrees), found from the eigenvectors of R^T R ([items, items]); scores = X @ filter.
+
+    Args:
+        weights: [users, items] interaction weights X.
+        rank: number of singular directions kept (>= 1; capped at items - 1).
+
+    Returns:
+        [items, items] float32 filter.
+
+    Raises:
+        ValueError: rank < 1, or more items than a dense solve allows.
+    """
+    x = np.asarray(weights, dtype=np.float64)
+    if rank < 1:
+        raise ValueError(f"spectral_rank={rank} must be >= 1")
+    if x.shape[1] > MAX_DENSE:
+        raise ValueError(f"{x.shape[1]} items is too many for the dense spectral filter (max {MAX_DENSE}); "
+                         "drop the spectral agent from ModelConfig.agents or shrink the catalogue")
+    user_degree = np.maximum(x.sum(axis=1), 1e-12)
+    item_scale = np.sqrt(np.maximum(x.sum(axis=0), 1e-12))
+    r = x / np.sqrt(user_degree)[:, None] / item_scale[None, :]
+    _, vectors = np.linalg.eigh(r.T @ r)  # ascending eigenvalues
+    v = vectors[:, -min(int(rank), max(x.shape[1] - 1, 1)):]
+    return ((v @ v.T) / item_scale[:, None] * item_scale[None, :]).astype(np.float32)
 
 
 def interaction_weights(user_index: np.ndarray, item_index: np.ndarray, num_users: int, num_items: int,

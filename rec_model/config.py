@@ -4,7 +4,7 @@ import dataclasses
 import json
 from typing import Tuple
 
-AGENT_NAMES = ("cf", "content", "history", "hybrid")
+AGENT_NAMES = ("cf", "content", "history", "hybrid", "spectral")
 ALPHA_MODES = ("uncertainty", "softmax")
 NEGATIVES = ("full", "in_batch")
 OPTIMIZERS = ("adam", "adagrad", "sgd")
@@ -34,6 +34,7 @@ class ModelConfig:
             part is still trained by the CF loss: it is the CF representation the content
             and hybrid agents share). 0 = plain MF.
         cf_mf_weight: weight of the MF scores added to the user-user scores (user_l2 > 0).
+        spectral_rank: singular directions kept by the spectral agent's low-pass filter.
         cold_neighbours: the closed forms' columns of items without interactions are
             imputed from this many text-nearest items with interactions (0 = off).
         cold_temperature: softmax temperature over the cosine similarities of that imputation.
@@ -72,6 +73,7 @@ class ModelConfig:
     rating_power: float = 0.5
     user_l2: float = 600.0
     cf_mf_weight: float = 0.0
+    spectral_rank: int = 64
     cold_neighbours: int = 20
     cold_temperature: float = 0.05
     delta_l2: float = 1e-4
@@ -111,6 +113,8 @@ class ModelConfig:
                      "cold_neighbours"):
             if int(getattr(self, name)) < 0:
                 raise ValueError(f"{name}={getattr(self, name)!r} must be >= 0")
+        if int(self.spectral_rank) < 1:
+            raise ValueError(f"spectral_rank={self.spectral_rank!r} must be >= 1 (drop the spectral agent to turn it off)")
         for name in ("learning_rate", "temperature", "cold_temperature"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name}={getattr(self, name)!r} must be > 0")

@@ -1,4 +1,10 @@
-"""The multi-agent recommender: four agents, a per-user gate and learned alpha.
+"""The multi-agent recommender: five agents, a per-user gate and learned alpha.
+
+Agents (each a different algorithm family, `rec_model/agents/`): cf (matrix factorisation
+plus closed-form user-user scores), content (BERT item embeddings through a trainable
+adapter), history (EDLAE item-item over the user's history), hybrid (DCN towers over the
+others' representations and side features) and spectral (GF-CF's low-pass filter on the
+item graph: the global taste axes the neighbourhood agents miss).
 
 Information sharing between agents (explicit, by construction):
   * content -> CF: the content adapter is trained to reproduce the CF item embeddings
@@ -11,8 +17,8 @@ Information sharing between agents (explicit, by construction):
     scores with per-user weights; its contributions are the per-agent attribution.
     The ensemble loss back-propagates into every agent, so in the joint stage each
     agent also learns what the others miss.
-  * content -> history / CF: the closed-form item-item (history) and user-user (CF)
-    scores of items without interactions are imputed from their text neighbours
+  * content -> history / CF / spectral: the closed-form item-item (history, spectral) and
+    user-user (CF) scores of items without interactions are imputed from their text neighbours
     (`rec_model.closed_form`), so cold items rank on the same scale as warm ones.
 Every agent's scores pass the availability filter (items first seen after the user's
 history ended rank last, `unavailable`) before the gate.
@@ -36,6 +42,7 @@ from rec_model.agent_weighting import AgentWeighting
 from rec_model.agents.cf_agent import CollaborativeAgent
 from rec_model.agents.content_agent import ContentAgent
 from rec_model.agents.history_agent import HistoryAgent
+from rec_model.agents.spectral_agent import SpectralAgent
 from rec_model.agents.hybrid_agent import HybridAgent
 from rec_model.config import ModelConfig
 from rec_model.training_data import NO_TIME
@@ -80,6 +87,7 @@ class MultiAgentModel(tfrs.Model):
                                            user_scores=c.user_l2 > 0, name="cf") if "cf" in agents else None
         self.content_agent = ContentAgent(c.embedding_dim, seed=c.seed, name="content") if "content" in agents else None
         self.history_agent = HistoryAgent(num_items, c.delta_l2, c.delta_scale, name="history") if "history" in agents else None
+        self.spectral_agent = SpectralAgent(num_items, c.spectral_rank, name="spectral") if "spectral" in agents else None
         self.hybrid_agent = (HybridAgent(num_users, num_items, c.embedding_dim, c.hybrid_cross_layers, c.seed, name="hybrid")
                        if "hybrid" in agents else None)
         self.gate = AgentGate(len(agents), c.cold_boost, name="gate")
@@ -100,9 +108,9 @@ class MultiAgentModel(tfrs.Model):
 
     def imputed_agents(self):
         """Per agent, True when its scores of items without interactions are imputed from
-        text neighbours (history; CF with user-user scores), so the gate keeps them."""
+        text neighbours (history, spectral; CF with user-user scores), so the gate keeps them."""
         on = self.config.cold_neighbours > 0
-        return [on and (name == "history" or (name == "cf" and self.cf_agent.user_base is not None))
+        return [on and (name in ("history", "spectral") or (name == "cf" and self.cf_agent.user_base is not None))
                 for name in self.config.agents]
 
     def set_item_statistics(self, counts: np.ndarray, mean_time: np.ndarray, first_day: Optional[np.ndarray] = None):
@@ -119,7 +127,7 @@ class MultiAgentModel(tfrs.Model):
         """(variable, axes) pairs whose axes are indexed by "user"/"item" (warm start)."""
         out = [(self.text_embeddings, ("item", None))] + [(v, ("item",)) for v in (self.item_known, self.item_log_popularity, self.item_time,
                                                                                        self.item_first_day)]
-        for agent in (self.cf_agent, self.history_agent, self.hybrid_agent):
+        for agent in (self.cf_agent, self.history_agent, self.hybrid_agent, self.spectral_agent):
             if agent is not None:
                 out += agent.indexed_variables()
         return out
@@ -154,6 +162,8 @@ class MultiAgentModel(tfrs.Model):
             reps["cf"] = (self.cf_agent.query(user_index), table)
         if self.history_agent is not None:
             reps["history"] = (history, None)  # scored as history @ W (see HistoryAgent)
+        if self.spectral_agent is not None:
+            reps["spectral"] = (history, None)  # scored as history @ F (see SpectralAgent)
         if self.hybrid_agent is not None:
             shared_u = [reps[a][0][:, :-1] for a in ("cf", "content") if a in reps]
             shared_i = [reps[a][1][:, :-1] for a in ("cf", "content") if a in reps]
@@ -184,8 +194,8 @@ class MultiAgentModel(tfrs.Model):
         reps, user_side, extras = self.representations(user_index, history)
         scores = []
         for name in self.config.agents:
-            if name == "history":
-                scores.append(self.history_agent.scores(reps["history"][0]))
+            if name in ("history", "spectral"):
+                scores.append(self._item_item_agent(name).scores(reps[name][0]))
             else:
                 q, t = reps[name]
                 scores.append(tf.matmul(q, t, transpose_b=True))
@@ -199,6 +209,9 @@ class MultiAgentModel(tfrs.Model):
         return {"ensemble": ensemble, "contributions": contributions, "agent_scores": scores,
                 "weights": weights, "reps": reps, "extras": extras}
 
+    def _item_item_agent(self, name):
+        return self.history_agent if name == "history" else self.spectral_agent
+
     def call(self, inputs):
         """inputs: {USER_INDEX [batch], HISTORY_WEIGHTS [batch, items]} -> [batch, items] scores."""
         return self.score_items(inputs[F.USER_INDEX], inputs[F.HISTORY_WEIGHTS])["ensemble"]
@@ -209,8 +222,9 @@ class MultiAgentModel(tfrs.Model):
             return task(labels=labels, predictions=scores / self.config.temperature, sample_weight=weight)
         positive = tf.random.categorical(tf.math.log(target + 1e-9), 1, dtype=tf.int32)[:, 0]
         probability = tf.nn.softmax(self.item_log_popularity)  # ~ count-proportional sampling of positives
-        if name == "history":
-            query, candidates = out["reps"]["history"][0], tf.transpose(tf.gather(self.history_agent.weights_matrix(), positive, axis=1))
+        if name in ("history", "spectral"):
+            query = out["reps"][name][0]
+            candidates = tf.transpose(tf.gather(self._item_item_agent(name).weights_matrix(), positive, axis=1))
         else:
             query, table = out["reps"][name]
             candidates = tf.gather(table, positive)

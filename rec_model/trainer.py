@@ -56,12 +56,12 @@ def _dataset(history: np.ndarray, batch_size: int, seed: int, target: Optional[n
 
 
 def _prepare(model: MultiAgentModel, data: TrainingData, config: ModelConfig):
-    """Sets item statistics and the closed-form parts (history base, CF user-user scores)
+    """Sets item statistics and the closed-form parts (history base, CF user-user scores, spectral filter)
     from `data`, imputing the columns of items without interactions from their text."""
     counts = data.item_counts()
     model.set_item_statistics(counts, data.item_mean_time(), data.item_first_day())
-    history_agent, cf_agent = model.history_agent, model.cf_agent
-    if history_agent is None and (cf_agent is None or cf_agent.user_base is None):
+    history_agent, cf_agent, spectral_agent = model.history_agent, model.cf_agent, model.spectral_agent
+    if history_agent is None and spectral_agent is None and (cf_agent is None or cf_agent.user_base is None):
         return
     x = data.weight_matrix(config.rating_power)
     text = model.text_embeddings.numpy()
@@ -73,6 +73,8 @@ def _prepare(model: MultiAgentModel, data: TrainingData, config: ModelConfig):
         history_agent.set_base(impute(closed_form.item_item(x, config.history_l2, config.edlae_dropout)))
     if cf_agent is not None and cf_agent.user_base is not None:
         cf_agent.set_user_base(impute(closed_form.user_user(x, config.user_l2)))
+    if spectral_agent is not None:
+        spectral_agent.set_filter(impute(closed_form.spectral_filter(x, config.spectral_rank)))
 
 
 def _selection_users(x_held: np.ndarray, seed: int, limit: int = 5000) -> np.ndarray:
@@ -91,7 +93,8 @@ def _log(stage: str, history: tf.keras.callbacks.History, out: List[Dict[str, fl
 
 
 def _set_agents_trainable(model: MultiAgentModel, trainable: bool):
-    for layer in (model.cf_agent, model.content_agent, model.history_agent, model.hybrid_agent, model.weighting):
+    for layer in (model.cf_agent, model.content_agent, model.history_agent, model.hybrid_agent, model.spectral_agent,
+                  model.weighting):
         if layer is not None:
             layer.trainable = trainable
 

@@ -39,6 +39,22 @@ def test_user_user_scores_follow_the_users_community():
         closed_form.user_user(x, 0.0)
 
 
+def test_spectral_filter_is_the_gf_cf_ideal_low_pass_and_follows_communities():
+    x = make_data()[0].history_matrix().astype(np.float64)
+    scores = x @ closed_form.spectral_filter(x, 4)
+    # Reference: the top right singular vectors of the degree-normalised matrix, by SVD.
+    du, di = np.maximum(x.sum(1), 1e-12), np.maximum(x.sum(0), 1e-12)
+    r = x / np.sqrt(du)[:, None] / np.sqrt(di)[None, :]
+    v = np.linalg.svd(r, full_matrices=False)[2][:4].T
+    want = (x / np.sqrt(di)) @ v @ v.T * np.sqrt(di)
+    np.testing.assert_allclose(scores, want, atol=1e-4)
+    # The planted communities: users 0-24 like items 0-19.
+    assert scores[0, :20].mean() > scores[0, 20:].mean()
+    assert closed_form.spectral_filter(x, 10_000).shape == (x.shape[1], x.shape[1])  # rank capped at items - 1
+    with pytest.raises(ValueError, match="spectral_rank"):
+        closed_form.spectral_filter(x, 0)
+
+
 def test_interaction_weights_use_ratings_relative_to_their_mean():
     w = closed_form.interaction_weights(np.array([0, 1]), np.array([1, 0]), 2, 2, np.array([1.0, 4.0]), 0.5)
     np.testing.assert_allclose(w, [[0, np.sqrt(1 / 2.5)], [np.sqrt(4 / 2.5), 0]], rtol=1e-6)

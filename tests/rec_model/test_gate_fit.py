@@ -19,11 +19,13 @@ def test_ndcg_at_k_excludes_source_items_and_skips_rows_without_target():
 def test_static_gate_gives_every_user_the_same_weights():
     data, text = make_data()
     model = MultiAgentModel(small_config(), NUM_USERS, NUM_ITEMS, TEXT_DIM, text)
-    gate_fit.set_static_gate(model, [1.0, 0.0, 3.0, 0.0])
+    gate_fit.set_static_gate(model, [1.0, 0.0, 3.0, 0.0, 0.0])
     out = model.score_items(tf.range(5, dtype=tf.int64), tf.constant(data.history_matrix()[:5]))
-    np.testing.assert_allclose(out["weights"].numpy(), np.tile([0.25, 0.0, 0.75, 0.0], (5, 1)), atol=1e-6)
+    np.testing.assert_allclose(out["weights"].numpy(), np.tile([0.25, 0.0, 0.75, 0.0, 0.0], (5, 1)), atol=1e-6)
     with pytest.raises(ValueError, match="non-negative"):
-        gate_fit.set_static_gate(model, [0.0, 0.0, 0.0, 0.0])
+        gate_fit.set_static_gate(model, [0.0] * 5)
+    with pytest.raises(ValueError, match="5 non-negative"):
+        gate_fit.set_static_gate(model, [1.0, 0.0, 3.0, 0.0])
 
 
 def test_trainer_fits_a_blend_no_worse_than_its_best_agent_on_the_slice():

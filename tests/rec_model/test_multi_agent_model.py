@@ -68,7 +68,7 @@ def test_scores_have_per_agent_attribution_summing_to_the_ensemble():
     model, data = _model(small_config())
     out = model.score_items(tf.range(NUM_USERS, dtype=tf.int64), tf.constant(data.history_matrix()))
     assert out["ensemble"].shape == (NUM_USERS, NUM_ITEMS)
-    assert out["contributions"].shape == (NUM_USERS, NUM_ITEMS, 4)
+    assert out["contributions"].shape == (NUM_USERS, NUM_ITEMS, len(ModelConfig().agents))
     np.testing.assert_allclose(tf.reduce_sum(out["contributions"], 2).numpy(), out["ensemble"].numpy(), rtol=1e-4, atol=1e-4)
 
 
@@ -114,8 +114,10 @@ def test_closed_form_agents_score_cold_items_from_imputed_columns():
     keep = data.item_index != 3  # item 3 (community 0) has no interactions
     result = train_multi_agent(small_config(epochs=1, gate_epochs=0), data.subset(keep), text)
     model = result.model
-    assert model.imputed_agents() == [True, False, True, False]
+    assert model.imputed_agents() == [True, False, True, False, True]
     base = model.history_agent.base.numpy()
     assert np.abs(base[:, 3]).sum() > 0  # imputed column
     user_scores = model.cf_agent.user_base.numpy()
     assert user_scores[:25, 3].mean() > user_scores[25:, 3].mean()  # community 0 users score it higher
+    spectral = model.spectral_agent.filter.numpy()
+    assert np.abs(spectral[:, 3]).sum() > 0 and spectral[:20, 3].mean() > spectral[20:, 3].mean()  # imputed from text

@@ -29,8 +29,8 @@ def test_top_k_with_agent_attribution_shapes(module):
     mod, histories = module
     out = _call(mod, ["u0", "u30"], k=5)
     assert out["item_ids"].shape == (2, 5) and out["scores"].shape == (2, 5)
-    assert out["agent_scores"].shape == (2, 5, 4)
-    assert [n.decode() for n in out["agent_names"].numpy()] == ["cf", "content", "history", "hybrid"]
+    assert out["agent_scores"].shape == (2, 5, 5)
+    assert [n.decode() for n in out["agent_names"].numpy()] == ["cf", "content", "history", "hybrid", "spectral"]
     np.testing.assert_allclose(out["agent_scores"].numpy().sum(-1), out["scores"].numpy(), rtol=1e-4, atol=1e-4)
     recommended = {int(i.decode()[1:]) for i in out["item_ids"].numpy()[0]}
     assert not recommended & set(histories[0])  # seen items are excluded
@@ -66,4 +66,4 @@ def test_saved_model_signature(module, tmp_path):
     loaded = tf.saved_model.load(str(tmp_path / "m"))
     fn = loaded.signatures["recommend"]
     out = fn(user_id=tf.constant(["u1"]), k=tf.constant(3), history=tf.constant([[""]]), exclude=tf.constant([[""]]))
-    assert out["item_ids"].shape == (1, 3) and out["agent_scores"].shape == (1, 3, 4)
+    assert out["item_ids"].shape == (1, 3) and out["agent_scores"].shape == (1, 3, 5)

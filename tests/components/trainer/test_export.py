@@ -59,8 +59,8 @@ def test_recommend_shapes_and_attribution(trained):
     inputs, loaded, _, _ = trained
     out = _recommend(loaded, [inputs.user_ids[0], inputs.user_ids[1]], 5)
     assert out[F.ITEM_IDS].shape == (2, 5) and out[F.SCORES].shape == (2, 5)
-    assert out[F.AGENT_SCORES].shape == (2, 5, 4)
-    assert [n.decode() for n in out[F.AGENT_NAMES]] == ["cf", "content", "history", "hybrid"]
+    assert out[F.AGENT_SCORES].shape == (2, 5, 5)
+    assert [n.decode() for n in out[F.AGENT_NAMES]] == ["cf", "content", "history", "hybrid", "spectral"]
     np.testing.assert_allclose(out[F.AGENT_SCORES].sum(-1), out[F.SCORES], rtol=1e-4, atol=1e-4)
     assert np.all(np.diff(out[F.SCORES], axis=1) <= 1e-6)
 
@@ -114,7 +114,7 @@ def test_score_agrees_with_recommend_and_masks_unknown_items(trained):
     items = _ids(rec[F.ITEM_IDS])[0]
     out = loaded.signatures[F.SIGNATURE_SCORE](user_id=tf.constant([user]), item_ids=tf.constant([items + ["unknown", ""]]))
     scores, agents = out[F.SCORES].numpy(), out[F.AGENT_SCORES].numpy()
-    assert scores.shape == (1, 6) and agents.shape == (1, 6, 4)
+    assert scores.shape == (1, 6) and agents.shape == (1, 6, 5)
     np.testing.assert_allclose(scores[0, :4], rec[F.SCORES][0], rtol=1e-5)
     assert np.all(scores[0, 4:] == EXCLUDED_SCORE) and np.all(agents[0, 4:] == 0)
 
@@ -134,7 +134,7 @@ def test_serving_default_parses_examples_like_recommend(trained):
 def test_model_card_and_tensorboard_logs(trained):
     inputs, _, card, root = trained
     on_disk = model_card.read_model_card(str(root / "model"))
-    assert on_disk["agents"] == ["cf", "content", "history", "hybrid"]
+    assert on_disk["agents"] == ["cf", "content", "history", "hybrid", "spectral"]
     assert abs(sum(on_disk["alpha"].values()) - 1.0) < 1e-5
     assert on_disk["counts"]["cold_items"] == len(helpers.COLD_ITEMS)
     assert {"model_recall@10", "model_ndcg@10", "popularity_recall@10"} <= set(on_disk["metrics"]["eval"])
