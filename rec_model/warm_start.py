@@ -33,6 +33,18 @@ def _model_weights(model):
     return [w for w in model.weights if id(w) not in metric_ids and _strip(w.name) not in ("total:0", "count:0")]
 
 
+class IncompatibleBaseModel(ValueError):
+    """The old model cannot seed the new one (agents, dimensions or weights differ)."""
+
+
+def incompatibility(old: ModelConfig, new: ModelConfig) -> Optional[str]:
+    """Why a model trained with `old` cannot warm-start a model with `new` (None = it can)."""
+    for name in ("agents", "embedding_dim", "hybrid_cross_layers"):
+        if getattr(old, name) != getattr(new, name):
+            return f"{name} changed from {getattr(old, name)!r} to {getattr(new, name)!r}"
+    return None
+
+
 def warm_start(old_model: MultiAgentModel, old_user_ids: Sequence[str], old_item_ids: Sequence[str],
                new_user_ids: Sequence[str], new_item_ids: Sequence[str],
                item_text_embeddings: Optional[np.ndarray] = None,
@@ -52,11 +64,15 @@ def warm_start(old_model: MultiAgentModel, old_user_ids: Sequence[str], old_item
 
     Returns:
         the new MultiAgentModel (not compiled).
+
+    Raises:
+        IncompatibleBaseModel: agents, dimensions or weight layout differ (train from scratch).
     """
     config = config or old_model.config
-    if (config.agents, config.embedding_dim, config.hybrid_cross_layers) != (
-            old_model.config.agents, old_model.config.embedding_dim, old_model.config.hybrid_cross_layers):
-        raise ValueError("warm start needs the same agents, embedding_dim and hybrid_cross_layers; train from scratch to change them")
+    reason = incompatibility(old_model.config, config)
+    if reason:
+        raise IncompatibleBaseModel(f"warm start needs the same agents, embedding_dim and hybrid_cross_layers ({reason}); "
+                                    "train from scratch to change them")
     if len(old_user_ids) != old_model.num_users or len(old_item_ids) != old_model.num_items:
         raise ValueError("old vocabularies do not match the old model's sizes; pass the vocabularies it was trained with")
     new_model = MultiAgentModel(config, len(new_user_ids), len(new_item_ids), old_model.text_dim, item_text_embeddings)
@@ -66,7 +82,7 @@ def warm_start(old_model: MultiAgentModel, old_user_ids: Sequence[str], old_item
     axes_of = {id(v): axes for v, axes in new_model.indexed_variables()}
     old_weights, new_weights = _model_weights(old_model), _model_weights(new_model)
     if [_strip(w.name) for w in old_weights] != [_strip(w.name) for w in new_weights]:
-        raise ValueError("old and new models have different weights; were they built from the same code version? "
+        raise IncompatibleBaseModel("old and new models have different weights; were they built from the same code version? "
                          f"{[_strip(w.name) for w in old_weights]} vs {[_strip(w.name) for w in new_weights]}")
     for old_var, new_var in zip(old_weights, new_weights):
         axes = axes_of.get(id(new_var))

@@ -72,6 +72,9 @@ class Executor(base_executor.BaseExecutor):
         for name in ("users", "items", "cold_items", "train_rows"):
             model.set_int_custom_property(name, int(inputs.counts[name]))
         model.set_int_custom_property("workers", trainer_config.workers)
-        model.set_string_custom_property("warm_started_from", base or "")
+        warm = card.get("warm_start") or {}
+        model.set_string_custom_property("warm_started_from", "" if warm.get("skipped") else (base or ""))
+        if warm.get("skipped"):
+            model.set_string_custom_property("warm_start_skipped", warm["skipped"][:500])
         for name, value in card["metrics"]["eval"].items():
             model.set_float_custom_property(name.replace("@", "_at_"), float(value))

@@ -13,6 +13,7 @@ agent, alpha per agent, ensemble loss) and `eval/` (eval-split metrics).
 import dataclasses
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -28,7 +29,9 @@ from components.trainer.training_inputs import TrainingInputs
 from rec_model import features as F
 from rec_model.config import ModelConfig
 from rec_model.trainer import train_multi_agent
-from rec_model.warm_start import warm_start
+from rec_model.warm_start import IncompatibleBaseModel, warm_start
+
+log = logging.getLogger(__name__)
 
 SERVING_SUBDIR = "Format-Serving"  # TFX's layout of a Model artifact (components/evaluator/model_io.py).
 JOURNAL_DIR = "journal"  # <backup_dir>/journal/: worker-<i>.txt epoch starts, weights-<i>.json digests.
@@ -118,10 +121,21 @@ def _callbacks(job: TrainingJob, config: TrainerConfig, info: Dict):
 
 
 def _initial_model(job: TrainingJob, config: TrainerConfig, inputs: TrainingInputs, model_config: ModelConfig):
+    """(model to continue from or None, the model card's `warm_start` entry or None).
+
+    A base model whose agents, dimensions or weights no longer match the configuration (the
+    model was changed on purpose) is not an error: training starts from scratch and the card
+    says why, so continuous training survives a model upgrade.
+    """
     if not (job.base_model_dir and config.warm_start):
         return None, None
     old, old_users, old_items = model_store.load_model_state(job.base_model_dir)
-    model = warm_start(old, old_users, old_items, inputs.user_ids, inputs.item_ids, inputs.text_embeddings, model_config)
+    try:
+        model = warm_start(old, old_users, old_items, inputs.user_ids, inputs.item_ids, inputs.text_embeddings,
+                           model_config)
+    except IncompatibleBaseModel as err:
+        log.warning("not warm-starting from %s, training from scratch: %s", job.base_model_dir, err)
+        return None, {"from": job.base_model_dir, "skipped": str(err)}
     kept = {"users_kept": len(set(old_users) & set(inputs.user_ids)), "items_kept": len(set(old_items) & set(inputs.item_ids)),
             "users_new": len(set(inputs.user_ids) - set(old_users)), "items_new": len(set(inputs.item_ids) - set(old_items)),
             "from": job.base_model_dir}

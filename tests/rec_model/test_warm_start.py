@@ -1,9 +1,8 @@
 import numpy as np
 import pytest
 
-from rec_model.config import ModelConfig
 from rec_model.trainer import train_multi_agent
-from rec_model.warm_start import warm_start
+from rec_model.warm_start import IncompatibleBaseModel, incompatibility, warm_start
 from tests.rec_model.synthetic import NUM_ITEMS, NUM_USERS, make_data, small_config
 
 
@@ -33,5 +32,7 @@ def test_changing_dimensions_is_rejected():
     data, text = make_data()
     old = train_multi_agent(small_config(epochs=1, gate_epochs=0), data, text).model
     ids = [str(i) for i in range(NUM_USERS)], [str(i) for i in range(NUM_ITEMS)]
-    with pytest.raises(ValueError, match="same agents"):
-        warm_start(old, *ids, *ids, config=ModelConfig(embedding_dim=16))
+    with pytest.raises(IncompatibleBaseModel, match=r"same agents.*embedding_dim changed from 8 to 16"):
+        warm_start(old, *ids, *ids, config=small_config(embedding_dim=16))
+    assert incompatibility(old.config, small_config(agents=("cf", "history"))).startswith("agents changed")
+    assert incompatibility(old.config, small_config(learning_rate=0.5)) is None

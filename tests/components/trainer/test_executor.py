@@ -1,5 +1,6 @@
 """The trainer executor on real example_gen + transform outputs, then a warm-started retrain."""
 
+import dataclasses
 import os
 
 import numpy as np
@@ -116,6 +117,21 @@ def test_warm_start_keeps_known_rows(pipeline_outputs):
             np.testing.assert_array_equal(new_rows[j], old_rows[old_items.index(item)])
     assert not any(np.array_equal(new_rows[0], row) for row in old_rows)
     np.testing.assert_array_equal(initial.cf_agent.user_embeddings.numpy(), old.cf_agent.user_embeddings.numpy())
+
+
+def test_a_base_model_with_other_agents_is_not_warm_started_from(pipeline_outputs, caplog):
+    tmp, examples, graph, embeddings, model, _ = pipeline_outputs
+    from components.trainer.training_run import TrainingJob, _initial_model
+    from components.trainer.training_inputs import build_inputs, read_examples_split
+
+    inputs = build_inputs(read_examples_split(examples.uri, "train"), read_examples_split(examples.uri, "eval"), embeddings.uri,
+                          user_vocab=executor.user_vocabulary(graph.uri))
+    changed = dataclasses.replace(helpers.tiny_model_config(), agents=("cf", "history"))
+    job = TrainingJob("", "", "", "", changed.to_json(), base_model_dir=model.uri)
+    with caplog.at_level("WARNING"):
+        initial, warm = _initial_model(job, TrainerConfig(), inputs, changed)
+    assert initial is None and warm["from"] == model.uri and "agents changed" in warm["skipped"]
+    assert "training from scratch" in caplog.text
 
 
 @pytest.mark.slow
