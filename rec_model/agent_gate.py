@@ -62,7 +62,11 @@ class AgentGate(tf.keras.layers.Layer):
             z = [tf.where(known, zi, (zi if imputed[i] else reference) + self.cold_boost) for i, zi in enumerate(z)]
         if unavailable is not None:
             z = [tf.where(unavailable, zi - UNAVAILABLE_PENALTY, zi) for zi in z]
-        spread = [tf.math.reduce_std(s, axis=1, keepdims=True) for s in agent_scores]
+        # sqrt(var + eps), not reduce_std: sqrt's gradient is infinite at 0, and an agent
+        # scoring an empty history gives a constant row (var = 0), which turned every
+        # trainable weight NaN through the gate.
+        spread = [tf.sqrt(tf.math.reduce_variance(s, axis=1, keepdims=True) + 1e-8)
+                  for s in agent_scores]
         features = tf.concat([user_side, tf.math.log1p(tf.concat(spread, axis=1))], axis=1)
         weights = tf.nn.softmax(self.mix(features), axis=1)
         z = tf.stack([tf.nn.log_softmax(tf.exp(self.log_temperature[i]) * zi, axis=1) for i, zi in enumerate(z)], axis=2)

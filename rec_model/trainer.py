@@ -12,6 +12,7 @@ from rec_model import closed_form
 from rec_model import features as F
 from rec_model import gate_fit
 from rec_model.config import ModelConfig
+from rec_model.finite_guard import FiniteGuard
 from rec_model.multi_agent_model import MultiAgentModel
 from rec_model.training_data import TrainingData
 from rec_model.warm_start import build_weights
@@ -136,9 +137,13 @@ def train_multi_agent(config: ModelConfig, data: TrainingData, item_text_embeddi
     emb = np.asarray(item_text_embeddings, np.float32)
     if emb.ndim != 2 or emb.shape[0] != data.num_items:
         raise ValueError(f"item_text_embeddings must be [{data.num_items}, dim], got {emb.shape}")
+    given = callbacks or (lambda stage: [])
+
+    def guarded(stage: str) -> list:
+        return list(given(stage)) + [FiniteGuard(stage)]
+
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
-        return _train(config, data, emb, verbose, strategy, callbacks or (lambda stage: []), initial_model,
-                      callbacks is not None)
+        return _train(config, data, emb, verbose, strategy, guarded, initial_model, callbacks is not None)
 
 
 def _train(config, data, emb, verbose, strategy, callbacks, initial_model, callbacks_given) -> TrainResult:
