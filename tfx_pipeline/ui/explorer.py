@@ -184,8 +184,14 @@ class Explorer:
         }
 
     def neighbours(self, item: str, n: int = 10) -> dict:
-        """{"item", "agent_names", "pool", "blend": [...], "by_agent": {agent: [...]}}: the `n`
-        items nearest to `item` overall and by each agent's contribution."""
+        """The `n` items nearest to `item` overall and by each agent's contribution.
+
+        Returns:
+            {"item", "agent_names", "pool", "blend": [...], "by_agent": {agent: [...]},
+            "flat": [agents that give their `n` best items the same contribution (e.g. a
+            collaborative agent for an unknown user): their lists are empty, as any order
+            of those items would be arbitrary]}.
+        """
         if not item:
             raise ValueError("give an item id")
         answer = self._recommend(NO_USER, self._pool_size(n), [item], shrink=True)
@@ -196,9 +202,14 @@ class Explorer:
             if i and i != item and _finite(s)
         ]
         blend = [self._row(r + 1, i, s, p, names) for r, (i, s, p) in enumerate(pool[:n])]
-        by_agent = {}
+        by_agent, flat = {}, []
         for a, name in enumerate(names):
             ranked = sorted(pool, key=lambda row: -row[2][a])[:n]
+            column = [p[a] for _, _, p in ranked]
+            if len(column) > 1 and column[0] - column[-1] <= 1e-6 * max(1.0, abs(column[0])):
+                by_agent[name] = []  # Ties all the way down: any order would be made up.
+                flat.append(name)
+                continue
             by_agent[name] = [
                 self._row(r + 1, i, s, p, names) for r, (i, s, p) in enumerate(ranked)
             ]
@@ -208,6 +219,7 @@ class Explorer:
             "pool": len(pool),
             "blend": blend,
             "by_agent": by_agent,
+            "flat": flat,
         }
 
     def agent_shares(self, users: List[str], k: int = 10) -> dict:

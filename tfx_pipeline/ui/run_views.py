@@ -37,6 +37,17 @@ def _numbers(props: dict) -> Dict[str, float]:
     }
 
 
+def _decision(decisions: List[dict], type_name: Optional[str]) -> Optional[dict]:
+    """This run's own blessing / push of a type. A resolver (the baseline's
+    `latest_blessed_model_resolver`) also lists an earlier run's blessing as its output: skipped."""
+    own = [
+        d
+        for d in decisions
+        if (type_name is None or d.get("type") == type_name) and "resolver" not in d["component"]
+    ]
+    return own[-1] if own else None
+
+
 def summarise(details: dict) -> dict:
     """A run summary (module docstring) from `MetadataReader.show()`'s answer."""
     keys = (
@@ -60,9 +71,9 @@ def summarise(details: dict) -> dict:
         details, "evaluator", "blessing"
     )
     out["metrics"] = _numbers((evaluation or {}).get("properties", {}))
-    model = next((b for b in details["blessings"] if b["type"] == "ModelBlessing"), None)
-    infra = next((b for b in details["blessings"] if b["type"] == "InfraBlessing"), None)
-    push = details["pushes"][0] if details["pushes"] else None
+    model = _decision(details["blessings"], "ModelBlessing")
+    infra = _decision(details["blessings"], "InfraBlessing")
+    push = _decision(details["pushes"], None)
     out.update(
         blessed=model["blessed"] if model else None,
         blessing_message=model["message"] if model else "",

@@ -137,6 +137,18 @@ def _add_run(store, pb, ids, name, root, run, items_csv):
         ("transform", {}, [("transform_graph", "TransformGraph", {})]),
         ("text_embedder", {"items_path": items_csv}, []),
         ("trainer", {}, [("model", "Model", {"items": N_ITEMS}), ("model_run", "ModelRun", {})]),
+        # As TFX's resolver: it lists an earlier run's blessing, which is not this run's decision.
+        (
+            "latest_blessed_model_resolver",
+            {},
+            [
+                (
+                    "model_blessing",
+                    "ModelBlessing",
+                    {"blessed": 1, "blessing_message": "earlier run"},
+                )
+            ],
+        ),
         (
             "evaluator",
             {},
@@ -242,7 +254,15 @@ def write_fake_root(base):
     ):
         ids[name] = store.put_artifact_type(pb.ArtifactType(name=name))
     ids["pipeline"] = store.put_contexts([pb.Context(type_id=ids["pipeline"], name="recsys")])[0]
-    for node in ("example_gen", "transform", "text_embedder", "trainer", "evaluator", "pusher"):
+    for node in (
+        "example_gen",
+        "transform",
+        "text_embedder",
+        "trainer",
+        "latest_blessed_model_resolver",
+        "evaluator",
+        "pusher",
+    ):
         ids[f"node:{node}"] = store.put_contexts(
             [pb.Context(type_id=ids["node"], name=f"recsys.{node}")]
         )[0]

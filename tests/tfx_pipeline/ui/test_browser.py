@@ -32,7 +32,7 @@ def test_every_page_renders_escapes_titles_and_explains_scores(ui, tmp_path):
             "#curve-agents-train-alpha"
         )
         assert "pushed" in page.text_content("#decisions-table")
-        assert page.locator("#components-table tbody tr").count() == 6
+        assert page.locator("#components-table tbody tr").count() == 7
         assert page.locator("#evaluation-table tbody tr").count() == 2  # ndcg@10, recall@10
         browser.screenshot(shots / "run.png")
 

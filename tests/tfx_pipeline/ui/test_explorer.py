@@ -95,3 +95,24 @@ def test_shares_of_the_contributions(explorer):
 def test_status_names_the_served_version(explorer):
     status = explorer.status()
     assert status["available"] and status["serving_version"] == 2
+
+
+class _FlatClient:
+    """One agent ("cf") gives every item the same contribution, as a collaborative agent
+    does for an unknown user."""
+
+    def recommend(self, users, k, history=None):
+        return [
+            {
+                "item_ids": ["a", "b", "c"],
+                "scores": [3.0, 2.0, 1.0],
+                "agent_scores": [[1.0, 2.0], [1.0, 1.0], [1.0, 0.0]],
+                "agent_names": ["cf", "text"],
+            }
+        ]
+
+
+def test_an_agent_with_the_same_contribution_everywhere_ranks_nothing():
+    answer = Explorer(_FlatClient(), lambda: Catalogue(), pool=10).neighbours("x", n=2)
+    assert answer["flat"] == ["cf"] and answer["by_agent"]["cf"] == []
+    assert [r["item_id"] for r in answer["by_agent"]["text"]] == ["a", "b"]

@@ -53,7 +53,12 @@
     );
     const lists = [section("Blend (the model's score)", neighbourList(data.blend, null))].concat(
       data.agent_names.map((name) =>
-        section("As " + name + " sees it", neighbourList(data.by_agent[name], name)),
+        section(
+          "As " + name + " sees it",
+          data.flat.includes(name)
+            ? message("the same contribution to all its best items: nothing to rank them by")
+            : neighbourList(data.by_agent[name], name),
+        ),
       ),
     );
     return [

@@ -9,7 +9,7 @@
       c.node_id,
       badge(c.state, c.state === "FAILED" ? "bad" : ""),
       el("td", { class: "num" }, duration(c.duration_s)),
-      el("td", { class: "muted wrap" }, c.type),
+      el("td", { class: "muted", title: c.type }, c.type.split(".").pop()),
     ]);
     const bars = chart("run-durations", {
       type: "bar",
@@ -104,9 +104,15 @@
   function evaluationSection(evaluation) {
     if (!evaluation) return section("Evaluation", message("the evaluator did not run"));
     const roles = ["candidate", "baseline", "popularity"].filter((r) => evaluation[r]);
+    // "ndcg@10", "ndcg@50", "ndcg@100", "recall@10", ...: by name, then by cut-off.
+    const byCutoff = (a, b) => {
+      const [na, ka] = a.split("@");
+      const [nb, kb] = b.split("@");
+      return na === nb ? Number(ka) - Number(kb) : na < nb ? -1 : 1;
+    };
     const metrics = Object.keys(evaluation.candidate || {})
       .filter((k) => k.includes("@"))
-      .sort();
+      .sort(byCutoff);
     const rows = metrics.map((m) => [
       m,
       ...roles.map((r) => el("td", { class: "num" }, num(evaluation[r][m]))),
@@ -201,7 +207,7 @@
       [
         "push (pusher)",
         yesNo(s.pushed, "pushed", "not pushed"),
-        (s.model_version ? "version " + s.model_version + ". " : "") + (s.push_message || ""),
+        s.push_message || (s.model_version ? "version " + s.model_version : ""),
       ],
     ];
     return section(
