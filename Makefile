@@ -49,7 +49,8 @@ browser:
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null && \
 	  echo "browser: installed $$(/usr/bin/chromium --version 2>/dev/null)"; \
-	elif [ -n "$$CI" ]; then echo "error: CI needs /usr/bin/chromium; run as root or apt-get install chromium" >&2; exit 1; \
+	elif [ -n "$$CI" ]; then \
+	  echo "error: CI needs /usr/bin/chromium: run as root or apt-get install chromium" >&2; exit 1; \
 	else echo "browser: /usr/bin/chromium missing and not root: browser tests will be skipped" \
 	  "(sudo apt-get install chromium chromium-driver)"; fi
 
