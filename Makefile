@@ -15,12 +15,13 @@ export TF_USE_LEGACY_KERAS := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install demo test test-slow bench clean help
+.PHONY: install browser demo test test-slow bench clean help
 
 help:
 	@echo "make install    create .venv/ with the pinned stack (idempotent)"
 	@echo "make demo       run the main job end to end (installs first)"
 	@echo "make test       run the test suite (installs first)"
+	@echo "make browser    Debian's chromium + chromium-driver for the web UI's browser tests"
 	@echo "make test-slow  run the slow tests (minutes)"
 	@echo "make bench      run the benchmarks; results under bench/results/"
 
@@ -41,13 +42,25 @@ $(STAMP): $(REQS)
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# Browser tests (tests/tfx_pipeline/ui) drive Debian's Chromium; installed here, never by hand and
+# never by `playwright install` (no browser downloads on this network). Idempotent.
+browser:
+	@if [ -x /usr/bin/chromium ]; then echo "browser: $$(/usr/bin/chromium --version 2>/dev/null)"; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null && \
+	  echo "browser: installed $$(/usr/bin/chromium --version 2>/dev/null)"; \
+	elif [ -n "$$CI" ]; then \
+	  echo "error: CI needs /usr/bin/chromium: run as root or apt-get install chromium" >&2; exit 1; \
+	else echo "browser: /usr/bin/chromium missing and not root: browser tests will be skipped" \
+	  "(sudo apt-get install chromium chromium-driver)"; fi
+
 demo: install
 	bash scripts/demo.sh $(DEMO_OUT)
 
-test: install
+test: install browser
 	$(PY) -m pytest $(PYTEST_FLAGS) -m "not slow"
 
-test-slow: install
+test-slow: install browser
 	$(PY) -m pytest $(PYTEST_FLAGS) -m slow || [ $$? -eq 5 ]
 
 bench: install

@@ -13,7 +13,8 @@ setuptools.setup(
         include=["tfx_pipeline*", "rec_model*", "components*", "serving*"]
     ),
     include_package_data=True,
-    package_data={"serving": ["README.md"]},  # serving/deploy/ is for image builds, not the wheel
+    # serving/deploy/ is for image builds, not the wheel; the web app's page ships in the wheel.
+    package_data={"serving": ["README.md"], "tfx_pipeline.ui": ["static/*.*", "static/vendor/*"]},
     entry_points={"console_scripts": ["recsys=tfx_pipeline.cli.main:main"]},
     license="Apache-2.0",
 )

@@ -67,3 +67,10 @@ echo "model card:         $(ls "$OUT"/pipeline/trainer/model/*/model_card.json 2
 echo "TensorBoard logs:   tensorboard --logdir $(ls -d "$OUT"/pipeline/trainer/model_run/*/ 2>/dev/null | tail -n 1)"
 echo "quarantined rows:   $(cat "$OUT"/pipeline/example_gen/quarantine/*/quarantine-*.jsonl 2>/dev/null | wc -l)"
 echo "request log:        $OUT/request_logs"
+echo
+echo "Web UI (runs, agents, the recommendation explorer, continuous training). The demo's server"
+echo "stopped with the demo; start it again, then the page, and open http://127.0.0.1:8765/ :"
+echo "  $RECSYS serve --model_base_path $OUT/serving/$MODEL_NAME --model_name $MODEL_NAME \\"
+echo "      --port $GRPC_PORT --rest_api_port $REST_PORT --request_log_dir $OUT/request_logs &"
+echo "  $RECSYS ui --pipeline-root $OUT/pipeline --server 127.0.0.1:$GRPC_PORT \\"
+echo "      --model-name $MODEL_NAME"

@@ -12,7 +12,8 @@ Everything is returned as plain JSON-serialisable dicts:
   "n_cached"}` with times in unix seconds and `state` one of COMPLETE, CACHED (every component
   was a cache hit), FAILED, RUNNING, NEW;
 - component: `{"node_id", "execution_id", "type", "state", "start", "end", "duration_s",
-  "inputs": [artifact], "outputs": [artifact]}`;
+  "properties": {...}, "inputs": [artifact], "outputs": [artifact]}` (`properties`: the
+  execution's properties, e.g. example_gen's `input_base`, text_embedder's `items_path`);
 - artifact: `{"id", "key", "type", "uri", "state", "properties": {...}}` where `properties`
   merges typed and custom properties (counts such as `rows_train`, metrics, `blessed`,
   `pushed_version`), TFX bookkeeping (`tfx_version`, `is_external`) left out;
@@ -223,6 +224,7 @@ class MetadataReader:
                 "start": start,
                 "end": end,
                 "duration_s": round(end - start, 3) if start and end else None,
+                "properties": _properties(execution),
                 "inputs": self._artifacts(by_execution.get(execution.id, []), _INPUT_EVENTS),
                 "outputs": outputs,
             })

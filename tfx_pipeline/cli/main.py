@@ -26,6 +26,7 @@ COMMANDS = {
     "trigger": ("tfx_pipeline.cli.trigger_cmd", "continuous-training triggers (watch / once)"),
     "simulate": ("tfx_pipeline.cli.simulate_cmd", "closed-loop simulation: serve, click, retrain, hot swap"),
     "runs": ("tfx_pipeline.cli.runs_cmd", "list and show pipeline runs from ML Metadata"),
+    "ui": ("tfx_pipeline.cli.ui_cmd", "local web page: runs, agents, explained recommendations"),
 }
 
 

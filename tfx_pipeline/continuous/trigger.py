@@ -20,7 +20,7 @@ import os
 import time
 from typing import Callable, Optional
 
-from tfx_pipeline.continuous import feedback_join
+from tfx_pipeline.continuous import decision_log, feedback_join
 from tfx_pipeline.continuous.run_lock import RunLock
 from tfx_pipeline.continuous.state import STATE_FILE, TriggerState
 
@@ -118,8 +118,14 @@ class ContinuousTrigger:
         Returns:
             `{"busy", "triggered", "reasons", "new_interactions", "unmatched_feedback", "clicks",
             "served_items", "ctr", "corrupt_lines", "span", "span_file", "succeeded", "error"}`;
-            `succeeded` is None when nothing ran.
+            `succeeded` is None when nothing ran. Every decision is also appended to
+            `<pipeline_root>/continuous/decisions.jsonl` (decision_log.py).
         """
+        result = self._once()
+        decision_log.append_decision(self.pipeline_root, result, self.clock())
+        return result
+
+    def _once(self) -> dict:
         result = {"busy": False, "triggered": False, "reasons": [], "span": None, "span_file": None,
                   "succeeded": None, "error": None}
         lock = RunLock(self.pipeline_root)
