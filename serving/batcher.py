@@ -4,9 +4,11 @@ Requests join a batch when they go to the same servable, signature and output fi
 equal non-batched inputs (e.g. `recommend`'s scalar `k`) and, after padding string inputs
 with "" when `pad_variable_length_inputs` is on, equal non-batch dimensions. A batch runs
 when it holds `max_batch_size` rows or its oldest request has waited `batch_timeout_micros`.
-Outputs whose first dimension is the batch size are split back; others (`agent_names`) are
-given to every request. If a batched call fails, its requests are retried one by one so
-each gets its own error.
+A merged batch also stays inside the per-request limits (rows, padded cells, rows x k; see
+serving/request_limits.py): padding one long history onto many short ones must not build a
+tensor no single request could. Outputs whose first dimension is the batch size are split
+back; others (`agent_names`) are given to every request. If a batched call fails, its
+requests are retried one by one so each gets its own error.
 """
 
 import collections
@@ -17,20 +19,16 @@ import numpy as np
 
 from serving.batching_config import BatchingParameters
 from serving.errors import Code, ServingError
-
-
-def _batch_major(info) -> bool:
-    """True when a TensorInfo's first dimension is the (unknown) batch dimension."""
-    dims = info.tensor_shape.dim
-    return info.tensor_shape.unknown_rank or (len(dims) > 0 and dims[0].size == -1)
+from serving.request_limits import RequestLimits, batch_major, results_per_row
 
 
 class _Task:
-    __slots__ = ("servable", "signature", "inputs", "output_filter", "rows", "done", "result", "error", "since")
+    __slots__ = ("servable", "signature", "inputs", "output_filter", "rows", "dims", "done",
+                 "result", "error", "since")
 
-    def __init__(self, servable, signature, inputs, output_filter, rows):
+    def __init__(self, servable, signature, inputs, output_filter, rows, dims):
         self.servable, self.signature, self.inputs = servable, signature, inputs
-        self.output_filter, self.rows = output_filter, rows
+        self.output_filter, self.rows, self.dims = output_filter, rows, dims
         self.done, self.result, self.error = threading.Event(), None, None
         self.since = time.monotonic()
 
@@ -40,10 +38,13 @@ class Batcher:
 
     Args:
         params: BatchingParameters.
+        limits: RequestLimits no merged batch may exceed; `params.max_batch_size` above
+            `limits.max_batch_size` is lowered to it.
     """
 
-    def __init__(self, params: BatchingParameters):
-        self.params = params
+    def __init__(self, params: BatchingParameters, limits: RequestLimits = RequestLimits()):
+        self.params, self.limits = params, limits
+        self.max_rows = min(params.max_batch_size, limits.max_batch_size)
         self._pending = collections.OrderedDict()  # key -> [tasks]
         self._cond = threading.Condition()
         self._stopped = False
@@ -73,10 +74,11 @@ class Batcher:
     def run(self, servable, signature: str, inputs: dict, output_filter=()) -> dict:
         """Same contract as `Servable.run`, through a shared batch when possible."""
         keyed = self._key(servable, signature or "serving_default", inputs, output_filter)
-        if keyed is None or keyed[1] > self.params.max_batch_size:
+        if keyed is None or keyed[1] > self.max_rows:
             return servable.run(signature, inputs, output_filter)
-        key, rows, _ = keyed
-        task = _Task(servable, signature, inputs, tuple(output_filter), rows)
+        key, rows, batched = keyed
+        dims = {name: value.shape[1:] for name, value in batched.items()}
+        task = _Task(servable, signature, inputs, tuple(output_filter), rows, dims)
         with self._cond:
             if self._stopped:
                 raise ServingError(Code.UNAVAILABLE, "server is shutting down")
@@ -101,15 +103,27 @@ class Batcher:
                     continue
                 key, tasks = next(iter(self._pending.items()))
                 wait = tasks[0].since + timeout - time.monotonic()
-                if sum(t.rows for t in tasks) >= self.params.max_batch_size or wait <= 0 or self._stopped:
-                    batch, rows = [], 0
-                    while tasks and rows + tasks[0].rows <= self.params.max_batch_size:
-                        rows += tasks[0].rows
-                        batch.append(tasks.pop(0))
+                if sum(t.rows for t in tasks) >= self.max_rows or wait <= 0 or self._stopped:
+                    batch = self._fill(tasks)
                     if not tasks:
                         del self._pending[key]
                     return batch
                 self._cond.wait(wait)
+
+    def _fill(self, tasks):
+        """Pops the leading tasks that fit one batch (at least one: each fits alone)."""
+        batch = [tasks.pop(0)]
+        rows, dims = batch[0].rows, dict(batch[0].dims)
+        per_row_results = results_per_row(batch[0].inputs)  # equal in a batch: k is in the key
+        while tasks:
+            task = tasks[0]
+            padded = {n: tuple(map(max, dims[n], d)) for n, d in task.dims.items()}
+            if (rows + task.rows > self.max_rows
+                    or not self.limits.batch_fits(rows + task.rows, padded, per_row_results)):
+                break
+            rows, dims = rows + task.rows, padded
+            batch.append(tasks.pop(0))
+        return batch
 
     def _work(self):
         while True:
@@ -147,7 +161,8 @@ class Batcher:
                 self._run_one(task)
             return
         sig = first.servable.signature(first.signature)
-        split = {k for k, v in outputs.items() if v.ndim and v.shape[0] == total and _batch_major(sig.outputs[k])}
+        split = {k for k, v in outputs.items()
+                 if v.ndim and v.shape[0] == total and batch_major(sig.outputs[k])}
         start = 0
         for task in batch:
             task.result = {k: v[start:start + task.rows] if k in split else v for k, v in outputs.items()}

@@ -94,8 +94,11 @@ def parse_body(raw: bytes) -> dict:
     return body
 
 
-def decode_inputs(body: dict, input_dtypes: dict) -> tuple[dict, str]:
-    """Request JSON -> ({input name: numpy array}, "row" | "columnar").
+def select_inputs(body: dict, input_dtypes: dict) -> tuple[dict, str]:
+    """Request JSON -> ({input name: JSON value}, "row" | "columnar"), nothing converted yet.
+
+    The values are the request's own lists (row format: one new list of references per
+    input), so `request_limits.json_shape` can size them before `to_array` copies anything.
 
     Args:
         body: parsed request object.
@@ -107,23 +110,43 @@ def decode_inputs(body: dict, input_dtypes: dict) -> tuple[dict, str]:
     if "inputs" in body:
         value = body["inputs"]
         if isinstance(value, dict) and not _is_b64(value):
-            return {k: to_array(v, input_dtypes[k], k) if k in input_dtypes else _unknown(k, names)
-                    for k, v in value.items()}, "columnar"
+            for k in value:
+                if k not in input_dtypes:
+                    _unknown(k, names)
+            return dict(value), "columnar"
         if len(names) != 1:
             raise _bad(f"signature has inputs {names}: send 'inputs' as an object keyed by input name")
-        return {names[0]: to_array(value, input_dtypes[names[0]], names[0])}, "columnar"
+        return {names[0]: value}, "columnar"
     rows = body["instances"]
     if not isinstance(rows, list) or not rows:
         raise _bad("'instances' must be a non-empty list")
     if not all(isinstance(r, dict) and not _is_b64(r) for r in rows):
         if len(names) != 1:
             raise _bad(f"signature has inputs {names}: each instance must be an object keyed by input name")
-        return {names[0]: to_array(rows, input_dtypes[names[0]], names[0])}, "row"
+        return {names[0]: rows}, "row"
     keys = set(rows[0])
     if any(set(r) != keys for r in rows):
         raise _bad("every instance must have the same input names")
-    return {k: to_array([r[k] for r in rows], input_dtypes[k], k) if k in input_dtypes else _unknown(k, names)
-            for k in rows[0]}, "row"
+    for k in rows[0]:
+        if k not in input_dtypes:
+            _unknown(k, names)
+    return {k: [r[k] for r in rows] for k in rows[0]}, "row"
+
+
+def to_arrays(columns: dict, input_dtypes: dict) -> dict:
+    """`select_inputs` values -> {input name: numpy array of the signature's dtype}."""
+    return {k: to_array(v, input_dtypes[k], k) for k, v in columns.items()}
+
+
+def decode_inputs(body: dict, input_dtypes: dict) -> tuple[dict, str]:
+    """Request JSON -> ({input name: numpy array}, "row" | "columnar").
+
+    Args:
+        body: parsed request object.
+        input_dtypes: {input name: DataType enum} of the signature.
+    """
+    columns, fmt = select_inputs(body, input_dtypes)
+    return to_arrays(columns, input_dtypes), fmt
 
 
 def _unknown(name, names):

@@ -23,6 +23,7 @@ from google.protobuf import json_format
 
 from serving import json_codec
 from serving.errors import Code, ServingError
+from serving.request_limits import json_shape
 
 log = logging.getLogger(__name__)
 _ROUTE = re.compile(r"^/v1/models/(?P<name>[^/:]+)(?:/versions/(?P<version>[^/:]+)|/labels/(?P<label>[^/:]+))?"
@@ -150,19 +151,21 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if verb != ":predict":
                 raise ServingError(Code.NOT_FOUND, "POST to /v1/models/NAME[/versions/V]:predict")
             body = json_codec.parse_body(raw)
-            fmt = []
+            selected = []  # (columns, format): sized by `shapes`, converted by `decode`
+
+            def shapes(servable, signature):
+                selected.append(json_codec.select_inputs(body, servable.input_dtypes(signature)))
+                return {k: json_shape(v) for k, v in selected[0][0].items()}
 
             def decode(servable, signature):
-                inputs, kind = json_codec.decode_inputs(body, servable.input_dtypes(signature))
-                fmt.append(kind)
-                return inputs
+                return json_codec.to_arrays(selected[0][0], servable.input_dtypes(signature))
 
             signature = body.get("signature_name", "")
             if not isinstance(signature, str):
                 raise ServingError(Code.INVALID_ARGUMENT, "signature_name must be a string")
-            _, _, outputs, request_id = self.server.core.predict(name, version, label, signature, decode,
-                                                                 (), "REST")
-            response = json_codec.encode_outputs(outputs, fmt[0])
+            _, _, outputs, request_id = self.server.core.predict(
+                name, version, label, signature, shapes, decode, (), "REST")
+            response = json_codec.encode_outputs(outputs, selected[0][1])
             if request_id:
                 response["request_id"] = request_id
             self._json(200, response)

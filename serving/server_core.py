@@ -10,6 +10,7 @@ from serving.batching_config import BatchingParameters
 from serving.errors import Code, ServingError
 from serving.metrics import Metrics
 from serving.model_manager import ModelManager
+from serving.request_limits import RequestLimits
 from serving.request_log import RequestLogger, new_request_id
 from serving.session_options import SessionOptions
 
@@ -53,13 +54,14 @@ class ServerCore:
         session = SessionOptions(options.tensorflow_intra_op_parallelism, options.tensorflow_inter_op_parallelism)
         self.managers = {c.name: ModelManager(c, warmup=options.enable_model_warmup, on_load=self.metrics.observe_load,
                                               session_options=session) for c in configs}
+        self.limits = RequestLimits(options.max_batch_size, options.max_request_cells)
         self.batcher = None
         if options.enable_batching:
             params = BatchingParameters()
             if options.batching_parameters_file:
                 with open(options.batching_parameters_file, encoding="utf-8") as f:
                     params = BatchingParameters.from_text(f.read(), options.batching_parameters_file)
-            self.batcher = Batcher(params)
+            self.batcher = Batcher(params, self.limits)
         self.request_logger = request_logger
         if request_logger is None and options.request_log_dir:
             self.request_logger = RequestLogger(options.request_log_dir, options.request_log_max_bytes,
@@ -95,12 +97,15 @@ class ServerCore:
     def resolve(self, name: str, version=None, label=None):
         return self.manager(name).resolve(version, label)
 
-    def predict(self, name, version, label, signature, decode, output_filter=(), entrypoint="GRPC"):
-        """Runs one Predict.
+    def predict(self, name, version, label, signature, shapes, decode, output_filter=(),
+                entrypoint="GRPC"):
+        """Runs one Predict, refusing it first if it is too big (serving/request_limits.py).
 
         Args:
             name, version, label: the model spec (version / label may be None).
             signature: signature name ("" = serving_default).
+            shapes: callable(servable, signature) -> {input name: shape tuple}, read off the
+                request without decoding values; checked against the limits first.
             decode: callable(servable, signature) -> {input name: numpy array}; decoding
                 waits for the servable because REST needs its input dtypes.
             output_filter: outputs to return (all when empty).
@@ -114,7 +119,10 @@ class ServerCore:
         status = "OK"
         try:
             servable = self.resolve(name, version, label)
+            sig = servable.signature(signature)
+            measured = self.limits.check_shapes(sig, shapes(servable, signature))
             inputs = decode(servable, signature)
+            self.limits.check_decoded(inputs, measured)
             if self.batcher:
                 outputs = self.batcher.run(servable, signature, inputs, tuple(output_filter))
             else:

@@ -3,6 +3,8 @@
 import argparse
 import dataclasses
 
+from serving import request_limits
+
 
 @dataclasses.dataclass(frozen=True)
 class ServerOptions:
@@ -23,6 +25,8 @@ class ServerOptions:
     tensorflow_intra_op_parallelism: int = 0
     tensorflow_inter_op_parallelism: int = -1
     max_request_bytes: int = 16 << 20
+    max_batch_size: int = request_limits.DEFAULT_MAX_BATCH_SIZE
+    max_request_cells: int = request_limits.DEFAULT_MAX_REQUEST_CELLS
     request_log_dir: str = ""
     request_log_max_bytes: int = 64 << 20
     request_log_fsync: str = "rotate"
@@ -38,6 +42,8 @@ class ServerOptions:
             raise ValueError("give --model_base_path (with --model_name) or --model_config_file")
         if options.model_base_path and options.model_config_file:
             raise ValueError("give either --model_base_path or --model_config_file, not both")
+        # Built once here so a bad limit is a usage error before any model loads.
+        request_limits.RequestLimits(options.max_batch_size, options.max_request_cells)
         return options
 
 
@@ -78,6 +84,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     _flag(parser, "grpc_max_threads", type=int, default=d.grpc_max_threads, help="gRPC worker threads")
     _flag(parser, "max_request_bytes", type=int, default=d.max_request_bytes,
           help="largest gRPC message / REST body accepted")
+    _flag(parser, "max_batch_size", type=int, default=d.max_batch_size,
+          help="rows per Predict request; larger ones are refused with RESOURCE_EXHAUSTED "
+               "(HTTP 413)")
+    _flag(parser, "max_request_cells", type=int, default=d.max_request_cells,
+          help="values per Predict request, summed over its inputs, and results (rows x k) it may "
+               "ask for; larger ones are refused with RESOURCE_EXHAUSTED (HTTP 413)")
     _flag(parser, "request_log_dir", default="", help="log served recommendations here (off when empty)")
     _flag(parser, "request_log_max_bytes", type=int, default=d.request_log_max_bytes,
           help="rotate request log files at this size")

@@ -241,7 +241,10 @@ def test_named_attacks_get_the_expected_status(served):
     k64 = H.tensor(5, np.int64)
     cases = {
         "unknown model": (H.recommend_request(name="nope"), "NOT_FOUND"),
-        "huge k": (with_input(F.K, H.tensor(2**31 - 1, np.int32)), "INVALID_ARGUMENT"),
+        # 1 row x k results over --max_request_cells: refused before the model checks k.
+        "huge k": (with_input(F.K, H.tensor(2**31 - 1, np.int32)), "RESOURCE_EXHAUSTED"),
+        "k over the catalogue": (with_input(F.K, H.tensor(H.N_ITEMS + 1, np.int32)),
+                                 "INVALID_ARGUMENT"),
         "negative k": (with_input(F.K, H.tensor(-1, np.int32)), "INVALID_ARGUMENT"),
         "k as int64": (with_input(F.K, k64), "INVALID_ARGUMENT"),
         "k as a vector": (with_input(F.K, H.tensor([5], np.int32)), "INVALID_ARGUMENT"),

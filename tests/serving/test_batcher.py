@@ -7,6 +7,7 @@ from tensorflow.core.protobuf import meta_graph_pb2
 
 from serving.batcher import Batcher
 from serving.batching_config import BatchingParameters
+from serving.request_limits import RequestLimits
 
 
 class FakeServable:
@@ -63,6 +64,30 @@ def test_different_scalars_never_share_a_batch():
     batcher.stop()
     assert sorted(int(call["k"]) for call in servable.calls) == [1, 2]
     assert all(call["x"].shape[0] == 1 for call in servable.calls)
+
+
+def test_merged_batches_stay_inside_the_request_limits():
+    """Rows, padded cells and rows x k of a merged batch: each within the server's limits."""
+    servable = FakeServable()
+    params = BatchingParameters(max_batch_size=8, batch_timeout_micros=2_000_000,
+                                num_batch_threads=1)
+    batcher = Batcher(params, RequestLimits(max_batch_size=2, max_request_cells=12))
+    # Six 1-row requests, one with 10 values: padding it onto another would make [2, 10] = 20
+    # cells (> 12), so it runs alone; the short ones share batches of at most 2 rows.
+    requests = [{"x": np.array([[b"a"] * (10 if i == 0 else 1)], object), "k": np.int32(1)}
+                for i in range(6)]
+    results = _submit(batcher, servable, requests)
+    batcher.stop()
+    shapes = [call["x"].shape for call in servable.calls]
+    assert (1, 10) in shapes and all(rows <= 2 and rows * width <= 12 for rows, width in shapes)
+    assert (2, 1) in shapes and sum(rows for rows, _ in shapes) == 6
+    assert [r["rows"].shape[1] for r in results] == [10, 1, 1, 1, 1, 1]
+    servable.calls.clear()
+    batcher = Batcher(params, RequestLimits(max_batch_size=8, max_request_cells=12))
+    _submit(batcher, servable, [{"x": np.array([[b"a"]], object), "k": np.int32(5)}] * 4)
+    batcher.stop()
+    rows = [call["x"].shape[0] for call in servable.calls]
+    assert sum(rows) == 4 and max(rows) == 2  # 2 rows x k=5 <= 12 < 3 rows x k=5
 
 
 def test_batching_parameters_text_round_trip_and_errors():

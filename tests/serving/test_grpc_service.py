@@ -137,3 +137,31 @@ def test_empty_history_and_exclude_columns(stubs, reference):
     inputs[F.EXCLUDE] = np.empty((1, 0), object)
     got = from_proto(stubs[0].Predict(_request(inputs)).outputs[F.ITEM_IDS])
     np.testing.assert_array_equal(got, call_reference(reference, "recommend", **recommend_inputs(("u0",), 3))[F.ITEM_IDS])
+
+
+def test_too_many_rows_refused_before_decoding_and_server_keeps_serving(stubs):
+    users = np.array([b"u%d" % (i % 20) for i in range(5000)], object)
+    request = _request({**recommend_inputs(), F.USER_ID: users})
+    code, details = _code(stubs[0].Predict, request)
+    assert code == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "5,000 rows" in details and "at most 1,024" in details and "--max_batch_size" in details
+    # The shape says 200,000 ids, the values are 2: decoding would answer INVALID_ARGUMENT,
+    # but the size is checked first.
+    request.inputs[F.USER_ID].CopyFrom(to_proto(np.array([b"u1", b"u2"], object)))
+    request.inputs[F.USER_ID].tensor_shape.dim[0].size = 200_000
+    assert _code(stubs[0].Predict, request)[0] == grpc.StatusCode.RESOURCE_EXHAUSTED
+    response = stubs[0].Predict(_request(recommend_inputs()))
+    assert from_proto(response.outputs[F.ITEM_IDS]).shape == (2, 5)
+
+
+@pytest.mark.parametrize("inputs, words", [
+    # 300,000 empty history cells: 0.6 MB on the wire, under the message limit.
+    ({**recommend_inputs(users=("u0",)), F.HISTORY: np.full((1, 300_000), b"", object)},
+     "300,003 values"),
+    ({**recommend_inputs(users=tuple(f"u{i % 20}" for i in range(1000)), k=300)},
+     "300,000 results (1,000 rows x k=300)"),
+])
+def test_too_many_values_or_results_are_resource_exhausted(stubs, inputs, words):
+    code, details = _code(stubs[0].Predict, _request(inputs))
+    assert code == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert words in details and "--max_request_cells" in details

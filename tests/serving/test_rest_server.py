@@ -143,3 +143,23 @@ def test_feedback_endpoint_records_clicks_against_a_request_id(server):
 
     status, payload = _call(server, "POST", "/v1/feedback", {"request_id": "r", "user_id": "u0"})
     assert status == 400 and "item_id" in payload["error"]
+
+
+@pytest.mark.parametrize("inputs, words", [
+    ({"user_id": ["u1"] * 5000, "k": 3, "history": [[""]] * 5000, "exclude": [[""]] * 5000},
+     ["5,000 rows", "at most 1,024", "--max_batch_size"]),
+    ({"user_id": ["u1"], "k": 3, "history": [[""] * 300_000], "exclude": [[""]]},
+     ["300,003 values", "--max_request_cells"]),
+])
+def test_too_big_requests_answer_413_naming_the_flag(server, inputs, words):
+    body = {"signature_name": "recommend", "inputs": inputs}  # compact: under the 1 MiB body limit
+    status, payload = _call(server, "POST", "/v1/models/m:predict",
+                            raw=json.dumps(body, separators=(",", ":")).encode())
+    assert status == 413 and all(w in payload["error"] for w in words), payload
+    rows = [{"user_id": "u1", "item_ids": ["i1"]}] * 2000  # row format: rows = instances
+    status, payload = _call(server, "POST", "/v1/models/m:predict",
+                            {"signature_name": "score", "instances": rows})
+    assert status == 413 and "2,000 rows" in payload["error"]
+    body = {"signature_name": "recommend",
+            "inputs": {"user_id": ["u0"], "k": 2, "history": [[""]], "exclude": [[""]]}}
+    assert _call(server, "POST", "/v1/models/m:predict", body)[0] == 200
