@@ -12,7 +12,7 @@ ITEMS_FILE = "items.csv"
 USER_ID = "user_id"
 ITEM_ID = "item_id"
 TIMESTAMP = "timestamp"
-RATING = "rating"
+RATING = "rating"  # explicit rating or any positive interaction strength; 0 = absent
 INTERACTION_REQUIRED_COLUMNS = (USER_ID, ITEM_ID, TIMESTAMP)
 INTERACTION_OPTIONAL_COLUMNS = (RATING,)
 
@@ -47,7 +47,7 @@ OOV_BUCKETS = 1
 SIGNATURE_RECOMMEND = "recommend"  # user_id [b], k [], history [b, n], exclude [b, n].
 SIGNATURE_SCORE = "score"  # user_id [b], item_ids [b, n].
 SIGNATURE_DEFAULT = "serving_default"  # examples [b] serialized tf.Example.
-SIGNATURE_RECOMMEND_INCLUDE_SEEN = "recommend_include_seen"  # as recommend, training-seen items allowed.
+SIGNATURE_RECOMMEND_INCLUDE_SEEN = "recommend_include_seen"  # as recommend, seen items allowed.
 EXAMPLES = "examples"
 K = "k"
 ITEM_IDS = "item_ids"  # string [b, k] (recommend) or [b, n] (score input).
@@ -56,7 +56,10 @@ AGENT_SCORES = "agent_scores"  # float32 [b, k, n_agents]
 AGENT_NAMES = "agent_names"  # string [n_agents]
 DEFAULT_SERVING_K = 10  # k used by serving_default, which has no k input.
 
-# Dense per-user tensors the multi-agent model trains and scores on.
-HISTORY_WEIGHTS = "history_weights"  # float [batch, items]: 1 for items in the user's input history.
-TARGET_WEIGHTS = "target_weights"  # float [batch, items]: 1 for the items to predict.
+# Model-internal training inputs.
+LOG_SAMPLING_PROBABILITY = "log_sampling_probability"  # [b] log share of the positive item.
+AGENT_CANDIDATE_SCORES = "agent_candidate_scores"  # [n, C, agents] scores of candidates.
+CANDIDATE_MASK = "candidate_mask"  # [n, C] bool, valid candidates.
+CANDIDATE_LABELS = "candidate_labels"  # [n, C] 1 for held-out items among the candidates.
+USER_SIDE = "user_side"  # [n, s] user side features.
 ITEM_TEXT_EMBEDDING = "item_text_embedding"  # float [items, dim]: BERT embedding of ITEM_TEXT.

@@ -1,117 +1,125 @@
-"""Fits the gate's agent mix on the validation slice by NDCG (a static blend).
+"""The gate stage's data (candidate sets of a validation slice) and its static blend.
 
-The gate's gradient stage optimises a softmax surrogate; on a strong pair of closed-form
-agents it can drift towards weak agents and lose to its best agent. `fit_static_blend`
-searches per-agent coefficients directly on the metric (coordinate ascent over a grid,
-starting from the best single agent), and `set_static_gate` writes them into the gate
-(zero kernel, bias = log coefficient, unit temperatures and scales), the start point
-and fallback of the per-user gate (see `trainer.py`).
+`candidate_arrays` runs the model's own two-stage path on the validation users and keeps
+every agent's scores of their candidates; the gate, the calibration temperatures and alpha
+are then trained on these arrays (the agents are fixed by then). `fit_static_blend` searches
+per-agent coefficients directly on NDCG (coordinate ascent), the gate's starting point and
+the fallback it must beat.
 """
 
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Tuple
 
 import numpy as np
 import tensorflow as tf
 
+from rec_model import candidates as cand
 from rec_model import features as F
+from rec_model.agent_gate import candidate_statistics
+from rec_model.users import USER_SIDE_FEATURES
 
-_GRID = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0)
-_KS = (10, 20, 50)  # the selection metric averages NDCG at these cut-offs (less noisy than @10 alone)
-_PEERS = 0.95  # agents within 5% of the best one start with equal weight
-_MIN_GAIN = 0.002  # relative gain a coordinate step needs to be taken (guards against fitting noise)
-
-
-def ndcg_at_k(scores: np.ndarray, source: np.ndarray, target: np.ndarray, k: int = 10) -> float:
-    """Mean NDCG@k (binary gain) over rows with a target; source items are excluded.
-
-    Args:
-        scores: [users, items]; source / target: [users, items] weights (> 0 = present).
-    """
-    k = min(k, scores.shape[1] - 1)
-    s = np.where(source > 0, -np.inf, scores)
-    top = np.argpartition(-s, k, axis=1)[:, :k]
-    top = np.take_along_axis(top, np.argsort(-np.take_along_axis(s, top, 1), axis=1), 1)
-    hits = np.take_along_axis(target > 0, top, 1)
-    n = (target > 0).sum(1)
-    rows = n > 0
-    if not rows.any():
-        return 0.0
-    disc = 1.0 / np.log2(np.arange(2, k + 2))
-    ideal = np.cumsum(disc)[np.minimum(n[rows], k) - 1]
-    return float(((hits[rows] * disc).sum(1) / ideal).mean())
+_GRID = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
+_KS = (10, 20, 50)  # the selection metric averages NDCG at these cut-offs (less noisy than @10)
+_MIN_GAIN = 0.002  # relative gain a coordinate step needs (guards against fitting noise)
+_BATCH = 256
 
 
-def _metric(scores, source, target) -> float:
-    return float(np.mean([ndcg_at_k(scores, source, target, k) for k in _KS]))
-
-
-def set_static_gate(model, coefficients: Sequence[float]):
-    """Gate = constant per-agent weights proportional to `coefficients` (>= 0, not all 0)."""
-    c = np.asarray(coefficients, np.float64)
-    if c.shape != (model.config.num_agents,) or c.min() < 0 or c.sum() <= 0:
-        raise ValueError(f"coefficients {c} must be {model.config.num_agents} non-negative numbers, not all zero")
-    gate = model.gate
-    if not gate.mix.built:  # build the model's weights with one empty request
-        model({F.USER_INDEX: tf.constant([-1], tf.int64), F.HISTORY_WEIGHTS: tf.zeros([1, model.num_items])})
-    gate.mix.kernel.assign(tf.zeros_like(gate.mix.kernel))
-    gate.mix.bias.assign(np.log(c / c.sum() + 1e-9).astype(np.float32))
-    gate.log_temperature.assign(tf.zeros_like(gate.log_temperature))
-    gate.log_scale.assign(tf.zeros_like(gate.log_scale))
-
-
-def _agent_z(model, users: np.ndarray, source: np.ndarray, batch: int = 256) -> np.ndarray:
-    """[users, items, agents] per-agent gate inputs (z-scores up to a per-row constant)."""
-    set_static_gate(model, np.ones(model.config.num_agents))
-    out = []
-    for start in range(0, len(users), batch):
-        res = model.score_items(tf.constant(users[start:start + batch], tf.int64), tf.constant(source[start:start + batch]))
-        out.append(res["contributions"].numpy() * model.config.num_agents)
-    return np.concatenate(out)
-
-
-def fit_static_blend(model, users: np.ndarray, source: np.ndarray, target: np.ndarray,
-                     passes: int = 2) -> Tuple[List[float], Dict[str, float]]:
-    """Coordinate ascent of per-agent coefficients on mean NDCG@{10,20,50} of `target`.
-
-    Starts from an equal blend of the agents within 5% of the best one (or the best
-    alone if that scores higher); a step is taken only when it gains at least 0.2%
-    (relative), so a small validation slice does not pull in weak agents by noise.
-
-    Args:
-        model: MultiAgentModel (its gate is overwritten with the fitted static blend).
-        users: [n] user indices; source / target: [n, items] input history and held-out items.
-        passes: coordinate-ascent sweeps over the agents.
+def candidate_arrays(model, validation) -> Dict[str, np.ndarray]:
+    """Every validation user's candidates, agent scores, labels and side features.
 
     Returns:
-        (coefficients per agent, {"agent:<name>": metric of each agent alone, "static": blend's}).
+        {AGENT_CANDIDATE_SCORES [n, C, A], CANDIDATE_MASK [n, C], CANDIDATE_LABELS [n, C],
+         USER_SIDE [n, s], "targets" [n] held-out item count per user}.
     """
-    z = _agent_z(model, users, source)
-    names = model.config.agents
-    single = [_metric(z[:, :, i], source, target) for i in range(len(names))]
-    coef = (np.asarray(single) >= _PEERS * max(single)).astype(np.float64)
-    best = _metric(z @ coef, source, target)
-    if best < max(single):
-        coef, best = (np.arange(len(names)) == int(np.argmax(single))).astype(np.float64), max(single)
-    for _ in range(passes):
+    parts = {k: [] for k in (F.AGENT_CANDIDATE_SCORES, F.CANDIDATE_MASK, F.CANDIDATE_LABELS,
+                             F.USER_SIDE)}
+    width = 0
+    n = tf.constant(model.config.retrieval_candidates)
+    for start in range(0, validation.users.size, _BATCH):
+        index = tf.constant(validation.users[start:start + _BATCH], tf.int32)
+        users = model.users(index)
+        states = model.states(users)
+        seen, _ = model.histories.rows(index)
+        ids = model.candidates(users, states, n, seen)
+        eligible = ((ids >= 0) & ~cand.member_of(ids, seen, model.num_items)).numpy()
+        ids = ids.numpy()
+        target = validation.target[start:start + _BATCH]
+        labels = np.asarray(target[np.arange(ids.shape[0])[:, None], np.maximum(ids, 0)].todense())
+        parts[F.AGENT_CANDIDATE_SCORES].append(model.agent_scores(states, tf.constant(ids)).numpy())
+        parts[F.CANDIDATE_MASK].append(eligible)
+        parts[F.CANDIDATE_LABELS].append((labels > 0) & eligible)
+        parts[F.USER_SIDE].append(users.side.numpy())
+        width = max(width, ids.shape[1])
+    out = {}
+    for key, chunks in parts.items():
+        if key == F.USER_SIDE:
+            out[key] = np.concatenate(chunks).astype(np.float32)
+            continue
+        padded = [np.pad(c, [(0, 0), (0, width - c.shape[1])] + [(0, 0)] * (c.ndim - 2))
+                  for c in chunks]
+        out[key] = np.concatenate(padded)
+    out[F.CANDIDATE_LABELS] = out[F.CANDIDATE_LABELS].astype(np.float32)
+    out["targets"] = np.asarray(validation.target.getnnz(axis=1), np.int64)
+    return out
+
+
+def standardised(arrays) -> np.ndarray:
+    """[n, C, A] agent scores standardised over each user's candidates (the gate's z)."""
+    mean, std = candidate_statistics(tf.constant(arrays[F.AGENT_CANDIDATE_SCORES]),
+                                     tf.constant(arrays[F.CANDIDATE_MASK]))
+    return ((arrays[F.AGENT_CANDIDATE_SCORES] - mean.numpy()) / std.numpy()).astype(np.float32)
+
+
+def ndcg(scores: np.ndarray, arrays, k: int) -> float:
+    """Mean NDCG@k of ranking each user's candidates by `scores` [n, C]; held-out items that
+    are not among the candidates count as misses (the ideal DCG uses every held-out item)."""
+    s = np.where(arrays[F.CANDIDATE_MASK], scores, -np.inf)
+    k = min(k, s.shape[1])
+    top = np.argsort(-s, axis=1, kind="stable")[:, :k]
+    hits = np.take_along_axis(arrays[F.CANDIDATE_LABELS], top, 1)
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    ideal = np.cumsum(discounts)[np.clip(arrays["targets"], 1, k) - 1]
+    return float(((hits * discounts).sum(1) / ideal).mean())
+
+
+def metric(scores: np.ndarray, arrays) -> float:
+    return float(np.mean([ndcg(scores, arrays, k) for k in _KS]))
+
+
+def fit_static_blend(z: np.ndarray, arrays, names) -> Tuple[List[float], Dict[str, float]]:
+    """Coordinate ascent of per-agent coefficients on mean NDCG@{10,20,50}.
+
+    Starts from the best single agent; a step is taken only when it gains at least 0.2%
+    (relative), so a small slice does not pull in weak agents by noise.
+
+    Returns:
+        (coefficients per agent, {"agent:<name>": each agent alone, "static": the blend}).
+    """
+    single = [metric(z[:, :, i], arrays) for i in range(len(names))]
+    coef = (np.arange(len(names)) == int(np.argmax(single))).astype(np.float64)
+    best = max(single)
+    for _ in range(2):
         for i in range(len(names)):
             for value in _GRID:
                 trial = coef.copy()
                 trial[i] = value
                 if trial.sum() <= 0 or value == coef[i]:
                     continue
-                score = _metric(z @ trial, source, target)
+                score = metric(z @ trial, arrays)
                 if score > best * (1.0 + _MIN_GAIN):
                     best, coef = score, trial
-    set_static_gate(model, coef)
     report = {f"agent:{n}": s for n, s in zip(names, single)}
     report["static"] = best
     return coef.tolist(), report
 
 
-def model_ndcg(model, users: np.ndarray, source: np.ndarray, target: np.ndarray, batch: int = 256) -> float:
-    """Mean NDCG@{10,20,50} of the model's ensemble scores on (source -> target)."""
-    out = []
-    for start in range(0, len(users), batch):
-        out.append(model({F.USER_INDEX: tf.constant(users[start:start + batch], tf.int64),
-                          F.HISTORY_WEIGHTS: tf.constant(source[start:start + batch])}).numpy())
-    return _metric(np.concatenate(out), source, target)
+def set_static_gate(gate, coefficients) -> None:
+    """Gate = constant per-agent weights proportional to `coefficients` (>= 0, not all 0)."""
+    c = np.asarray(coefficients, np.float64)
+    if c.shape != (gate.num_agents,) or c.min() < 0 or c.sum() <= 0:
+        raise ValueError(f"coefficients {c} must be {gate.num_agents} non-negative numbers, "
+                         "not all zero")
+    if not gate.mix.built:
+        gate.mix.build((None, USER_SIDE_FEATURES))
+    gate.mix.kernel.assign(tf.zeros_like(gate.mix.kernel))
+    gate.mix.bias.assign(np.log(c / c.sum() + 1e-9).astype(np.float32))
+    gate.log_scale.assign(tf.zeros_like(gate.log_scale))

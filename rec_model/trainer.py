@@ -1,4 +1,14 @@
-"""Trains MultiAgentModel in three stages (agents, gate on a validation slice, final)."""
+"""Trains MultiAgentModel: fit, pairs, gate, then refit on all the data.
+
+1. fit: the closed forms (item-item, spectral) and item statistics on the training data
+   minus a per-user validation slice; size-dependent settings chosen on that slice.
+2. pairs: every factor agent's in-batch softmax plus the ensemble term, alpha learned.
+3. gate: on the slice's candidate sets, a static blend fitted on NDCG, then the per-user
+   gate (kept only if it beats the static blend on the half of the slice it did not see),
+   calibration temperatures and alpha over every agent.
+4. refit (`refit`): closed forms, statistics and stored histories on all the data given
+   (the same settings), serving tables rebuilt.
+"""
 
 import contextlib
 import dataclasses
@@ -8,30 +18,27 @@ from typing import Callable, Dict, List, Optional
 import numpy as np
 import tensorflow as tf
 
-from rec_model import closed_form
+from rec_model import auto_settings, gate_fit
 from rec_model import features as F
-from rec_model import gate_fit
-from rec_model.config import ModelConfig
+from rec_model.agents.base import FitContext
+from rec_model.closed_forms.cold_items import text_mixing
 from rec_model.finite_guard import FiniteGuard
+from rec_model.interactions import Interactions
 from rec_model.multi_agent_model import MultiAgentModel
-from rec_model.training_data import TrainingData
-from rec_model.warm_start import build_weights
+
+_GATE_BATCH = 256
 
 
 @dataclasses.dataclass
 class TrainResult:
-    """What `train_multi_agent` returns.
-
-    Attributes:
-        model: the trained MultiAgentModel (item statistics and history base = full data).
-        epochs: per-epoch logs of every stage: {"stage", "epoch", "loss", "alpha_<agent>", ...}.
-        seconds: wall time per stage.
-        examples_per_second: user-rows per second of the agent stage.
-    """
+    """model; epochs: per-epoch logs {"stage", "epoch", ...}; seconds per stage; settings
+    chosen per agent; gate: the gate stage's selection report; examples_per_second."""
 
     model: MultiAgentModel
     epochs: List[Dict[str, float]]
     seconds: Dict[str, float]
+    settings: Dict[str, Dict[str, float]]
+    gate: Dict[str, float]
     examples_per_second: float
 
     @property
@@ -39,170 +46,163 @@ class TrainResult:
         return self.model.alphas()
 
 
-def _optimizer(config: ModelConfig, learning_rate: Optional[float] = None, replicas: int = 1):
-    lr = learning_rate or config.learning_rate
-    if config.optimizer == "sgd":
-        lr /= replicas  # replica gradients are summed; Adam and Adagrad are invariant to that scale
+def _optimizer(config, replicas: int = 1):
+    lr = config.learning_rate / (replicas if config.optimizer == "sgd" else 1)
     return {"adam": tf.keras.optimizers.Adam, "adagrad": tf.keras.optimizers.Adagrad,
             "sgd": tf.keras.optimizers.SGD}[config.optimizer](learning_rate=lr)
 
 
-def _dataset(history: np.ndarray, batch_size: int, seed: int, target: Optional[np.ndarray] = None):
-    users = np.flatnonzero(history.sum(1) > 0 if target is None else target.sum(1) > 0)
-    tensors = {F.USER_INDEX: users.astype(np.int64), F.HISTORY_WEIGHTS: history[users]}
-    if target is not None:
-        tensors[F.TARGET_WEIGHTS] = target[users]
-    ds = tf.data.Dataset.from_tensor_slices(tensors).shuffle(len(users), seed=seed, reshuffle_each_iteration=True)
-    return ds.batch(batch_size), len(users)
+def fit_context(model, data: Interactions, text: np.ndarray, validation=None) -> FitContext:
+    config = model.config
+    matrix = data.matrix(config.rating_power)
+    known = np.asarray(matrix.getnnz(axis=0) > 0)
+    mixing = text_mixing(text, known, config.cold_neighbours, config.cold_temperature)
+    return FitContext(data, matrix, text, mixing, validation, config)
 
 
-def _prepare(model: MultiAgentModel, data: TrainingData, config: ModelConfig):
-    """Sets item statistics and the closed-form parts (history base, CF user-user scores, spectral filter)
-    from `data`, imputing the columns of items without interactions from their text."""
+def fit_closed_forms(model: MultiAgentModel, ctx: FitContext) -> Dict:
+    """Statistics, stored histories and every agent's fitted state from `ctx.data` (settings
+    already chosen are reused; with `ctx.validation` "auto" settings are chosen). Returns
+    the settings per agent."""
+    counts = ctx.data.item_counts()
+    model.item_stats.set_counts(counts)
+    model.set_popular(counts)
+    model.histories.set_histories(*ctx.data.histories(0, model.config.rating_power))
+    return {agent.name: agent.fit(ctx) for agent in model.agents}
+
+
+def refit(model: MultiAgentModel, data: Interactions, text: np.ndarray) -> Dict:
+    """`fit_closed_forms` on `data` with the chosen settings, then the serving tables."""
+    ctx = fit_context(model, data, text)
+    settings = fit_closed_forms(model, ctx)
+    for agent in model.agents:
+        agent.finalize(ctx)
+    return settings
+
+
+def _pairs_dataset(data: Interactions, batch_size: int, seed: int):
     counts = data.item_counts()
-    model.set_item_statistics(counts, data.item_mean_time(), data.item_first_day())
-    history_agent, cf_agent, spectral_agent = model.history_agent, model.cf_agent, model.spectral_agent
-    if history_agent is None and spectral_agent is None and (cf_agent is None or cf_agent.user_base is None):
-        return
-    x = data.weight_matrix(config.rating_power)
-    text = model.text_embeddings.numpy()
-
-    def impute(matrix):
-        return closed_form.impute_cold_columns(matrix, counts > 0, text, config.cold_neighbours, config.cold_temperature)
-
-    if history_agent is not None:
-        history_agent.set_base(impute(closed_form.item_item(x, config.history_l2, config.edlae_dropout)))
-    if cf_agent is not None and cf_agent.user_base is not None:
-        cf_agent.set_user_base(impute(closed_form.user_user(x, config.user_l2)))
-    if spectral_agent is not None:
-        spectral_agent.set_filter(impute(closed_form.spectral_filter(x, config.spectral_rank)))
+    log_q = np.log(counts[data.item_index] / max(data.size, 1)).astype(np.float32)
+    ds = tf.data.Dataset.from_tensor_slices({F.USER_INDEX: data.user_index.astype(np.int32),
+                                             F.ITEM_INDEX: data.item_index.astype(np.int32),
+                                             F.LOG_SAMPLING_PROBABILITY: log_q})
+    ds = ds.shuffle(min(data.size, 1_000_000), seed=seed, reshuffle_each_iteration=True)
+    return ds.batch(batch_size, drop_remainder=data.size >= batch_size).prefetch(2)
 
 
-def _selection_users(x_held: np.ndarray, seed: int, limit: int = 5000) -> np.ndarray:
-    """Users with held-out items (at most `limit`, sampled) on which the gate is selected."""
-    users = np.flatnonzero(x_held.sum(1) > 0)
-    if users.size > limit:
-        users = np.sort(np.random.default_rng(seed).choice(users, size=limit, replace=False))
-    return users
-
-
-def _log(stage: str, history: tf.keras.callbacks.History, out: List[Dict[str, float]]):
+def _log(stage: str, history, out: List[Dict[str, float]]):
     for epoch in range(len(history.epoch)):
-        row = {"stage": stage, "epoch": epoch + 1}
-        row.update({k: float(v[epoch]) for k, v in history.history.items()})
-        out.append(row)
+        out.append({"stage": stage, "epoch": epoch + 1,
+                    **{k: float(v[epoch]) for k, v in history.history.items()}})
 
 
-def _set_agents_trainable(model: MultiAgentModel, trainable: bool):
-    for layer in (model.cf_agent, model.content_agent, model.history_agent, model.hybrid_agent, model.spectral_agent,
-                  model.weighting):
-        if layer is not None:
-            layer.trainable = trainable
+def _fit_gate(model, arrays, callbacks, verbose, logs) -> Dict[str, float]:
+    z = gate_fit.standardised(arrays)
+    coef, report = gate_fit.fit_static_blend(z, arrays, model.agent_names)
+    gate_fit.set_static_gate(model.gate, coef)
+    report.update({f"coefficient:{n}": c for n, c in zip(model.agent_names, coef)})
+    static_weights = model.gate.get_weights()
+    n = arrays[F.USER_SIDE].shape[0]
+    half = np.random.default_rng(model.config.seed).permutation(n) < n // 2
+    tensors = {k: v for k, v in arrays.items() if k != "targets"}
+    if model.config.gate_epochs and half.sum() >= 2 and (~half).sum() >= 2:
+        model.set_stage("gate")
+        model.compile(optimizer=_optimizer(model.config))
+        ds = tf.data.Dataset.from_tensor_slices({k: v[half] for k, v in tensors.items()})
+        ds = ds.shuffle(int(half.sum()), seed=model.config.seed).batch(_GATE_BATCH)
+        _log("gate", model.fit(ds, epochs=model.config.gate_epochs, verbose=verbose,
+                               callbacks=callbacks("gate")), logs)
+        held = {k: v[~half] for k, v in arrays.items()}
+        learned = gate_fit.metric(_gate_scores(model, held), held)
+        static = gate_fit.metric(standardised_blend(z[~half], coef), held)
+        report.update(held_out_static=static, held_out_gate=learned,
+                      per_user_gate_kept=float(learned > static))
+        if learned <= static:
+            model.gate.set_weights(static_weights)
+    return report
 
 
-def _allow_distributed_mean_losses(model: MultiAgentModel):
-    """Lets the tasks' mean-reduced Keras losses run under a tf.distribute strategy.
-
-    Each replica then minimises its local-batch mean; the optimizer sums replica gradients,
-    which scales every term of the objective by the replica count alike (see `_optimizer`)."""
-    for task in list(model.agent_tasks) + [model.ensemble_task]:
-        loss = getattr(task, "_loss", None)
-        if loss is not None and hasattr(loss, "_allow_sum_over_batch_size"):
-            loss._allow_sum_over_batch_size = True
+def standardised_blend(z: np.ndarray, coef) -> np.ndarray:
+    return z @ np.asarray(coef, np.float64)
 
 
-def train_multi_agent(config: ModelConfig, data: TrainingData, item_text_embeddings: np.ndarray,
-                      verbose: int = 0, strategy: Optional[tf.distribute.Strategy] = None,
+def _gate_scores(model, arrays) -> np.ndarray:
+    from rec_model.agent_gate import candidate_statistics
+
+    scores = tf.constant(arrays[F.AGENT_CANDIDATE_SCORES])
+    stats = candidate_statistics(scores, tf.constant(arrays[F.CANDIDATE_MASK]))
+    return model.gate(scores, stats, tf.constant(arrays[F.USER_SIDE]))[0].numpy()
+
+
+def train_multi_agent(config, data: Interactions, text: np.ndarray, verbose: int = 0,
+                      strategy: Optional[tf.distribute.Strategy] = None,
                       callbacks: Optional[Callable[[str], list]] = None,
                       initial_model: Optional[MultiAgentModel] = None) -> TrainResult:
-    """Stage 1: every agent + ensemble on the data minus a per-user validation slice.
-    Stage 2: agents frozen; a static agent blend is fitted on the slice by NDCG (gate_fit), then
-    the gate learns per-user agent weights from it and is kept only if it scores higher.
-    Stage 3: item statistics and the history base move to the full data; optional
-    `finetune_epochs` of the agents on it with the gate frozen.
+    """Runs the four stages (module docstring) on `data`.
 
     Args:
         config: ModelConfig.
-        data: train interactions.
-        item_text_embeddings: [items, text_dim] float32 BERT embeddings of the items.
+        data: training interactions.
+        text: [items, text_dim] float32 item text embeddings.
         verbose: Keras fit verbosity.
-        strategy: optional tf.distribute strategy (e.g. MultiWorkerMirroredStrategy); the
-            model, optimizers and fits run inside its scope.
-        callbacks: optional `stage -> list of Keras callbacks` ("agents", "gate",
-            "finetune"), e.g. BackupAndRestore / TensorBoard with a folder per stage.
-        initial_model: optional model to continue from (warm start, built under the same
-            strategy scope); its vocabulary sizes must match `data`.
+        strategy: optional tf.distribute strategy (MultiWorkerMirroredStrategy).
+        callbacks: optional `stage -> list of Keras callbacks` ("pairs", "gate").
+        initial_model: optional model to continue from (warm start) over the same vocabularies.
     """
     tf.keras.utils.set_random_seed(config.seed)
-    emb = np.asarray(item_text_embeddings, np.float32)
-    if emb.ndim != 2 or emb.shape[0] != data.num_items:
-        raise ValueError(f"item_text_embeddings must be [{data.num_items}, dim], got {emb.shape}")
+    text = np.asarray(text, np.float32)
+    if text.ndim != 2 or text.shape[0] != data.num_items:
+        raise ValueError(f"text embeddings must be [{data.num_items}, dim], got {text.shape}")
     given = callbacks or (lambda stage: [])
 
     def guarded(stage: str) -> list:
         return list(given(stage)) + [FiniteGuard(stage)]
 
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
-        return _train(config, data, emb, verbose, strategy, guarded, initial_model, callbacks is not None)
+        return _train(config, data, text, verbose, strategy, guarded, initial_model)
 
 
-def _train(config, data, emb, verbose, strategy, callbacks, initial_model, callbacks_given) -> TrainResult:
-    replicas = strategy.num_replicas_in_sync if strategy is not None else 1
+def _train(config, data, text, verbose, strategy, callbacks, initial_model) -> TrainResult:
+    seconds, logs = {}, []
     if initial_model is not None:
         if (initial_model.num_users, initial_model.num_items) != (data.num_users, data.num_items):
-            raise ValueError(f"initial_model has {initial_model.num_users} users / {initial_model.num_items} items, data "
-                             f"{data.num_users} / {data.num_items}; warm start it onto the new vocabularies first")
+            raise ValueError("initial_model's vocabulary sizes differ from the data's; warm start "
+                             "it onto the new vocabularies first (rec_model.warm_start)")
         model = initial_model
     else:
-        model = MultiAgentModel(config, data.num_users, data.num_items, emb.shape[1], emb)
-    if strategy is not None:
-        _allow_distributed_mean_losses(model)
-    if callbacks_given:
-        build_weights(model)  # BackupAndRestore needs a built model (and builds the optimizer)
-    use_gate = config.gate_share > 0 and config.gate_epochs > 0 and config.num_agents > 1
-    rest, held = data.split_per_user(config.gate_share, config.seed) if use_gate else (data, None)
-    if use_gate and held.user_index.size == 0:  # too few interactions per user to hold any out
-        use_gate, rest = False, data
-    logs: List[Dict[str, float]] = []
-    seconds: Dict[str, float] = {}
-
-    _prepare(model, rest, config)
-    x_rest = rest.history_matrix()
-    ds, n_rows = _dataset(x_rest, config.batch_size, config.seed)
-    model.compile(optimizer=_optimizer(config, replicas=replicas))
+        model = MultiAgentModel(config, data.num_users, data.num_items, text.shape[1])
+    rest, held = data.split_per_user(config.gate_share, config.seed)
+    validation = auto_settings.Validation.from_split(rest, held, config.gate_users, config.seed,
+                                                     config.rating_power)
     start = time.perf_counter()
-    _log("agents", model.fit(ds, epochs=config.epochs, verbose=verbose, callbacks=callbacks("agents")), logs)
-    seconds["agents"] = time.perf_counter() - start
-    examples_per_second = n_rows * config.epochs / seconds["agents"]
+    rest_ctx = fit_context(model, rest, text, validation)
+    settings = fit_closed_forms(model, rest_ctx)
+    rest_ctx.validation = None
+    for agent in model.agents:
+        agent.thaw()
+    seconds["fit"] = time.perf_counter() - start
 
-    if use_gate:
-        _set_agents_trainable(model, False)
-        model.gate_only = True
-        x_held = held.history_matrix()
+    start = time.perf_counter()
+    replicas = strategy.num_replicas_in_sync if strategy is not None else 1
+    epochs = auto_settings.epochs_for(rest.size, config.epochs)
+    model.set_stage("pairs")
+    model.compile(optimizer=_optimizer(config, replicas))
+    ds = _pairs_dataset(rest, config.batch_size * replicas, config.seed)
+    _log("pairs", model.fit(ds, epochs=epochs, verbose=verbose, callbacks=callbacks("pairs")), logs)
+    seconds["pairs"] = time.perf_counter() - start
+    examples_per_second = rest.size * epochs / max(seconds["pairs"], 1e-9)
+    for agent in model.agents:
+        agent.finalize(rest_ctx)
+
+    gate = {}
+    if validation is not None and config.num_agents > 1:
         start = time.perf_counter()
-        users = _selection_users(x_held, config.seed)
-        _, static = gate_fit.fit_static_blend(model, users, x_rest[users], x_held[users])
-        static_weights = model.gate.get_weights()
-        ds, _ = _dataset(x_rest, config.batch_size, config.seed, target=x_held)
-        model.compile(optimizer=_optimizer(config, replicas=replicas))
-        _log("gate", model.fit(ds, epochs=config.gate_epochs, verbose=verbose, callbacks=callbacks("gate")), logs)
-        learned = gate_fit.model_ndcg(model, users, x_rest[users], x_held[users])
-        if learned < static["static"]:  # keep the per-user gate only when it beats the static blend
-            model.gate.set_weights(static_weights)
-        logs.append({"stage": "gate_select", "epoch": 0, **{f"ndcg_{k}": v for k, v in static.items()},
-                     "ndcg_gate": learned, "per_user_gate_kept": float(learned >= static["static"])})
+        gate = _fit_gate(model, gate_fit.candidate_arrays(model, validation), callbacks,
+                         verbose, logs)
         seconds["gate"] = time.perf_counter() - start
-        model.gate_only = False
-        _set_agents_trainable(model, True)
-        model.gate.trainable = False
+    model.set_stage("pairs")
 
     start = time.perf_counter()
-    _prepare(model, data, config)
-    if config.finetune_epochs and use_gate:
-        ds, _ = _dataset(data.history_matrix(), config.batch_size, config.seed)
-        model.compile(optimizer=_optimizer(config, replicas=replicas))
-        _log("finetune", model.fit(ds, epochs=config.finetune_epochs, verbose=verbose,
-                                   callbacks=callbacks("finetune")), logs)
-    model.gate.trainable = True
-    seconds["final"] = time.perf_counter() - start
-    return TrainResult(model, logs, seconds, examples_per_second)
+    refit(model, data, text)
+    seconds["refit"] = time.perf_counter() - start
+    return TrainResult(model, logs, seconds, settings, gate, examples_per_second)

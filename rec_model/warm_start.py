@@ -1,108 +1,91 @@
-"""Warm start: a new model from an old one's weights across changed vocabularies."""
+"""Warm start: a new model from an old one's trained weights across changed vocabularies.
 
-import re
+Only gradient-trained weights carry over (embeddings, towers, gate, alpha): fitted state
+(closed forms, statistics, histories) is refitted on the new data by the trainer anyway.
+"""
+
 from typing import Optional, Sequence
 
 import numpy as np
+import pandas as pd
 import tensorflow as tf
 
-from rec_model import features as F
+from rec_model.agent_gate import candidate_statistics
 from rec_model.config import ModelConfig
 from rec_model.multi_agent_model import MultiAgentModel
-
-
-def build_weights(model: MultiAgentModel) -> MultiAgentModel:
-    """Creates every lazily-built weight by scoring one empty request."""
-    model({F.USER_INDEX: tf.constant([-1], tf.int64), F.HISTORY_WEIGHTS: tf.zeros([1, model.num_items])})
-    return model
-
-
-def _index_map(old: Sequence[str], new: Sequence[str]) -> np.ndarray:
-    position = {key: i for i, key in enumerate(old)}
-    return np.array([position.get(key, -1) for key in new], np.int64)
-
-
-def _strip(name: str) -> str:
-    """Variable's own name (the layer path depends on where the layer was first built)."""
-    return re.sub(r"_\d+(?=:|$)", "", name.split("/")[-1])
-
-
-def _model_weights(model):
-    """The model's weights without metric state (which depends on training history)."""
-    metric_ids = {id(v) for m in model.metrics for v in m.variables}
-    return [w for w in model.weights if id(w) not in metric_ids and _strip(w.name) not in ("total:0", "count:0")]
 
 
 class IncompatibleBaseModel(ValueError):
     """The old model cannot seed the new one (agents, dimensions or weights differ)."""
 
 
+def build_weights(model: MultiAgentModel) -> MultiAgentModel:
+    """Creates every lazily-built weight by scoring one item for one anonymous user."""
+    users = model.users(tf.constant([-1], tf.int32),
+                        request_items=tf.ragged.constant([[0]], dtype=tf.int32))
+    states = model.states(users)
+    ids = tf.constant([[0]], tf.int32)
+    scores = model.agent_scores(states, ids)
+    model.gate(scores, candidate_statistics(scores, ids >= 0), users.side)
+    return model
+
+
 def incompatibility(old: ModelConfig, new: ModelConfig) -> Optional[str]:
-    """Why a model trained with `old` cannot warm-start a model with `new` (None = it can)."""
+    """Why a model trained with `old` cannot warm-start one with `new` (None = it can)."""
     for name in ("agents", "embedding_dim", "hybrid_cross_layers"):
         if getattr(old, name) != getattr(new, name):
             return f"{name} changed from {getattr(old, name)!r} to {getattr(new, name)!r}"
     return None
 
 
-def warm_start(old_model: MultiAgentModel, old_user_ids: Sequence[str], old_item_ids: Sequence[str],
-               new_user_ids: Sequence[str], new_item_ids: Sequence[str],
-               item_text_embeddings: Optional[np.ndarray] = None,
-               config: Optional[ModelConfig] = None) -> MultiAgentModel:
-    """Builds a model over the new vocabularies from the old model's weights.
+def _index_map(old: Sequence[str], new: Sequence[str]) -> np.ndarray:
+    return pd.Index(list(old)).get_indexer(list(new))
 
-    Users and items present in both vocabularies keep their rows (item x item matrices
-    keep their known block); new ones keep the fresh initialisation. Weights not indexed
-    by user or item (towers, adapter, gate, alpha) are copied as they are.
+
+def warm_start(old_model: MultiAgentModel, old_user_ids: Sequence[str], old_item_ids: Sequence[str],
+               new_user_ids: Sequence[str], new_item_ids: Sequence[str], text_dim: int,
+               config: Optional[ModelConfig] = None) -> MultiAgentModel:
+    """A model over the new vocabularies with the old model's trained weights.
+
+    Users and items present in both vocabularies keep their rows; new ones keep the fresh
+    initialisation. Weights not indexed by user or item are copied as they are.
 
     Args:
         old_model: trained model.
         old_user_ids / old_item_ids: its vocabularies (position = index).
         new_user_ids / new_item_ids: the new vocabularies.
-        item_text_embeddings: [new items, text_dim]; default: remapped old ones (zeros for new items).
+        text_dim: size of the new text embeddings.
         config: defaults to the old config; must keep agents and dimensions.
 
-    Returns:
-        the new MultiAgentModel (not compiled).
-
     Raises:
-        IncompatibleBaseModel: agents, dimensions or weight layout differ (train from scratch).
+        IncompatibleBaseModel: agents, dimensions or weight layout differ.
     """
     config = config or old_model.config
     reason = incompatibility(old_model.config, config)
-    if reason:
-        raise IncompatibleBaseModel(f"warm start needs the same agents, embedding_dim and hybrid_cross_layers ({reason}); "
-                                    "train from scratch to change them")
-    if len(old_user_ids) != old_model.num_users or len(old_item_ids) != old_model.num_items:
-        raise ValueError("old vocabularies do not match the old model's sizes; pass the vocabularies it was trained with")
-    new_model = MultiAgentModel(config, len(new_user_ids), len(new_item_ids), old_model.text_dim, item_text_embeddings)
+    if reason or text_dim != old_model.text_dim:
+        raise IncompatibleBaseModel("warm start needs the same agents, dimensions and text size ("
+                                    f"{reason or f'text_dim {old_model.text_dim} -> {text_dim}'})")
+    new_model = build_weights(MultiAgentModel(config, len(new_user_ids), len(new_item_ids),
+                                              text_dim))
     build_weights(old_model)
-    build_weights(new_model)
-    maps = {"user": _index_map(old_user_ids, new_user_ids), "item": _index_map(old_item_ids, new_item_ids)}
-    axes_of = {id(v): axes for v, axes in new_model.indexed_variables()}
-    old_weights, new_weights = _model_weights(old_model), _model_weights(new_model)
-    if [_strip(w.name) for w in old_weights] != [_strip(w.name) for w in new_weights]:
-        raise IncompatibleBaseModel("old and new models have different weights; were they built from the same code version? "
-                         f"{[_strip(w.name) for w in old_weights]} vs {[_strip(w.name) for w in new_weights]}")
+    maps = {"user": _index_map(old_user_ids, new_user_ids),
+            "item": _index_map(old_item_ids, new_item_ids)}
+    axes_of = {id(v): axes for agent in new_model.agents for v, axes in agent.indexed_variables()}
+    old_weights, new_weights = old_model.trainable_weights, new_model.trainable_weights
+    if [w.shape.rank for w in old_weights] != [w.shape.rank for w in new_weights]:
+        raise IncompatibleBaseModel("old and new models have different trainable weights; "
+                                    "were they built by the same code version?")
     for old_var, new_var in zip(old_weights, new_weights):
         axes = axes_of.get(id(new_var))
         if axes is None:
             if old_var.shape != new_var.shape:
-                raise ValueError(f"weight {new_var.name}: shape {old_var.shape} != {new_var.shape}; same config needed")
+                raise IncompatibleBaseModel(f"weight {new_var.name}: shape {old_var.shape} != "
+                                            f"{new_var.shape}")
             new_var.assign(old_var)
             continue
-        if new_var is new_model.text_embeddings and item_text_embeddings is not None:
-            continue
-        old_value, value = old_var.numpy(), new_var.numpy()
-        selectors_new, selectors_old = [], []
-        for axis_kind in axes:
-            if axis_kind is None:
-                selectors_new.append(np.arange(value.shape[len(selectors_new)]))
-                selectors_old.append(selectors_new[-1])
-            else:
-                keep = np.flatnonzero(maps[axis_kind] >= 0)
-                selectors_new.append(keep)
-                selectors_old.append(maps[axis_kind][keep])
-        value[np.ix_(*selectors_new)] = old_value[np.ix_(*selectors_old)]
+        value, old_value = new_var.numpy(), old_var.numpy()
+        rows = maps[axes[0]]
+        keep = np.flatnonzero(rows >= 0)
+        value[keep] = old_value[rows[keep]]
         new_var.assign(value)
     return new_model

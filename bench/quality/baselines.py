@@ -5,7 +5,6 @@ from typing import Dict, Sequence, Tuple
 
 import numpy as np
 
-from rec_model.agents.history_agent import HistoryAgent
 from rec_model.ranking_metrics import evaluate_scores
 
 
@@ -22,8 +21,12 @@ def popularity_scores(train: np.ndarray, num_users: int, num_items: int) -> np.n
 
 
 def ease_scores(train: np.ndarray, num_users: int, num_items: int, l2: float) -> np.ndarray:
-    x = dense(train, num_users, num_items)
-    return x @ HistoryAgent.closed_form(x, l2)
+    """EASE (Steck, WWW 2019), the dense closed form: a reference at MovieLens scale only."""
+    x = dense(train, num_users, num_items).astype(np.float64)
+    p = np.linalg.inv(x.T @ x + l2 * np.eye(num_items))
+    b = -p / np.diag(p)
+    np.fill_diagonal(b, 0.0)
+    return (x @ b).astype(np.float32)
 
 
 def tune_ease(val_train: np.ndarray, val_test_by_user: Dict[int, Sequence[int]], num_users: int, num_items: int,
@@ -36,31 +39,6 @@ def tune_ease(val_train: np.ndarray, val_test_by_user: Dict[int, Sequence[int]],
     for l2 in grid:
         results[float(l2)] = evaluate_scores(ease_scores(val_train, num_users, num_items, l2), val_test_by_user, exclude, ks=(10,))["ndcg@10"]
     return max(results, key=results.get), results
-
-
-def tune_closed_forms(val_train: np.ndarray, val_test_by_user: Dict[int, Sequence[int]], num_users: int,
-                      num_items: int, config, grid: Sequence[float] = (150, 300, 450, 600, 900)) -> Dict[str, object]:
-    """Picks the history agent's `history_l2` (EDLAE) and the CF agent's `user_l2`
-    (user-user) by NDCG@10 on a validation split carved from train (never the test),
-    with the config's edlae_dropout and rating_power; scores use binary histories.
-
-    Returns:
-        {"history_l2": .., "user_l2": .., "history_grid": {l2: ndcg}, "user_grid": {l2: ndcg}}.
-    """
-    from rec_model import closed_form
-
-    exclude = {}
-    for u, i in val_train[:, :2]:
-        exclude.setdefault(int(u), []).append(int(i))
-    x = dense(val_train, num_users, num_items)
-    w = closed_form.interaction_weights(val_train[:, 0], val_train[:, 1], num_users, num_items,
-                                        val_train[:, 2].astype(np.float64), config.rating_power)
-    def ndcg(scores):
-        return evaluate_scores(scores, val_test_by_user, exclude, ks=(10,))["ndcg@10"]
-    hist = {float(l2): ndcg(x @ closed_form.item_item(w, l2, config.edlae_dropout)) for l2 in grid}
-    user = {float(l2): ndcg(closed_form.user_user(w, l2)) for l2 in grid} if config.user_l2 > 0 else {}
-    return {"history_l2": max(hist, key=hist.get), "user_l2": max(user, key=user.get) if user else config.user_l2,
-            "history_grid": hist, "user_grid": user}
 
 
 def tfrs_basic(train: np.ndarray, num_users: int, num_items: int, seed: int = 42) -> Tuple[np.ndarray, float, float]:

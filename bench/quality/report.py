@@ -17,15 +17,17 @@ def markdown(result: dict) -> str:
     lines += ["", "## Learned alpha (final)", "", "| agent | alpha |", "|---|---|"]
     lines += [f"| {a} | {v:.3f} |" for a, v in result.get("alpha", {}).get("final", {}).items()]
     gate = result.get("gate") or {}
-    if gate.get("mean_weights"):
-        lines += ["", "## Gate (mean per-user agent weight; static blend unless the per-user gate won on the validation slice)",
-                  "", "| agent | weight |", "|---|---|"]
-        lines += [f"| {a} | {v:.3f} |" for a, v in gate["mean_weights"].items()]
-        sel = gate.get("selection") or {}
-        if sel:
-            lines += ["", "Validation-slice mean NDCG@{10,20,50}: " + ", ".join(
-                f"{k[5:]} {v:.4f}" for k, v in sel.items() if k.startswith("ndcg_")) +
-                f"; per-user gate kept: {'yes' if sel.get('per_user_gate_kept') else 'no'}"]
+    if gate:
+        lines += ["", "## Gate (fitted on a validation slice carved from train)", "",
+                  "| agent | alone (val. NDCG@{10,20,50}) | blend coefficient |", "|---|---|---|"]
+        lines += [f"| {a} | {gate.get(f'agent:{a}', float('nan')):.4f} | "
+                  f"{gate.get(f'coefficient:{a}', float('nan')):.2f} |" for a in result["alpha"]["final"]]
+        lines += ["", f"Static blend {gate.get('static', float('nan')):.4f}; per-user gate kept: "
+                  f"{'yes' if gate.get('per_user_gate_kept') else 'no'}"]
+    shares = (result.get("agent_share") or {}).get("multi_agent")
+    if shares:
+        lines += ["", "## Each agent's share of the contributions (test users' top-100)", "",
+                  "| agent | share |", "|---|---|"] + [f"| {a} | {v:.3f} |" for a, v in shares.items()]
     lines += ["", "## Training time (seconds, same run)", "", "| model | seconds |", "|---|---|"]
     lines += [f"| {m} | {s:.1f} |" for m, s in result.get("train_seconds", {}).items()]
     speed = result.get("speed", {})

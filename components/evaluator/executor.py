@@ -32,7 +32,7 @@ MESSAGE_PROPERTY = "blessing_message"
 def _evaluate(model_artifact, data, config) -> Dict:
     """Metrics of one Model artifact, or {"error": ...} when it cannot be loaded or called."""
     try:
-        model = model_io.ServingSignatures(model_io.serving_model_dir(model_artifact.uri))
+        model = model_io.ServingSignatures(model_io.eval_model_dir(model_artifact.uri))
         return model_eval.model_metrics(model, data, config)
     except (OSError, ValueError, tf.errors.OpError) as err:
         logging.exception("evaluator: model at %s could not be evaluated", model_artifact.uri)

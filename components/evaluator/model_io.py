@@ -5,9 +5,8 @@ from typing import Dict, Optional
 
 import numpy as np
 
+from components.model_layout import EVAL_SUBDIR, SERVING_SUBDIR
 from rec_model import features as F
-
-SERVING_SUBDIR = "Format-Serving"  # TFX's layout of a Model artifact's uri.
 
 
 def _tf():
@@ -15,6 +14,16 @@ def _tf():
     import tensorflow as tf
 
     return tf
+
+
+def eval_model_dir(model_artifact_uri: str) -> str:
+    """The SavedModel to judge on the eval split: `<uri>/Format-Eval/` (fitted on the train
+    split only) when the trainer wrote one, else the serving SavedModel."""
+    tf = _tf()
+    path = os.path.join(model_artifact_uri, EVAL_SUBDIR)
+    if tf.io.gfile.exists(os.path.join(path, "saved_model.pb")):
+        return path
+    return serving_model_dir(model_artifact_uri)
 
 
 def serving_model_dir(model_artifact_uri: str) -> str:

@@ -11,11 +11,11 @@ from rec_model.data.canonical import Quarantined, iter_interactions
 
 
 def read_canonical(data_dir: str):
-    """-> ((user_ids, item_ids, timestamps) arrays, quarantined row count)."""
+    """-> ((user_ids, item_ids, timestamps, ratings (0 = none)) arrays, quarantined rows)."""
     path = os.path.join(data_dir, F.INTERACTIONS_FILE)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path} not found; --data must be a canonical folder (see `recsys data`)")
-    users, items, ts, bad = [], [], [], 0
+    users, items, ts, ratings, bad = [], [], [], [], 0
     for record in iter_interactions(path):
         if isinstance(record, Quarantined):
             bad += 1
@@ -23,12 +23,14 @@ def read_canonical(data_dir: str):
         users.append(record.user_id)
         items.append(record.item_id)
         ts.append(record.timestamp)
-    return (np.array(users, object), np.array(items, object), np.array(ts, np.int64)), bad
+        ratings.append(0.0 if record.rating is None else record.rating)
+    return (np.array(users, object), np.array(items, object), np.array(ts, np.int64),
+            np.array(ratings, np.float32)), bad
 
 
 def split_last_per_user(rows, eval_fraction: float) -> Tuple[tuple, tuple]:
     """Each user's last `eval_fraction` of interactions by time -> eval (users with < 2 keep all)."""
-    users, items, ts = rows
+    users, items, ts, ratings = rows
     is_eval = np.zeros(users.size, bool)
     if eval_fraction > 0:
         order = np.lexsort((ts, users.astype(str)))
@@ -38,7 +40,7 @@ def split_last_per_user(rows, eval_fraction: float) -> Tuple[tuple, tuple]:
             n = int(np.floor(eval_fraction * group.size))
             if group.size >= 2 and n > 0:
                 is_eval[group[-min(n, group.size - 1):]] = True
-    pick = (lambda mask: (users[mask], items[mask], ts[mask]))
+    pick = (lambda mask: (users[mask], items[mask], ts[mask], ratings[mask]))
     return pick(~is_eval), pick(is_eval)
 
 

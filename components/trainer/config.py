@@ -16,8 +16,6 @@ class TrainerConfig:
             entry point with the cluster's TF_CONFIG instead (see `worker.py`).
         warm_start: start from `base_model` when one is given (known users/items keep
             their trained rows, new ones start fresh); False ignores it.
-        history_length: items of each user's most recent train history stored in the
-            SavedModel (0 = all); a known user is scored from them plus the request history.
         serving_k: k of the `serving_default` signature (capped at the catalogue size).
         backup: checkpoint every epoch with Keras BackupAndRestore, so a restarted worker
             resumes from the last finished epoch.
@@ -25,24 +23,26 @@ class TrainerConfig:
             many times after a worker dies (a cluster restarts pods itself).
         worker_timeout_seconds: a local multi-worker run is stopped after this long.
         eval_k: cut-off of the eval-split Recall/NDCG written to the model card.
+        eval_users: users the model card's metrics are computed on at most (a seeded
+            sample; all of them when fewer).
         verbose: Keras fit verbosity.
     """
 
     workers: int = 1
     warm_start: bool = True
-    history_length: int = 0
     serving_k: int = 10
     backup: bool = True
     max_restarts: int = 2
     worker_timeout_seconds: float = 3600.0
     eval_k: int = 10
+    eval_users: int = 10000
     verbose: int = 0
 
     def __post_init__(self):
-        for name in ("workers", "serving_k", "eval_k"):
+        for name in ("workers", "serving_k", "eval_k", "eval_users"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"TrainerConfig.{name}={getattr(self, name)!r} must be >= 1")
-        for name in ("history_length", "max_restarts"):
+        for name in ("max_restarts",):
             if int(getattr(self, name)) < 0:
                 raise ValueError(f"TrainerConfig.{name}={getattr(self, name)!r} must be >= 0")
         if not self.worker_timeout_seconds > 0:

@@ -8,37 +8,27 @@ import numpy as np
 import tensorflow as tf
 
 from rec_model import features as F
-from rec_model.ranking_metrics import evaluate_scores
+from rec_model.evaluation import evaluate
 
 MODEL_CARD_FILE = "model_card.json"
 
 
-def eval_metrics(model, inputs, k: int = 10, batch_size: int = 256) -> Dict[str, float]:
-    """Full-catalogue Recall@k / NDCG@k on the held-out pairs (train items excluded), for the
-    model and for popularity; {} when there are no held-out pairs.
+def eval_metrics(model, inputs, k: int = 10, max_users: int = 10000, seed: int = 0) -> Dict:
+    """Recall@k / NDCG@k (with 95% CIs) of the model's own `recommend` path on the held-out
+    pairs (a seeded sample of at most `max_users` users; stored items excluded), and of
+    popularity on the same users; {} when there are no held-out pairs.
 
     Args:
-        model: trained MultiAgentModel.
+        model: trained MultiAgentModel whose stored histories are the train split.
         inputs: the TrainingInputs it was trained on.
         k: cut-off.
     """
-    relevant = inputs.eval_by_user()
-    if not relevant:
-        return {}
-    users = np.array(sorted(relevant), np.int64)
-    history = inputs.train.history_matrix()
-    seen = {int(u): np.flatnonzero(history[u]) for u in users}
-    rows = np.zeros((users.size, inputs.train.num_items), np.float32)
-    for start in range(0, users.size, batch_size):
-        part = users[start: start + batch_size]
-        out = model.score_items(tf.constant(part), tf.constant(history[part]))
-        rows[start: start + part.size] = out["ensemble"].numpy()
-    local = {n: relevant[int(u)] for n, u in enumerate(users)}
-    excluded = {n: seen[int(u)] for n, u in enumerate(users)}
-    result = {f"model_{key}": value for key, value in evaluate_scores(rows, local, excluded, ks=(k,)).items()}
-    popular = np.broadcast_to(inputs.train.item_counts()[None, :], rows.shape)
-    pop = evaluate_scores(popular, local, excluded, ks=(k,))
-    result.update({f"popularity_{key}": value for key, value in pop.items() if key != "users"})
+    out = evaluate(model, inputs.eval, ks=(k,), max_users=max_users, seed=seed,
+                   baseline_counts=inputs.train.item_counts())
+    share = out.pop("agent_share", {})
+    result = {(key if key.startswith("popularity_") else f"model_{key}"): value
+              for key, value in out.items()}
+    result.update({f"agent_share_{name}": value for name, value in share.items()})
     return result
 
 

@@ -18,7 +18,7 @@ import tensorflow as tf
 
 from rec_model.config import ModelConfig
 from rec_model.multi_agent_model import MultiAgentModel
-from rec_model.warm_start import build_weights
+from rec_model.warm_start import IncompatibleBaseModel, build_weights
 
 WARM_START_DIR = "warm_start"
 _CONFIG = "model_config.json"
@@ -41,8 +41,8 @@ def save_model_state(model: MultiAgentModel, user_ids, item_ids, model_dir: str)
     """Writes `<model_dir>/warm_start/`; returns that folder."""
     out = os.path.join(model_dir, WARM_START_DIR)
     tf.io.gfile.makedirs(out)
-    meta = {"config": model.config.to_dict(), "num_users": model.num_users, "num_items": model.num_items,
-            "text_dim": model.text_dim}
+    meta = {"config": model.config.to_dict(), "num_users": model.num_users,
+            "num_items": model.num_items, "text_dim": model.text_dim}
     with tf.io.gfile.GFile(os.path.join(out, _CONFIG), "w") as f:
         f.write(json.dumps(meta, sort_keys=True))
     _write_lines(os.path.join(out, _USERS), user_ids)
@@ -69,7 +69,15 @@ def load_model_state(model_dir: str) -> Tuple[MultiAgentModel, List[str], List[s
     users, items = _read_lines(os.path.join(folder, _USERS)), _read_lines(os.path.join(folder, _ITEMS))
     if (len(users), len(items)) != (meta["num_users"], meta["num_items"]):
         raise ValueError(f"{folder}: vocabulary files disagree with {_CONFIG}; the folder is damaged, retrain")
-    model = MultiAgentModel(ModelConfig.from_dict(meta["config"]), meta["num_users"], meta["num_items"], meta["text_dim"])
+    try:
+        config = ModelConfig.from_dict(meta["config"])
+    except (TypeError, ValueError) as err:  # written by an earlier model version
+        raise IncompatibleBaseModel(f"{folder}: its model configuration does not load ({err})")
+    model = MultiAgentModel(config, meta["num_users"], meta["num_items"], meta["text_dim"])
     build_weights(model)
-    tf.train.Checkpoint(model=model).read(os.path.join(folder, _WEIGHTS)).assert_existing_objects_matched()
+    status = tf.train.Checkpoint(model=model).read(os.path.join(folder, _WEIGHTS))
+    try:
+        status.assert_existing_objects_matched()
+    except AssertionError as err:
+        raise IncompatibleBaseModel(f"{folder}: its weights do not match this model ({err})")
     return model, users, items

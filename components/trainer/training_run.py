@@ -3,7 +3,8 @@
 Used in-process when `workers == 1` and by `python -m components.trainer.worker` on every
 worker otherwise. Layout written by the chief into `model_dir`:
 
-    Format-Serving/     the serving SavedModel (components/trainer/export.py)
+    Format-Serving/     the serving SavedModel, fitted on train + eval (components/trainer/export.py)
+    Format-Eval/        the same model fitted on the train split only (what the evaluator judges)
     model_card.json     agents, alpha, metrics, data span, training time, counts
     warm_start/         weights + vocabularies for the next warm start
 and into `log_dir` (the ModelRun): TensorBoard logs `<stage>/train` (per-epoch loss, loss per
@@ -20,20 +21,23 @@ import tempfile
 import time
 from typing import Dict, Optional
 
+import numpy as np
 import tensorflow as tf
 
+from components.model_layout import EVAL_SUBDIR, SERVING_SUBDIR
 from components.trainer import export, gradients, model_card, model_store
 from components.trainer.config import TrainerConfig
 from components.trainer.tensorboard_logs import EpochScalars, write_scalars_to
 from components.trainer.training_inputs import TrainingInputs
 from rec_model import features as F
 from rec_model.config import ModelConfig
-from rec_model.trainer import train_multi_agent
+from rec_model.evaluation import recommend_users
+from rec_model.finite_guard import NonFiniteTrainingError
+from rec_model.trainer import refit, train_multi_agent
 from rec_model.warm_start import IncompatibleBaseModel, warm_start
 
 log = logging.getLogger(__name__)
 
-SERVING_SUBDIR = "Format-Serving"  # TFX's layout of a Model artifact (components/evaluator/model_io.py).
 JOURNAL_DIR = "journal"  # <backup_dir>/journal/: worker-<i>.txt epoch starts, weights-<i>.json digests.
 
 
@@ -129,10 +133,10 @@ def _initial_model(job: TrainingJob, config: TrainerConfig, inputs: TrainingInpu
     """
     if not (job.base_model_dir and config.warm_start):
         return None, None
-    old, old_users, old_items = model_store.load_model_state(job.base_model_dir)
     try:
-        model = warm_start(old, old_users, old_items, inputs.user_ids, inputs.item_ids, inputs.text_embeddings,
-                           model_config)
+        old, old_users, old_items = model_store.load_model_state(job.base_model_dir)
+        model = warm_start(old, old_users, old_items, inputs.user_ids, inputs.item_ids,
+                           inputs.text_embeddings.shape[1], model_config)
     except IncompatibleBaseModel as err:
         log.warning("not warm-starting from %s, training from scratch: %s", job.base_model_dir, err)
         return None, {"from": job.base_model_dir, "skipped": str(err)}
@@ -143,9 +147,24 @@ def _initial_model(job: TrainingJob, config: TrainerConfig, inputs: TrainingInpu
 
 
 def _probe_batch(inputs: TrainingInputs, n: int = 8):
-    history = inputs.train.history_matrix()
-    users = [u for u in range(inputs.train.num_users) if history[u].sum() > 0][:n]
-    return {F.USER_INDEX: tf.constant(users, tf.int64), F.HISTORY_WEIGHTS: tf.constant(history[users])}
+    """A pairs-stage batch of the first `n` train interactions (for the gradient report)."""
+    counts = inputs.train.item_counts()
+    items = inputs.train.item_index[:n]
+    return {F.USER_INDEX: tf.constant(inputs.train.user_index[:n], tf.int32),
+            F.ITEM_INDEX: tf.constant(items, tf.int32),
+            F.LOG_SAMPLING_PROBABILITY: tf.constant(np.log(counts[items] / inputs.train.size),
+                                                    tf.float32)}
+
+
+def check_finite_scores(model, inputs: TrainingInputs, n: int = 256) -> None:
+    """Raises NonFiniteTrainingError when the model's `recommend` path gives a non-finite
+    contribution for any of `n` sampled users (a model that would serve NaN is never exported)."""
+    users = np.unique(inputs.train.user_index)[:n]
+    _, contributions = recommend_users(model, users, min(10, model.num_items))
+    bad = ~np.isfinite(contributions).all(axis=(0, 1))
+    if bad.any():
+        names = [f"score_{a}" for a, b in zip(model.agent_names, bad) if b]
+        raise NonFiniteTrainingError("export", 0, None, names)
 
 
 def run_training(job: TrainingJob, strategy: Optional[tf.distribute.Strategy] = None) -> Dict:
@@ -169,35 +188,49 @@ def run_training(job: TrainingJob, strategy: Optional[tf.distribute.Strategy] = 
             initial, warm = _initial_model(job, config, inputs, model_config)
     else:
         initial, warm = _initial_model(job, config, inputs, model_config)
-    result = train_multi_agent(model_config, inputs.train, inputs.text_embeddings, verbose=config.verbose,
-                               strategy=strategy, callbacks=_callbacks(job, config, info), initial_model=initial)
+    result = train_multi_agent(model_config, inputs.train, inputs.text_embeddings,
+                               verbose=config.verbose, strategy=strategy,
+                               callbacks=_callbacks(job, config, info), initial_model=initial)
     model = result.model
-    sparse = (gradients.sparse_allreduce_report(model, strategy, _probe_batch(inputs)) if strategy is not None
-              else {"sparse_before": [n for n, k in gradients.gradient_kinds(model, _probe_batch(inputs))
+    probe = _probe_batch(inputs)
+    sparse = (gradients.sparse_allreduce_report(model, strategy, probe) if strategy is not None
+              else {"sparse_before": [n for n, k in gradients.gradient_kinds(model, probe)
                                       if k == "IndexedSlices"], "replicas": 1})
-    metrics = model_card.eval_metrics(model, inputs, k=config.eval_k)
+    check_finite_scores(model, inputs)
+    metrics = model_card.eval_metrics(model, inputs, k=config.eval_k, max_users=config.eval_users)
+    target = job.model_dir if info["is_chief"] else tempfile.mkdtemp(prefix=f"recsys-worker{info['task_id']}-")
+    start_export = time.time()
+    export.export_serving_model(model, inputs.user_ids, inputs.item_ids, os.path.join(target, EVAL_SUBDIR),
+                                job.transform_graph_uri, config.serving_k)
+    everything = inputs.train.concat(inputs.eval) if inputs.eval.size else inputs.train
+    refit(model, everything, inputs.text_embeddings)  # the pushed model knows every interaction
+    check_finite_scores(model, inputs)
+    export.export_serving_model(model, inputs.user_ids, inputs.item_ids, os.path.join(target, SERVING_SUBDIR),
+                                job.transform_graph_uri, config.serving_k)
+    export_seconds = time.time() - start_export
     train_seconds = time.time() - start
     card = {
-        "agents": model.agent_names, "alpha": result.final_alpha, "metrics": {"eval": metrics, "last_epoch": _last_epochs(result.epochs)},
+        "agents": model.agent_names, "alpha": result.final_alpha,
+        "metrics": {"eval": metrics, "last_epoch": _last_epochs(result.epochs)},
         "epochs": result.epochs, "data_span": inputs.data_span, "counts": inputs.counts,
-        "training": {"seconds_total": train_seconds, "seconds_per_stage": result.seconds,
+        "settings": result.settings, "gate": result.gate,
+        "training": {"seconds_total": train_seconds, "seconds_per_stage": {**result.seconds, "export": export_seconds},
                      "examples_per_second": result.examples_per_second, "workers": info["workers"],
                      "strategy": type(strategy).__name__ if strategy is not None else "default",
                      "communication": "RING" if strategy is not None else None},
         "sparse_gradients": sparse, "warm_start": warm, "model_config": model_config.to_dict(),
         "trainer_config": dataclasses.asdict(config), "signatures": model_card.signature_summary(),
         "exclude_seen": "recommend excludes seen items; recommend_include_seen does not",
+        "serving_model": {"folder": SERVING_SUBDIR, "interactions": int(everything.size)},
+        "eval_model": {"folder": EVAL_SUBDIR, "interactions": int(inputs.train.size)},
     }
     _write_digest(model, os.path.join(job.backup_dir, JOURNAL_DIR, f"weights-{info['task_id']}.json"))
-    target = job.model_dir if info["is_chief"] else tempfile.mkdtemp(prefix=f"recsys-worker{info['task_id']}-")
-    histories = inputs.user_histories(config.history_length)
-    export.export_serving_model(model, inputs.user_ids, inputs.item_ids, histories, os.path.join(target, SERVING_SUBDIR),
-                                job.transform_graph_uri, config.serving_k)
     model_store.save_model_state(model, inputs.user_ids, inputs.item_ids, target)
     if info["is_chief"]:
         model_card.write_model_card(target, card)
         if metrics:
-            write_scalars_to(os.path.join(job.log_dir, "eval"), metrics, step=len(result.epochs))
+            write_scalars_to(os.path.join(job.log_dir, "eval"),
+                             {k: v for k, v in metrics.items() if isinstance(v, float)}, step=len(result.epochs))
     else:
         shutil.rmtree(target, ignore_errors=True)
     return card

@@ -1,53 +1,84 @@
-"""Content-based agent over frozen BERT item embeddings with a trainable adapter."""
+"""Content-based agent over the frozen BERT item embeddings."""
 
+import numpy as np
 import tensorflow as tf
 
+from rec_model.agents.base import FactorAgent
+from rec_model.users import weight_total, weighted_sum
 
-class ContentAgent(tf.keras.layers.Layer):
+_PROFILE_DIM = 64  # the user side reads the history's text through this PCA basis
+_SERVING_BLOCK = 8192  # items per adapter call when building the serving table
+
+
+class ContentAgent(FactorAgent):
     """Items are represented by their text alone, so items without interactions rank.
 
-    item vectors [items, dim] = adapter(text_embeddings) (two Dense layers), plus a
-    text-predicted bias; the user query is a Dense layer over the mean adapted vector
-    of the history, so a user unseen at training time is represented too. The adapter
-    is aligned to the CF agent's item embeddings (see `alignment_loss`), which lets the
-    CF agent borrow a cold item's predicted embedding.
-
-    Args:
-        dim: output size (equal to the CF agent's so the two spaces align).
-        hidden: adapter hidden width.
-        seed: initialiser seed.
+    item vector [d + 1] = adapter(text embedding) (two Dense layers, the last unit a
+    bias); user vector = Dense over the weighted mean of the history's text embeddings,
+    projected on their top principal directions (cheap to gather per request), plus the
+    user's side features. A user unknown to the model is represented by the request
+    history like anyone else. As retrieval it proposes the best items without
+    interactions (cold items), which no collaborative agent can find.
     """
 
-    def __init__(self, dim: int, hidden: int = 256, seed: int = 0, **kwargs):
-        super().__init__(**kwargs)
-        self.dim, self.hidden, self.seed = dim, hidden, seed
-        glorot = tf.keras.initializers.GlorotUniform(seed=seed)
-        self.adapter_hidden = tf.keras.layers.Dense(hidden, activation="gelu", kernel_initializer=glorot)
+    gradient_trained = True
+
+    def __init__(self, config, num_users, num_items, text_dim, **kwargs):
+        super().__init__(config, num_users, num_items, text_dim, **kwargs)
+        dim = config.embedding_dim
+        glorot = tf.keras.initializers.GlorotUniform(seed=config.seed)
+        self.text = tf.Variable(np.zeros((num_items, text_dim), np.float32), trainable=False,
+                                name="text_embeddings")
+        self.profile_text = tf.Variable(np.zeros((num_items, min(_PROFILE_DIM, text_dim)),
+                                                 np.float32), trainable=False, name="profile_text")
+        self.adapter_hidden = tf.keras.layers.Dense(4 * dim, activation="gelu",
+                                                    kernel_initializer=glorot)
         self.adapter_out = tf.keras.layers.Dense(dim + 1, kernel_initializer=glorot)
         self.user_tower = tf.keras.layers.Dense(dim, kernel_initializer=glorot)
+        self.cold_ids = tf.Variable(np.zeros(0, np.int32), trainable=False,
+                                    shape=tf.TensorShape([None]), name="cold_ids")
+        self.num_cold = 0
 
-    def item_vectors(self, text_embeddings):
-        """[items, text_dim] -> ([items, dim] vectors, [items, 1] bias)."""
-        out = self.adapter_out(self.adapter_hidden(text_embeddings))
-        return out[:, : self.dim], out[:, self.dim:]
+    def indexed_variables(self):
+        return [(self.text, ("item", None)), (self.profile_text, ("item", None))]
 
-    def query(self, history, item_vectors):
-        """history [batch, items] weights, item_vectors [items, dim] -> [batch, dim + 1]."""
-        counts = tf.reduce_sum(history, axis=1, keepdims=True)
-        profile = tf.matmul(history, item_vectors) / tf.maximum(counts, 1.0)
-        user = self.user_tower(profile)
-        return tf.concat([user, tf.ones_like(user[:, :1])], axis=1)
+    def set_text(self, text: np.ndarray) -> None:
+        """[items, text_dim] embeddings; also fits the user side's PCA basis."""
+        text = np.asarray(text, np.float32)
+        self.text.assign(text)
+        width = self.profile_text.shape[1]
+        sample = text[np.linalg.norm(text, axis=1) > 0][:20000].astype(np.float64)
+        basis = np.zeros((text.shape[1], width))
+        if sample.shape[0] > 1:
+            _, _, vt = np.linalg.svd(sample - sample.mean(axis=0), full_matrices=False)
+            basis[:, :min(vt.shape[0], width)] = vt[:width].T
+        self.profile_text.assign((text @ basis).astype(np.float32))
 
-    @staticmethod
-    def item_table(item_vectors, item_bias):
-        return tf.concat([item_vectors, item_bias], axis=1)
+    def fit(self, ctx):
+        self.set_text(ctx.text)
+        return {}
 
-    @staticmethod
-    def alignment_loss(item_vectors, item_bias, cf_vectors, cf_bias, item_known):
-        """Mean squared distance to the (stop-gradient) CF item embeddings over known items."""
-        target = tf.stop_gradient(tf.concat([cf_vectors, cf_bias], 1))
-        sq = tf.reduce_sum(tf.square(tf.concat([item_vectors, item_bias], 1) - target), axis=1)
-        return tf.reduce_sum(sq * item_known) / tf.maximum(tf.reduce_sum(item_known), 1.0)
+    def user_vectors(self, users):
+        profile = weighted_sum(self.profile_text, users) / weight_total(users)
+        vectors = self.user_tower(tf.concat([profile, users.side], axis=1))
+        return tf.concat([vectors, tf.ones_like(vectors[:, :1])], axis=1)
 
-    def get_config(self):
-        return {**super().get_config(), "dim": self.dim, "hidden": self.hidden, "seed": self.seed}
+    def item_vectors(self, ids):
+        return self.adapter_out(self.adapter_hidden(tf.gather(self.text, ids)))
+
+    def finalize(self, ctx):
+        table = np.concatenate([self.item_vectors(tf.range(s, min(s + _SERVING_BLOCK,
+                                                                   self.num_items))).numpy()
+                                for s in range(0, self.num_items, _SERVING_BLOCK)])
+        self.set_serving_items(table)
+        has_text = np.linalg.norm(ctx.text, axis=1) > 0
+        cold = np.flatnonzero(~ctx.known & has_text).astype(np.int32)
+        self.cold_ids.assign(cold)
+        self.num_cold = int(cold.size)
+
+    def retrieve(self, state, n, exclude):
+        if self.num_cold == 0 or not self.frozen:
+            return None
+        scores = tf.matmul(state, tf.gather(self.serving_items, self.cold_ids), transpose_b=True)
+        top = tf.math.top_k(scores, k=tf.minimum(n, self.num_cold))
+        return tf.gather(self.cold_ids, top.indices)

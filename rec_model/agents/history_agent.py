@@ -1,75 +1,90 @@
-"""History-based agent: a learned item-item model (EASE/EDLAE-initialised, SLIM-like)."""
+"""History agent: item-item EDLAE over each item's neighbourhood (a sparse EASE)."""
+
+import time
 
 import numpy as np
 import tensorflow as tf
 
-from rec_model import closed_form
+from rec_model import auto_settings, candidates
+from rec_model.agents.base import Agent
+from rec_model.closed_forms import cold_items, gram, neighbourhood
+
+L2_GRID = (1.0, 4.0, 16.0)  # x the mean item weight sum, tried on the validation slice
 
 
-class HistoryAgent(tf.keras.layers.Layer):
-    """User = the items they interacted with; scores [batch, items] = history @ W.
+def _dynamic(value, dtype, name):
+    return tf.Variable(np.asarray(value, dtype.as_numpy_dtype), dtype=dtype, trainable=False,
+                       shape=tf.TensorShape([None]), name=name)
 
-    W = (base + delta) with a zero diagonal. `base` is the closed-form EDLAE solution
-    (Steck 2020; EASE, Steck 2019, at dropout 0) on the (rating-weighted) training
-    interactions, with the columns of items without interactions imputed from their
-    text neighbours (non-trainable, re-set by `set_base`); `delta` is trained by gradient
-    under L2, scaled by `delta_scale` (a per-variable learning-rate factor: the closed
-    form is already a strong optimum). A user unseen at training time is scored from
-    the history passed at request time.
 
-    Args:
-        num_items: catalogue size.
-        delta_l2: L2 weight on delta.
-        delta_scale: W = base + delta_scale * delta (0 freezes the agent at its base).
+class HistoryAgent(Agent):
+    """User = the items they interacted with; score(u, j) = sum_i x_ui W[i, j].
+
+    W is the EDLAE solution (Steck 2020; EASE at dropout 0) restricted to each item's most
+    similar items (`closed_forms.neighbourhood`), its cold columns imputed from text
+    neighbours, and each row pruned to its strongest entries. It is stored row-wise as
+    ragged (ids, weights) variables, so a request gathers one row per history item: those
+    rows are both this agent's retrieval (the items they reach, best summed weight first)
+    and its scores for any candidate (zero for items no row reaches). It scores a user
+    unknown to the model from the request history.
     """
 
-    def __init__(self, num_items: int, delta_l2: float = 0.0, delta_scale: float = 0.01, **kwargs):
-        super().__init__(**kwargs)
-        self.num_items, self.delta_l2, self.delta_scale = num_items, delta_l2, delta_scale
-        self.base = self.add_weight(name="base", shape=(num_items, num_items), initializer="zeros", trainable=False)
-        # delta_scale == 0: the agent stays at its closed form and skips [items, items] updates.
-        self.delta = self.add_weight(name="delta", shape=(num_items, num_items), initializer="zeros", trainable=delta_scale > 0)
+    def __init__(self, config, num_users, num_items, text_dim, **kwargs):
+        super().__init__(config, num_users, num_items, text_dim, **kwargs)
+        self.row_ids = _dynamic(np.zeros(0), tf.int32, "row_ids")
+        self.row_weights = _dynamic(np.zeros(0), tf.float32, "row_weights")
+        self.row_splits = _dynamic(np.zeros(num_items + 1), tf.int64, "row_splits")
 
-    def indexed_variables(self):
-        return [(self.base, ("item", "item")), (self.delta, ("item", "item"))]
+    def fit(self, ctx):
+        start = time.perf_counter()
+        k = auto_settings.neighbours_for(self.num_items, self.config.neighbours)
+        width = min(self.num_items - 1, auto_settings.GRAM_WIDTH_FACTOR * k)
+        pruned = gram.pruned_gram(ctx.matrix, width)
+        scale = float(pruned.diagonal[pruned.diagonal > 0].mean()) if pruned.diagonal.any() else 1.0
+        l2 = self.config.history_l2 or self.settings.get("l2")
+        grid = {}
+        if not l2:
+            candidates_l2 = [c * scale for c in L2_GRID]
+            fits = neighbourhood.item_item(pruned, k, candidates_l2, self.config.edlae_dropout)
+            if ctx.validation is not None:
+                grid = {lam: ctx.validation.ndcg(lambda src, w=w: (src @ w).toarray())
+                        for lam, w in zip(candidates_l2, fits)}
+                l2 = max(grid, key=grid.get)
+            else:
+                l2 = candidates_l2[len(candidates_l2) // 2]
+            w = fits[candidates_l2.index(l2)]
+        else:
+            w = neighbourhood.item_item(pruned, k, l2, self.config.edlae_dropout)
+        w = cold_items.impute_columns(w, ctx.mixing)
+        w = neighbourhood.prune_rows(w, 2 * k)
+        self.set_rows(w)
+        self.settings = {"neighbours": k, "gram_width": width, "l2": float(l2),
+                         "seconds": time.perf_counter() - start,
+                         **{f"validation_ndcg@20_l2={lam:.4g}": v for lam, v in grid.items()}}
+        return self.settings
 
-    @staticmethod
-    def closed_form(history: np.ndarray, l2: float, dropout: float = 0.0) -> np.ndarray:
-        """EASE / EDLAE: B = I - P diagMat(1 / diag(P)), P = (X^T X + Lambda)^-1, diag(B) = 0,
-        Lambda = diagMat(dropout / (1 - dropout) * diag(X^T X)) + l2 I (see `rec_model.closed_form`).
+    def set_rows(self, w) -> None:
+        """W [items, items] scipy CSR: row i = the items history item i scores, with weights."""
+        w = w.tocsr()
+        self.row_ids.assign(w.indices.astype(np.int32))
+        self.row_weights.assign(w.data.astype(np.float32))
+        self.row_splits.assign(w.indptr.astype(np.int64))
 
-        Args:
-            history: [users, items] 0/1 (or rating-weighted) matrix.
-            l2: ridge weight (> 0).
-            dropout: EDLAE dropout probability in [0, 1); 0 = EASE.
+    def user_state(self, users, peer_states):
+        """(ids, weights) ragged [b, (pairs)]: every (history item -> item) entry of W."""
+        rows = tf.RaggedTensor.from_row_splits(self.row_ids, self.row_splits)
+        weights = tf.RaggedTensor.from_row_splits(self.row_weights, self.row_splits)
+        ids = tf.gather(rows, users.items)  # [b, (h), (k)]
+        values = tf.gather(weights, users.items) * users.weights[:, :, None]
+        return ids.merge_dims(1, 2), values.merge_dims(1, 2)
 
-        Returns:
-            [items, items] float32.
-        """
-        return closed_form.item_item(history, l2, dropout)
+    def score(self, state, candidate_ids):
+        ids, values = state
+        return candidates.sum_at(ids, values, candidate_ids, self.num_items)
 
-    def set_base(self, base: np.ndarray):
-        self.base.assign(np.asarray(base, np.float32))
-
-    def weights_matrix(self):
-        """[items, items] with a zero diagonal."""
-        w = self.base + self.delta_scale * self.delta
-        return tf.linalg.set_diag(w, tf.zeros([self.num_items], w.dtype))
-
-    def query(self, history):
-        """[batch, items] -> [batch, items] (the history itself)."""
-        return history
-
-    def item_table(self):
-        """[items, items]: row j = W[:, j], so query @ table^T = history @ W."""
-        return tf.transpose(self.weights_matrix())
-
-    def scores(self, history):
-        return tf.matmul(history, self.weights_matrix())
-
-    def regularization(self):
-        return self.delta_l2 * tf.reduce_sum(tf.square(self.delta))
-
-    def get_config(self):
-        return {**super().get_config(), "num_items": self.num_items, "delta_l2": self.delta_l2,
-                "delta_scale": self.delta_scale}
+    def retrieve(self, state, n, exclude):
+        ids, values = state
+        veto = tf.RaggedTensor.from_row_splits(tf.fill(tf.shape(exclude.flat_values), -1e9),
+                                               exclude.row_splits)
+        return candidates.top_per_row(tf.concat([ids, tf.cast(exclude, ids.dtype)], axis=1),
+                                      tf.concat([values, veto], axis=1), n, self.num_items)

@@ -1,37 +1,46 @@
-"""Hybrid agent: DCN cross towers over the other agents' representations + side features."""
+"""Hybrid agent: DCN cross towers over the other agents' representations and side features."""
 
+import numpy as np
 import tensorflow as tf
 import tensorflow_recommenders as tfrs
 
+from rec_model.agents.base import FactorAgent
+from rec_model.closed_forms.cold_items import impute_rows
 
-class HybridAgent(tf.keras.layers.Layer):
-    """Two towers, each `cross_layers` x tfrs.layers.dcn.Cross then Dense(dim).
+_SERVING_BLOCK = 8192
 
-    User tower input: [own user embedding, CF user vector, content user vector,
-    user side features]; item tower input: [own item embedding, CF item vector,
-    content item vector, item side features]. The exchanged representations enter
-    under stop-gradient (the hybrid reads the other agents, it does not pull their
-    tables towards its own loss); absent ones (agent disabled) are left out, so the
-    agent also runs alone.
 
-    Args:
-        num_users / num_items: vocabulary sizes.
-        dim: embedding and output size.
-        cross_layers: number of Cross layers per tower.
-        seed: initialiser seed.
+class HybridAgent(FactorAgent):
+    """Two towers, each `hybrid_cross_layers` x tfrs.layers.dcn.Cross then Dense(dim).
+
+    User tower input: [own user embedding, every factor peer's user vector, user side
+    features]; item tower input: [own item embedding, every factor peer's item vector, item
+    side features]. Its peers are the other gradient-trained factor agents registered before
+    it (whichever are enabled), read under stop-gradient: the hybrid learns from the others'
+    representations without pulling them towards its own loss.
     """
 
-    def __init__(self, num_users: int, num_items: int, dim: int, cross_layers: int = 2, seed: int = 0, **kwargs):
-        super().__init__(**kwargs)
-        self.num_users, self.num_items, self.dim, self.cross_layers, self.seed = num_users, num_items, dim, cross_layers, seed
-        init = tf.keras.initializers.RandomNormal(stddev=0.05, seed=seed + 1)
-        self.user_embeddings = self.add_weight(name="user_embeddings", shape=(num_users, dim), initializer=init)
-        self.item_embeddings = self.add_weight(name="item_embeddings", shape=(num_items, dim), initializer=init)
-        glorot = tf.keras.initializers.GlorotUniform(seed=seed + 2)
-        self.user_cross = [tfrs.layers.dcn.Cross(kernel_initializer=glorot) for _ in range(cross_layers)]
-        self.item_cross = [tfrs.layers.dcn.Cross(kernel_initializer=glorot) for _ in range(cross_layers)]
+    gradient_trained = True
+
+    def __init__(self, config, num_users, num_items, text_dim, **kwargs):
+        super().__init__(config, num_users, num_items, text_dim, **kwargs)
+        dim = config.embedding_dim
+        init = tf.keras.initializers.RandomNormal(stddev=0.05, seed=config.seed + 1)
+        self.user_embeddings = self.add_weight(name="user_embeddings", shape=(num_users, dim),
+                                               initializer=init)
+        self.item_embeddings = self.add_weight(name="item_embeddings", shape=(num_items, dim),
+                                               initializer=init)
+        glorot = tf.keras.initializers.GlorotUniform(seed=config.seed + 2)
+        layers = config.hybrid_cross_layers
+        self.user_cross = [tfrs.layers.dcn.Cross(kernel_initializer=glorot) for _ in range(layers)]
+        self.item_cross = [tfrs.layers.dcn.Cross(kernel_initializer=glorot) for _ in range(layers)]
         self.user_out = tf.keras.layers.Dense(dim, kernel_initializer=glorot)
         self.item_out = tf.keras.layers.Dense(dim, kernel_initializer=glorot)
+        self.peers = []
+
+    def connect(self, peers, item_stats):
+        super().connect(peers, item_stats)
+        self.peers = [p for p in peers if isinstance(p, FactorAgent) and p.gradient_trained]
 
     def indexed_variables(self):
         return [(self.user_embeddings, ("user", None)), (self.item_embeddings, ("item", None))]
@@ -43,17 +52,31 @@ class HybridAgent(tf.keras.layers.Layer):
             x = cross(x0, x)
         return out(x)
 
-    def query(self, user_index, shared, side):
-        """user_index [batch]; shared: list of [batch, d_k]; side [batch, s] -> [batch, dim]."""
-        known = user_index >= 0
-        own = tf.gather(self.user_embeddings, tf.where(known, user_index, tf.zeros_like(user_index)))
+    def user_state(self, users, peer_states):
+        known = users.index >= 0
+        own = tf.gather(self.user_embeddings, tf.maximum(users.index, 0))
         own = own * tf.cast(known, own.dtype)[:, None]
-        return self._tower(tf.concat([own, *[tf.stop_gradient(x) for x in shared], side], axis=1), self.user_cross, self.user_out)
+        shared = [tf.stop_gradient(peer_states[p.name]) for p in self.peers]
+        return self._tower(tf.concat([own, *shared, users.side], axis=1), self.user_cross,
+                           self.user_out)
 
-    def item_table(self, shared, side):
-        """shared: list of [items, d_k]; side [items, s] -> [items, dim]."""
-        return self._tower(tf.concat([self.item_embeddings, *[tf.stop_gradient(x) for x in shared], side], axis=1), self.item_cross, self.item_out)
+    def user_vectors(self, users):
+        raise NotImplementedError("the hybrid agent's user vector needs its peers' states")
 
-    def get_config(self):
-        return {**super().get_config(), "num_users": self.num_users, "num_items": self.num_items, "dim": self.dim,
-                "cross_layers": self.cross_layers, "seed": self.seed}
+    def item_vectors(self, ids):
+        shared = [tf.stop_gradient(p._vectors_of(ids)) for p in self.peers]
+        x = tf.concat([tf.gather(self.item_embeddings, ids), *shared, self.item_stats.side(ids)],
+                      axis=-1)
+        return self._tower(x, self.item_cross, self.item_out)
+
+    def regularization(self, users, positives):
+        rows = tf.gather(self.user_embeddings, tf.maximum(users.index, 0))
+        items = tf.gather(self.item_embeddings, positives)
+        return self.config.embedding_l2 * (tf.reduce_sum(tf.square(rows))
+                                           + tf.reduce_sum(tf.square(items)))
+
+    def finalize(self, ctx):
+        table = np.concatenate([self.item_vectors(tf.range(s, min(s + _SERVING_BLOCK,
+                                                                   self.num_items))).numpy()
+                                for s in range(0, self.num_items, _SERVING_BLOCK)])
+        self.set_serving_items(impute_rows(table, ctx.mixing))

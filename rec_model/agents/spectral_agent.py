@@ -1,46 +1,63 @@
 """Spectral agent: collaborative filtering as a low-pass filter on the item graph (GF-CF)."""
 
+import time
+
 import numpy as np
 import tensorflow as tf
 
+from rec_model.agents.base import FactorAgent
+from rec_model.closed_forms import cold_items, spectral
+from rec_model.users import weighted_sum
 
-class SpectralAgent(tf.keras.layers.Layer):
-    """User = their history, smoothed by the ideal low-pass graph filter of GF-CF.
+RANK_GRID = (32, 64, 128, 256)  # tried on the validation slice (nested: one decomposition)
 
-    Scores [batch, items] = history @ F, F = D_i^-1/2 V V^T D_i^1/2 (non-trainable, set by
-    `set_filter` from `rec_model.closed_form.spectral_filter`): the history projected on the
-    top singular directions of the degree-normalised interaction matrix (Shen et al., "How
-    Powerful is Graph Convolution for Recommendation?", CIKM 2021). Where the history and CF
-    agents see neighbourhoods, this agent sees the catalogue's few global taste axes; like
-    the history agent it scores a user unseen at training time from the history passed at
-    request time, and the columns of items without interactions are imputed from text.
 
-    Args:
-        num_items: catalogue size.
-        rank: singular directions kept (documentation of the filter; it is computed outside).
+class SpectralAgent(FactorAgent):
+    """User vector = sum of the history items' `left` rows; item vector = `right` row.
+
+    The factors are GF-CF's ideal low-pass filter (Shen et al., CIKM 2021) from a randomised
+    SVD of the degree-normalised interactions (`closed_forms.spectral`): where the history
+    and CF agents see neighbourhoods and individual users, this agent sees the catalogue's
+    few global taste axes. The rank is chosen on the validation slice; items without
+    interactions borrow their text neighbours' rows.
     """
 
-    def __init__(self, num_items: int, rank: int = 64, **kwargs):
-        super().__init__(**kwargs)
-        if num_items < 1 or rank < 1:
-            raise ValueError(f"SpectralAgent needs num_items >= 1 and rank >= 1, got {num_items}, {rank}")
-        self.num_items, self.rank = num_items, rank
-        self.filter = self.add_weight(name="filter", shape=(num_items, num_items), initializer="zeros", trainable=False)
+    def __init__(self, config, num_users, num_items, text_dim, **kwargs):
+        super().__init__(config, num_users, num_items, text_dim, **kwargs)
+        shape = tf.TensorShape([num_items, None])
+        self.left = tf.Variable(np.zeros((num_items, 1), np.float32), trainable=False,
+                                shape=shape, name="left")
+        self.right = tf.Variable(np.zeros((num_items, 1), np.float32), trainable=False,
+                                 shape=shape, name="right")
 
     def indexed_variables(self):
-        return [(self.filter, ("item", "item"))]
+        return [(self.left, ("item", None)), (self.right, ("item", None))]
 
-    def set_filter(self, matrix: np.ndarray):
-        """matrix [items, items] float32 (`closed_form.spectral_filter`, cold columns imputed)."""
-        self.filter.assign(np.asarray(matrix, np.float32))
+    def fit(self, ctx):
+        start = time.perf_counter()
+        rank = self.config.spectral_rank or self.settings.get("rank")
+        grid = {}
+        if rank:
+            factors = spectral.spectral_factors(ctx.matrix, int(rank), seed=self.config.seed)
+        else:
+            usable = [r for r in RANK_GRID if r < max(2, self.num_items // 4)] or [RANK_GRID[0]]
+            factors = spectral.spectral_factors(ctx.matrix, usable[-1], seed=self.config.seed)
+            if ctx.validation is not None and len(usable) > 1:
+                for r in usable:
+                    left, right = factors.left[:, :r], factors.right[:, :r]
+                    grid[r] = ctx.validation.ndcg(lambda src: (src @ left) @ right.T)
+                rank = max(grid, key=grid.get)
+            else:
+                rank = usable[min(1, len(usable) - 1)]
+        rank = int(min(rank, factors.left.shape[1]))
+        self.left.assign(cold_items.impute_rows(factors.left[:, :rank], ctx.mixing))
+        self.right.assign(cold_items.impute_rows(factors.right[:, :rank], ctx.mixing))
+        self.settings = {"rank": rank, "seconds": time.perf_counter() - start,
+                         **{f"validation_ndcg@20_rank={r}": v for r, v in grid.items()}}
+        return self.settings
 
-    def weights_matrix(self):
-        """[items, items]: scores = history @ this."""
-        return self.filter
+    def user_vectors(self, users):
+        return weighted_sum(self.left, users)
 
-    def scores(self, history):
-        """[batch, items] history weights -> [batch, items]."""
-        return tf.matmul(history, self.filter)
-
-    def get_config(self):
-        return {**super().get_config(), "num_items": self.num_items, "rank": self.rank}
+    def item_vectors(self, ids):
+        return tf.gather(self.right, ids)

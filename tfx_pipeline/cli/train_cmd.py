@@ -8,13 +8,15 @@ Reads DIR/interactions.csv (malformed rows counted, not used) and the item embed
 the trainer component's Model artifact:
 
     OUT/Format-Serving/   serving SavedModel (copy it to <model_base_path>/<version>/ to serve)
+    OUT/Format-Eval/      the same model fitted without the held-out interactions
     OUT/model_card.json   agents, alpha, metrics, data span, training time, counts
     OUT/warm_start/       weights + vocabularies (pass OUT to --warm-start-from next time)
     OUT/logs/             TensorBoard scalars per stage and epoch, worker logs
 
 --workers N > 1 runs N local worker processes under MultiWorkerMirroredStrategy (RING).
---eval-fraction F holds out each user's last F of interactions for the card's metrics (and
-does not train on them); the default 0 trains on everything.
+--eval-fraction F holds out each user's last F of interactions for the card's metrics (the
+trained weights never see them; the exported serving model's stored histories and fitted
+state include them); the default 0 uses everything.
 
 Exit codes: 0 success; 2 bad input.
 """
@@ -30,14 +32,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--embeddings", required=True, help="item embeddings folder (recsys embed --out)")
     parser.add_argument("--out", required=True, help="output model folder (created)")
     parser.add_argument("--workers", type=int, default=1, help="local worker processes (default 1: in process)")
-    parser.add_argument("--epochs", type=int, default=None, help="agent-stage epochs (default: ModelConfig's)")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="pairs-stage epochs (default: ModelConfig's, 0 = auto)")
     parser.add_argument("--warm-start-from", default=None, help="a previous --out folder (or Model artifact uri)")
     parser.add_argument("--eval-fraction", type=float, default=0.0,
                         help="share of each user's latest interactions held out for the model card")
     parser.add_argument("--model-config", default=None, help="JSON file of ModelConfig fields (others default)")
     parser.add_argument("--serving-k", type=int, default=10, help="k of the serving_default signature")
-    parser.add_argument("--history-length", type=int, default=0,
-                        help="latest train items stored per user in the SavedModel (0 = all)")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -58,7 +59,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.epochs is not None:
         fields["epochs"] = args.epochs
     model_config = ModelConfig.from_dict(fields)
-    trainer_config = TrainerConfig(workers=args.workers, serving_k=args.serving_k, history_length=args.history_length,
+    trainer_config = TrainerConfig(workers=args.workers, serving_k=args.serving_k,
                                    warm_start=bool(args.warm_start_from))
     inputs = inputs_from_canonical(args.data, args.embeddings, args.eval_fraction)
     out = os.path.abspath(args.out)

@@ -1,0 +1,175 @@
+"""The small interface every agent implements, and the factor-model base most agents share.
+
+An agent is one recommendation algorithm. The ensemble only ever asks it for:
+  * `user_state(users)`: its representation of a batch of users (from `Users`);
+  * `score(state, candidates)`: its scores [b, C] for given candidate items;
+  * `retrieve(state, n)`: up to n candidates of its own per user (or None);
+  * `in_batch_logits(state, positives)`: [b, b] scores of the batch's positive items, for
+    the in-batch softmax of the agents stage (None when it has none);
+plus its fitted state (`fit`, from the interactions, in numpy) and `finalize` (serving
+tables and cold-item rows once training is done). Gradient-trained weights are ordinary
+Keras weights; fitted state lives in non-trainable variables.
+"""
+
+import dataclasses
+from typing import Dict, Optional, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+import tensorflow as tf
+
+from rec_model.interactions import Interactions
+
+
+@dataclasses.dataclass
+class FitContext:
+    """What an agent may fit on (numpy side).
+
+    Attributes:
+        data: the interactions to fit on.
+        matrix: [users, items] CSR interaction weights of `data` (rating-weighted).
+        text: [items, text_dim] item text embeddings.
+        mixing: cold-item text mixing (`closed_forms.cold_items.text_mixing`) or None.
+        validation: optional `auto_settings.Validation` to choose settings on (None on the
+            final refit, which reuses the settings chosen before).
+        config: the ModelConfig.
+    """
+
+    data: Interactions
+    matrix: sp.csr_matrix
+    text: np.ndarray
+    mixing: Optional[sp.csr_matrix]
+    validation: Optional[object]
+    config: object
+
+    @property
+    def known(self) -> np.ndarray:
+        return np.asarray(self.matrix.getnnz(axis=0) > 0)
+
+
+class Agent(tf.keras.layers.Layer):
+    """Base class; see the module docstring for the interface.
+
+    Args:
+        config: ModelConfig.
+        num_users / num_items / text_dim: sizes.
+    """
+
+    gradient_trained = False
+
+    def __init__(self, config, num_users: int, num_items: int, text_dim: int, **kwargs):
+        super().__init__(**kwargs)
+        self.config, self.num_users, self.num_items, self.text_dim = (
+            config, num_users, num_items, text_dim)
+        self.settings: Dict[str, float] = {}
+
+    def connect(self, peers: Sequence["Agent"], item_stats) -> None:
+        """Called once by the model.
+
+        Args:
+            peers: the agents registered before this one (whose states it may read).
+            item_stats: the model's `ItemStatistics` (popularity, known flag).
+        """
+        self.item_stats = item_stats
+
+    def fit(self, ctx: FitContext) -> Dict[str, float]:
+        """Fits closed-form state; returns the settings it used (kept in `self.settings`)."""
+        return {}
+
+    def finalize(self, ctx: FitContext) -> None:
+        """After training: fill cold items' rows and precompute serving tables."""
+
+    def thaw(self) -> None:
+        """Before (more) training: compute from the trainable weights again."""
+
+    def user_state(self, users, peer_states: Dict[str, object]):
+        """This agent's representation of `users`; `peer_states` holds the states of the
+        agents registered before it (by name)."""
+        raise NotImplementedError
+
+    def score(self, state, candidates):
+        raise NotImplementedError
+
+    def retrieve(self, state, n, exclude):
+        """Up to n candidates [b, n] int32 (PAD-padded) not in `exclude` [b, (m)], or None."""
+        return None
+
+    def in_batch_logits(self, state, positives):
+        return None
+
+    def regularization(self, users, positives):
+        return tf.constant(0.0)
+
+    def indexed_variables(self):
+        """(variable, axes) pairs indexed by "user"/"item" rows, for warm starts."""
+        return []
+
+    def get_config(self):
+        return {**super().get_config(), "num_users": self.num_users, "num_items": self.num_items,
+                "text_dim": self.text_dim}
+
+
+class FactorAgent(Agent):
+    """An agent whose scores are dot products of user and item vectors.
+
+    Subclasses define `user_vectors(users)` [b, d] and `item_vectors(ids)` [..., d]; items
+    may come from a table built by `finalize` (`serving_items`), so requests only gather
+    rows. `retrieves = True` makes the agent propose its brute-force top-n items.
+    """
+
+    retrieves = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.serving_items = None  # [items, d] variable once finalized (towers precomputed)
+        self.frozen = False  # True after `set_serving_items`: requests read the table
+
+    def thaw(self) -> None:
+        """Back to computing item vectors from the trainable weights (before training)."""
+        self.frozen = False
+
+    def user_vectors(self, users):
+        raise NotImplementedError
+
+    def item_vectors(self, ids):
+        raise NotImplementedError
+
+    def item_table(self):
+        """[items, d] every item's vector."""
+        if self.frozen:
+            return self.serving_items
+        return self.item_vectors(tf.range(self.num_items))
+
+    def set_serving_items(self, table: np.ndarray) -> None:
+        table = np.asarray(table, np.float32)
+        if self.serving_items is None:
+            self.serving_items = tf.Variable(table, trainable=False, name="serving_items")
+        else:
+            self.serving_items.assign(table)
+        self.frozen = True
+
+    def _vectors_of(self, ids):
+        if self.frozen:
+            return tf.gather(self.serving_items, ids)
+        return self.item_vectors(ids)
+
+    def user_state(self, users, peer_states):
+        return self.user_vectors(users)
+
+    def score(self, state, candidates):
+        vectors = self._vectors_of(tf.maximum(candidates, 0))  # [b, C, d]
+        return tf.einsum("bd,bcd->bc", state, vectors)
+
+    def in_batch_logits(self, state, positives):
+        return tf.matmul(state, self._vectors_of(positives), transpose_b=True)
+
+    def retrieve(self, state, n, exclude):
+        if not self.retrieves:
+            return None
+        scores = tf.matmul(state, self.item_table(), transpose_b=True)  # brute force, [b, items]
+        where = tf.stack([tf.cast(exclude.value_rowids(), tf.int32),
+                          tf.cast(exclude.flat_values, tf.int32)], axis=1)
+        scores = tf.tensor_scatter_nd_update(scores, where,
+                                             tf.fill([tf.shape(where)[0]], float("-inf")))
+        top = tf.math.top_k(scores, k=tf.minimum(n, self.num_items))
+        return tf.where(tf.math.is_finite(top.values), top.indices, -1)

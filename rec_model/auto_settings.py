@@ -1,0 +1,83 @@
+"""Settings derived from the data, and the validation slice that chooses the rest.
+
+Size-driven settings follow a compute budget (`neighbours_for`); data-driven ones (ridge
+weights, ranks) are picked by NDCG on a validation slice carved from the training data
+(`Validation`), so no default depends on one data set.
+"""
+
+import dataclasses
+from typing import Callable, Optional
+
+import numpy as np
+import scipy.sparse as sp
+
+from rec_model.interactions import Interactions
+
+SOLVE_BUDGET_FLOPS = 2e10  # items x neighbours^3 of the item-item solves
+MIN_NEIGHBOURS, MAX_NEIGHBOURS = 16, 128
+GRAM_WIDTH_FACTOR = 4  # the pruned Gram keeps this many times the solve's neighbours
+VALIDATION_K = 20
+_ROWS_PER_CHUNK = 256
+
+
+def neighbours_for(num_items: int, requested: int = 0) -> int:
+    """Regressors per item: `requested`, or the most the solve budget allows."""
+    if requested:
+        return int(max(1, min(requested, num_items - 1)))
+    budget = int((SOLVE_BUDGET_FLOPS / max(num_items, 1)) ** (1.0 / 3.0))
+    return int(max(1, min(num_items - 1, MAX_NEIGHBOURS, max(MIN_NEIGHBOURS, budget))))
+
+
+def epochs_for(num_pairs: int, requested: int = 0, visits: float = 4e6,
+               lowest: int = 2, highest: int = 20) -> int:
+    """Passes over the training pairs: `requested`, or about `visits` example visits."""
+    if requested:
+        return int(requested)
+    return int(np.clip(round(visits / max(num_pairs, 1)), lowest, highest))
+
+
+@dataclasses.dataclass
+class Validation:
+    """Held-out items of a sample of users, for choosing settings.
+
+    Attributes:
+        users: [n] user indices.
+        source: [n, items] CSR weights of their remaining (input) interactions.
+        target: [n, items] CSR 1 for each held-out item not in the source.
+    """
+
+    users: np.ndarray
+    source: sp.csr_matrix
+    target: sp.csr_matrix
+
+    @classmethod
+    def from_split(cls, rest: Interactions, held: Interactions, max_users: int, seed: int,
+                   rating_power: float) -> Optional["Validation"]:
+        """Users with held-out items (at most `max_users`, sampled); None when there are none."""
+        source_all = rest.matrix(rating_power)
+        target_all = held.matrix(0.0)
+        target_all = (target_all - target_all.multiply(source_all > 0)).tocsr()
+        target_all.eliminate_zeros()
+        users = np.flatnonzero(target_all.getnnz(axis=1) > 0)
+        if users.size == 0:
+            return None
+        if users.size > max_users:
+            users = np.sort(np.random.default_rng(seed).choice(users, max_users, replace=False))
+        return cls(users, source_all[users], target_all[users])
+
+    def ndcg(self, scores: Callable[[sp.csr_matrix], np.ndarray], k: int = VALIDATION_K) -> float:
+        """Mean NDCG@k over the users; `scores(source rows)` -> dense [rows, items]."""
+        discounts = 1.0 / np.log2(np.arange(2, k + 2))
+        total = 0.0
+        for start in range(0, self.users.size, _ROWS_PER_CHUNK):
+            src = self.source[start:start + _ROWS_PER_CHUNK]
+            s = np.asarray(scores(src), np.float64)
+            s[src.nonzero()] = -np.inf
+            kk = min(k, s.shape[1] - 1)
+            top = np.argpartition(-s, kk, axis=1)[:, :kk]
+            top = np.take_along_axis(top, np.argsort(-np.take_along_axis(s, top, 1), 1), 1)
+            tgt = self.target[start:start + _ROWS_PER_CHUNK]
+            hits = np.asarray(np.take_along_axis(tgt.toarray() > 0, top, 1), np.float64)
+            n = np.minimum(tgt.getnnz(axis=1), kk)
+            total += float((hits @ discounts[:kk] / np.cumsum(discounts)[n - 1]).sum())
+        return total / self.users.size

@@ -1,0 +1,93 @@
+"""EDLAE item-item weights solved on each item's neighbourhood (a sparse EASE).
+
+EASE (Steck, WWW 2019) and EDLAE (Steck, NeurIPS 2020) regress every item's column of X on
+all other items: b_j = (G_-j,-j + Lambda)^-1 G_-j,j, with Lambda = diagMat(p / (1 - p) diag(G))
++ l2 I. Restricting item j's regressors to its `neighbours` most similar items N(j) turns the
+[items, items] inverse into one small [k, k] solve per item, b_N(j) = (G_NN + Lambda_N)^-1 G_Nj,
+the same estimator on the neighbourhood; G_NN comes from the pruned Gram (entries outside it
+are treated as 0, which is why the Gram keeps several times more neighbours than the solve
+uses). Cost: items x k^3 flops and items x k^2 lookups; memory items x k.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from rec_model.closed_forms.gram import PrunedGram
+
+_BATCH_CELLS = 4_000_000  # [batch, k, k] float64 cells per solve batch (32 MB)
+
+
+def item_item(gram: PrunedGram, neighbours: int, l2, dropout: float = 0.0):
+    """Sparse EDLAE weights, for one ridge weight or several (the lookups are shared).
+
+    Args:
+        gram: the pruned Gram of the interaction weights.
+        neighbours: regressors per item (<= gram.width).
+        l2: ridge weight (> 0), or a sequence of them.
+        dropout: EDLAE dropout probability in [0, 1); 0 = EASE.
+
+    Returns:
+        W [items, items] CSR (a list of them when `l2` is a sequence) with W[i, j] = weight
+        of history item i in the score of item j, at most `neighbours` non-zeros per column;
+        scores = X @ W.
+    """
+    l2s = [float(v) for v in np.atleast_1d(l2)]
+    if min(l2s) <= 0:
+        raise ValueError(f"l2={l2} must be > 0 for the item-item solve")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout={dropout} must be in [0, 1) (0 = EASE)")
+    n = gram.neighbours.shape[0]
+    k = int(max(1, min(neighbours, gram.width)))
+    nbrs = gram.neighbours[:, :k].astype(np.int64)
+    outs = [np.zeros((n, k), np.float32) for _ in l2s]
+    step = max(1, _BATCH_CELLS // (k * k))
+    eye = np.eye(k, dtype=bool)
+    for start in range(0, n, step):
+        nb = nbrs[start:start + step]
+        valid = nb >= 0
+        safe = np.where(valid, nb, 0)
+        rows = np.broadcast_to(safe[:, :, None], (nb.shape[0], k, k))
+        cols = np.broadcast_to(safe[:, None, :], (nb.shape[0], k, k))
+        a = _lookup(gram.entries, rows.ravel(), cols.ravel()).reshape(nb.shape[0], k, k)
+        a = np.where(valid[:, :, None] & valid[:, None, :], a, 0.0)
+        targets = np.arange(start, start + nb.shape[0])
+        rhs = np.where(valid, _lookup(gram.entries, safe.ravel(), np.repeat(targets, k)
+                                      ).reshape(nb.shape), 0.0)
+        diagonal = gram.diagonal[safe] * (1.0 + dropout / (1.0 - dropout))
+        for out, lam in zip(outs, l2s):
+            a[:, eye] = np.where(valid, diagonal + lam, 1.0)
+            out[start:start + nb.shape[0]] = np.linalg.solve(a, rhs[:, :, None])[:, :, 0]
+    results = [_to_csr(out, nbrs, n) for out in outs]
+    return results if np.ndim(l2) else results[0]
+
+
+def _to_csr(weights: np.ndarray, nbrs: np.ndarray, n: int) -> sp.csr_matrix:
+    cols = np.repeat(np.arange(n, dtype=np.int64), nbrs.shape[1])
+    rows = nbrs.ravel()
+    keep = (rows >= 0) & (weights.ravel() != 0)
+    w = sp.csr_matrix((weights.ravel()[keep], (rows[keep], cols[keep])), shape=(n, n),
+                      dtype=np.float32)
+    w.sort_indices()
+    return w
+
+
+def _lookup(entries: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """entries[rows[t], cols[t]] for every t (0 where absent), by binary search per row."""
+    return np.asarray(entries[rows, cols], np.float64).ravel()
+
+
+def prune_rows(w: sp.csr_matrix, per_row: int) -> sp.csr_matrix:
+    """Keeps the `per_row` largest-magnitude entries of each row (serving gathers whole rows,
+    so a row's length bounds the work per history item)."""
+    w = w.tocsr()
+    lengths = np.diff(w.indptr)
+    if lengths.size == 0 or lengths.max() <= per_row:
+        return w
+    rows = np.repeat(np.arange(w.shape[0]), lengths)
+    order = np.lexsort((-np.abs(w.data), rows))
+    rank = np.arange(w.nnz) - np.repeat(w.indptr[:-1], lengths)
+    keep = order[rank < per_row]  # `order` is grouped by row, so rank counts within the row
+    out = sp.csr_matrix((w.data[keep], (rows[keep], w.indices[keep])), shape=w.shape,
+                        dtype=w.dtype)
+    out.sort_indices()
+    return out
