@@ -68,22 +68,35 @@ def sum_at(pair_ids: tf.RaggedTensor, pair_values: tf.RaggedTensor, candidates, 
     return tf.where(candidates >= 0, out, 0.0)
 
 
+def _in_sets(query_keys, sets: tf.RaggedTensor, num_items: int):
+    set_keys = _keys(sets.value_rowids(), sets.flat_values, num_items)
+    unique, index = tf.unique(tf.concat([set_keys, query_keys], axis=0))
+    n_sets = tf.shape(set_keys)[0]
+    hit = tf.math.unsorted_segment_max(tf.ones([n_sets], tf.int32), index[:n_sets],
+                                       tf.shape(unique)[0])
+    return tf.gather(hit, index[n_sets:]) > 0
+
+
 def member_of(candidates, sets: tf.RaggedTensor, num_items: int):
     """[b, C] bool: candidate is in its row of `sets` ([b, (m)] ids)."""
-    ones = tf.RaggedTensor.from_row_splits(tf.ones_like(sets.flat_values, tf.float32),
-                                           sets.row_splits)
-    return sum_at(sets, ones, candidates, num_items) > 0
+    keys = tf.reshape(_keys(_rows_like(candidates), tf.maximum(candidates, 0), num_items), [-1])
+    found = tf.reshape(_in_sets(keys, sets, num_items), tf.shape(candidates))
+    return found & (candidates >= 0)
 
 
-def top_per_row(pair_ids: tf.RaggedTensor, pair_values: tf.RaggedTensor, n, num_items: int):
-    """The `n` ids with the largest summed value per row (PAD where a row has fewer).
+def member_of_flat(ids: tf.RaggedTensor, sets: tf.RaggedTensor, num_items: int):
+    """[total ids] bool: each id of the ragged `ids` [b, (u)] is in its row of `sets`."""
+    return _in_sets(_keys(ids.value_rowids(), ids.flat_values, num_items), sets, num_items)
+
+
+def sum_per_row(pair_ids: tf.RaggedTensor, pair_values: tf.RaggedTensor, num_items: int):
+    """Distinct ids per row with their summed values.
 
     Args:
-        pair_ids / pair_values: [b, (m)] ragged pairs (ids may repeat; values are summed).
-        n: scalar int32.
+        pair_ids / pair_values: [b, (m)] ragged pairs (ids may repeat).
 
     Returns:
-        [b, n] int32.
+        (ids [b, (u)] int32 ragged, sums [b, (u)] float32 ragged).
     """
     batch = pair_ids.nrows(out_type=tf.int32)
     keys = _keys(pair_ids.value_rowids(), pair_ids.flat_values, num_items)
@@ -92,9 +105,23 @@ def top_per_row(pair_ids: tf.RaggedTensor, pair_values: tf.RaggedTensor, n, num_
                                         tf.shape(unique)[0])
     row = tf.cast(unique // (num_items + 1), tf.int32)
     item = tf.cast(unique % (num_items + 1), tf.int32)
-    ids = tf.RaggedTensor.from_value_rowids(item, row, nrows=batch).to_tensor(default_value=PAD)
-    values = tf.RaggedTensor.from_value_rowids(sums, row, nrows=batch).to_tensor(
-        default_value=float("-inf"))
+    return (tf.RaggedTensor.from_value_rowids(item, row, nrows=batch, validate=False),
+            tf.RaggedTensor.from_value_rowids(sums, row, nrows=batch, validate=False))
+
+
+def top_per_row(ids: tf.RaggedTensor, values: tf.RaggedTensor, n):
+    """The `n` ids with the largest value per row (PAD where a row has fewer; values below
+    -1e8 count as vetoed).
+
+    Args:
+        ids / values: [b, (u)] ragged, ids distinct within a row (`sum_per_row`).
+        n: scalar int32.
+
+    Returns:
+        [b, n] int32.
+    """
+    ids = ids.to_tensor(default_value=PAD)
+    values = values.to_tensor(default_value=float("-inf"))
     width = tf.shape(ids)[1]
     take = tf.minimum(tf.cast(n, tf.int32), width)
     top = tf.math.top_k(values, k=take)

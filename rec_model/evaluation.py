@@ -41,7 +41,7 @@ def recommend_users(model, users: np.ndarray, k: int):
         index = tf.constant(users[start:start + _BATCH], tf.int32)
         batch = model.users(index)
         seen, _ = model.histories.rows(index)
-        top, _, contrib = model.recommend_indices(batch, tf.constant(k), seen, seen)
+        top, _, contrib = model.recommend_indices(batch, tf.constant(k), seen, seen[:, :0])
         ids.append(top.numpy())
         contributions.append(contrib.numpy())
     return np.concatenate(ids), np.concatenate(contributions)

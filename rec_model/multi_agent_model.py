@@ -141,9 +141,8 @@ class MultiAgentModel(tfrs.Model):
         return tf.stack([a.score(states[a.name], ids) for a in self.agents], axis=2)
 
     # -- ranking (serving, evaluation) ------------------------------------------------
-    def _blend(self, users, states, retrieved, ids, seen):
-        """Scores of `ids` standardised over the retrieved candidates the user has not seen."""
-        eligible = (retrieved >= 0) & ~cand.member_of(retrieved, seen, self.num_items)
+    def _blend(self, users, states, retrieved, eligible, ids):
+        """Scores of `ids` standardised over the `eligible` retrieved candidates."""
         stats = candidate_statistics(self.agent_scores(states, retrieved), eligible)
         score, contributions, _ = self.gate(self.agent_scores(states, ids), stats, users.side)
         has_signal = (users.index >= 0) | (users.items.row_lengths() > 0)
@@ -151,15 +150,31 @@ class MultiAgentModel(tfrs.Model):
         score = tf.where(has_signal[:, None], score, popularity)
         return score, contributions * tf.cast(has_signal, tf.float32)[:, None, None]
 
-    def recommend_indices(self, users: Users, k, seen: tf.RaggedTensor, exclude: tf.RaggedTensor):
-        """Top-k of the candidates without `exclude` [b, (m)] (EXCLUDED_SCORE and id PAD when
-        fewer than k remain); `seen` [b, (s)] are the user's known items (left out of the
-        score standardisation). Returns (ids [b, k], scores [b, k], contributions [b, k, A])."""
+    def recommend_indices(self, users: Users, k, seen: tf.RaggedTensor, exclude: tf.RaggedTensor,
+                          exclude_seen: bool = True):
+        """Top-k of the candidates.
+
+        Args:
+            users: the batch.
+            k: scalar int32.
+            seen: [b, (s)] the users' known items (stored + request history); they never
+                count in the score standardisation and are excluded when `exclude_seen`.
+            exclude: [b, (m)] items never to recommend.
+            exclude_seen: whether `seen` items are excluded too.
+
+        Returns:
+            (ids [b, k], scores [b, k], contributions [b, k, A]); EXCLUDED_SCORE and id PAD
+            where fewer than k candidates remain.
+        """
         states = self.states(users)
         n = tf.maximum(tf.cast(self.config.retrieval_candidates, tf.int32), k)
-        ids = self.candidates(users, states, n, exclude)
-        score, contributions = self._blend(users, states, ids, ids, seen)
+        ids = self.candidates(users, states, n,
+                              tf.concat([seen, exclude], axis=1) if exclude_seen else exclude)
+        is_seen = cand.member_of(ids, seen, self.num_items)
+        score, contributions = self._blend(users, states, ids, (ids >= 0) & ~is_seen, ids)
         blocked = cand.member_of(ids, exclude, self.num_items) | (ids < 0)
+        if exclude_seen:
+            blocked |= is_seen
         score = tf.where(blocked, EXCLUDED_SCORE, score)
         top = tf.math.top_k(score, k=k)
         ids = tf.where(top.values > EXCLUDED_SCORE, tf.gather(ids, top.indices, batch_dims=1),
@@ -168,10 +183,13 @@ class MultiAgentModel(tfrs.Model):
 
     def score_indices(self, users: Users, ids, seen: tf.RaggedTensor):
         """Scores of given items [b, n] (PAD -> EXCLUDED_SCORE), on the same scale as
-        `recommend_indices`. Returns (scores [b, n], contributions [b, n, A])."""
+        `recommend_indices` with the same `seen`. Returns (scores [b, n], contributions
+        [b, n, A])."""
         states = self.states(users)
-        retrieved = self.candidates(users, states, tf.constant(self.config.retrieval_candidates), seen)
-        score, contributions = self._blend(users, states, retrieved, ids, seen)
+        n = tf.constant(self.config.retrieval_candidates)
+        retrieved = self.candidates(users, states, n, seen)
+        eligible = (retrieved >= 0) & ~cand.member_of(retrieved, seen, self.num_items)
+        score, contributions = self._blend(users, states, retrieved, eligible, ids)
         valid = ids >= 0
         return (tf.where(valid, score, EXCLUDED_SCORE),
                 contributions * tf.cast(valid, tf.float32)[:, :, None])
@@ -185,9 +203,12 @@ class MultiAgentModel(tfrs.Model):
             next(metrics).update_state(alphas[i])
 
     def _pairs_loss(self, inputs):
+        active = self.pair_agents()
+        if not active:  # no factor agent: this stage has nothing to train
+            zero = tf.constant(0.0)
+            return zero, zero, zero
         positives = tf.cast(inputs[F.ITEM_INDEX], tf.int32)
         users = self.users(tf.cast(inputs[F.USER_INDEX], tf.int32), drop_items=positives)
-        active = self.pair_agents()
         states = self.states(users, only=set(active))
         logits = [self.agents[i].in_batch_logits(states[self.agents[i].name], positives)
                   / self.config.temperature for i in active]
@@ -222,7 +243,8 @@ class MultiAgentModel(tfrs.Model):
 
     def call(self, inputs):
         users = self.users(tf.cast(inputs[F.USER_INDEX], tf.int32))
-        ids, scores, _ = self.recommend_indices(users, tf.constant(10), users.items, users.items)
+        ids, scores, _ = self.recommend_indices(users, tf.constant(10), users.items,
+                                                users.items[:, :0])
         return scores
 
     def get_config(self):

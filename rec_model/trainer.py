@@ -27,6 +27,10 @@ from rec_model.interactions import Interactions
 from rec_model.multi_agent_model import MultiAgentModel
 
 _GATE_BATCH = 256
+# The pairs stage stops when the ensemble's in-batch loss on the validation slice's pairs
+# stops improving (and keeps the best epoch's weights): the agents overfit at very
+# different numbers of epochs on different data, so a fixed count cannot fit all.
+EARLY_STOPPING_METRIC = "loss_pairs_ensemble"
 
 
 @dataclasses.dataclass
@@ -185,12 +189,19 @@ def _train(config, data, text, verbose, strategy, callbacks, initial_model) -> T
     start = time.perf_counter()
     replicas = strategy.num_replicas_in_sync if strategy is not None else 1
     epochs = auto_settings.epochs_for(rest.size, config.epochs)
-    model.set_stage("pairs")
-    model.compile(optimizer=_optimizer(config, replicas))
-    ds = _pairs_dataset(rest, config.batch_size * replicas, config.seed)
-    _log("pairs", model.fit(ds, epochs=epochs, verbose=verbose, callbacks=callbacks("pairs")), logs)
+    examples_per_second = 0.0
+    if any(agent.gradient_trained for agent in model.agents):
+        model.set_stage("pairs")
+        model.compile(optimizer=_optimizer(config, replicas))
+        batch = config.batch_size * replicas
+        ds = _pairs_dataset(rest, batch, config.seed)
+        stop = [] if held.size < batch else [tf.keras.callbacks.EarlyStopping(
+            monitor=f"val_{EARLY_STOPPING_METRIC}", patience=1, restore_best_weights=True)]
+        history = model.fit(ds, epochs=epochs, verbose=verbose, callbacks=callbacks("pairs") + stop,
+                            validation_data=_pairs_dataset(held, batch, config.seed) if stop else None)
+        _log("pairs", history, logs)
+        examples_per_second = rest.size * len(history.epoch) / max(time.perf_counter() - start, 1e-9)
     seconds["pairs"] = time.perf_counter() - start
-    examples_per_second = rest.size * epochs / max(seconds["pairs"], 1e-9)
     for agent in model.agents:
         agent.finalize(rest_ctx)
 

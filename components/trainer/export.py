@@ -105,10 +105,8 @@ class ServingModule(tf.Module):
         users = self._held.model.users(user_index, request_items=request)
         stored, _ = self._held.model.histories.rows(user_index)
         seen = tf.concat([stored, request], axis=1)
-        blocked = self._items(exclude)
-        if exclude_seen:
-            blocked = tf.concat([seen, blocked], axis=1)
-        ids, scores, contributions = self._held.model.recommend_indices(users, k, seen, blocked)
+        ids, scores, contributions = self._held.model.recommend_indices(
+            users, k, seen, self._items(exclude), exclude_seen)
         return {F.ITEM_IDS: self.item_names.lookup(tf.cast(ids, tf.int64)), F.SCORES: scores,
                 F.AGENT_SCORES: contributions, F.AGENT_NAMES: self.agent_name_list}
 

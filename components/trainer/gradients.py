@@ -1,11 +1,11 @@
 """Checks that embedding gradients stay sparse (tf.IndexedSlices) through the all-reduce.
 
-The CF and hybrid agents read user rows with `tf.gather`, so their user-table gradients
-are `tf.IndexedSlices` (only the batch's rows). Under MultiWorkerMirroredStrategy the
-optimizer aggregates gradients with `CollectiveAllReduce`, which all-gathers the indices
-and values of IndexedSlices instead of densifying them (`cross_device_ops.CollectiveAllReduce`,
-sparse path), so each step moves [batch rows, dim] per table, not [users, dim]. Item
-tables are scored against the whole catalogue (every row gets a gradient) and are dense.
+Every agent reads user and item rows with `tf.gather` (the pairs stage scores only the
+batch's positives), so embedding-table gradients are `tf.IndexedSlices`: only the batch's
+rows. Under MultiWorkerMirroredStrategy the optimizer aggregates gradients with
+`CollectiveAllReduce`, which all-gathers the indices and values of IndexedSlices instead of
+densifying them (`cross_device_ops.CollectiveAllReduce`, sparse path), so each step moves
+[batch rows, dim] per table, not [users or items, dim].
 """
 
 from typing import Dict, List, Tuple
@@ -19,7 +19,7 @@ def gradient_kinds(model, batch) -> List[Tuple[str, str]]:
 
     Args:
         model: a MultiAgentModel.
-        batch: model inputs (USER_INDEX [b], HISTORY_WEIGHTS [b, items]).
+        batch: a pairs-stage batch (USER_INDEX [b], ITEM_INDEX [b], LOG_SAMPLING_PROBABILITY [b]).
     """
     with tf.GradientTape() as tape:
         loss = model.compute_loss(batch, training=True)
@@ -51,6 +51,9 @@ def sparse_allreduce_report(model, strategy: tf.distribute.Strategy, batch) -> D
 
     per_replica = strategy.run(tf.function(step), args=(batch,))
     pairs = [(g, v) for g, v in zip(per_replica, variables) if g is not None]
+    if not pairs:  # no gradient-trained agent
+        return {"sparse_before": [], "sparse_after_allreduce": [], "dense": [],
+                "replicas": strategy.num_replicas_in_sync}
     reduced = strategy.extended.batch_reduce_to(tf.distribute.ReduceOp.SUM, pairs)
     local = lambda g: strategy.experimental_local_results(g)[0]  # noqa: E731
     before = [v.name for g, v in pairs if isinstance(local(g), tf.IndexedSlices)]

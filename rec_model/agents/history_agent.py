@@ -71,20 +71,26 @@ class HistoryAgent(Agent):
         self.row_splits.assign(w.indptr.astype(np.int64))
 
     def user_state(self, users, peer_states):
-        """(ids, weights) ragged [b, (pairs)]: every (history item -> item) entry of W."""
-        rows = tf.RaggedTensor.from_row_splits(self.row_ids, self.row_splits)
-        weights = tf.RaggedTensor.from_row_splits(self.row_weights, self.row_splits)
-        ids = tf.gather(rows, users.items)  # [b, (h), (k)]
-        values = tf.gather(weights, users.items) * users.weights[:, :, None]
-        return ids.merge_dims(1, 2), values.merge_dims(1, 2)
+        """The user's scores of every item the history reaches: (ids, scores) ragged
+        [b, (reached)], ids distinct per row (the W rows of the history items, summed)."""
+        starts = tf.gather(self.row_splits, users.items.flat_values)
+        ends = tf.gather(self.row_splits, users.items.flat_values + 1)
+        positions = tf.ragged.range(starts, ends)  # [pairs of (user, history item), (k)]
+        ids = tf.gather(self.row_ids, positions.flat_values)
+        weights = tf.gather(self.row_weights, positions.flat_values) * tf.repeat(
+            users.weights.flat_values, positions.row_lengths())
+        rows = tf.repeat(users.items.value_rowids(), positions.row_lengths())
+        pairs = tf.RaggedTensor.from_value_rowids(ids, rows, nrows=users.items.nrows(),
+                                                  validate=False)
+        values = pairs.with_flat_values(weights)
+        return candidates.sum_per_row(pairs, values, self.num_items)
 
     def score(self, state, candidate_ids):
-        ids, values = state
-        return candidates.sum_at(ids, values, candidate_ids, self.num_items)
+        ids, sums = state
+        return candidates.sum_at(ids, sums, candidate_ids, self.num_items)
 
     def retrieve(self, state, n, exclude):
-        ids, values = state
-        veto = tf.RaggedTensor.from_row_splits(tf.fill(tf.shape(exclude.flat_values), -1e9),
-                                               exclude.row_splits)
-        return candidates.top_per_row(tf.concat([ids, tf.cast(exclude, ids.dtype)], axis=1),
-                                      tf.concat([values, veto], axis=1), n, self.num_items)
+        ids, sums = state
+        vetoed = candidates.member_of_flat(ids, exclude, self.num_items)
+        return candidates.top_per_row(ids, sums.with_flat_values(
+            tf.where(vetoed, -1e9, sums.flat_values)), n)

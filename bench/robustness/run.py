@@ -1,0 +1,125 @@
+"""Robustness matrix: the default model on every shape of `shapes.py` against popularity and
+item-kNN, on a random 80/20 split (test pairs seen in train dropped), same process.
+
+    python -m bench.robustness.run --out bench/results/robustness.json [--shapes a,b] [--scale 1]
+
+Item text is embedded with a hashed bag of words (deterministic, instant) unless --bert is
+given, so the content agent sees word overlap but not BERT's semantics.
+"""
+
+import argparse
+import hashlib
+import json
+import math
+import pathlib
+import time
+from typing import Dict, List
+
+import numpy as np
+
+from bench.robustness import shapes as shape_lib
+
+TEXT_DIM = 128
+
+
+def hashed_text(texts: List[str], dim: int = TEXT_DIM) -> np.ndarray:
+    """Sum of a fixed random vector per lower-cased word (seeded by the word's hash)."""
+    out = np.zeros((len(texts), dim), np.float32)
+    cache: Dict[str, np.ndarray] = {}
+    for row, text in enumerate(texts):
+        for word in text.lower().split():
+            if word not in cache:
+                seed = int(hashlib.md5(word.encode()).hexdigest()[:8], 16)
+                cache[word] = np.random.default_rng(seed).standard_normal(dim).astype(np.float32)
+            out[row] += cache[word]
+    return out
+
+
+def split(shape, seed: int = 42):
+    """Random 80/20 split of the interactions as (train, test) Interactions."""
+    from rec_model.interactions import Interactions
+
+    n = shape.user.size
+    order = np.random.default_rng(seed).permutation(n)
+    cut = int(0.8 * n)
+    pick = (lambda a, idx: None if a is None else a[idx])
+    parts = [Interactions(shape.user[idx], shape.item[idx], shape.num_users, shape.num_items,
+                          pick(shape.timestamp, idx), pick(shape.rating, idx))
+             for idx in (order[:cut], order[cut:])]
+    return parts[0], parts[1]
+
+
+def item_knn_ndcg(model, train, test, k: int = 10, neighbours: int = 100) -> float:
+    """Item-kNN (cosine, `neighbours` per item) NDCG@k on the users `evaluate` samples."""
+    from rec_model.closed_forms.gram import pruned_gram
+    from rec_model.evaluation import held_out_sets, ranking_metrics
+
+    users, relevant = held_out_sets(model, test, 10000, 0)
+    x = train.matrix(0.0)
+    gram = pruned_gram(x, neighbours)
+    d = np.sqrt(np.maximum(gram.diagonal, 1e-12))
+    s = gram.entries.tocoo()
+    import scipy.sparse as sp
+
+    sim = sp.csr_matrix((s.data / d[s.row] / d[s.col], (s.row, s.col)), shape=s.shape)
+    ids = np.zeros((users.size, k), np.int64)
+    for start in range(0, users.size, 512):
+        rows = x[users[start:start + 512]]
+        scores = (rows @ sim).toarray()
+        scores[rows.nonzero()] = -np.inf
+        ids[start:start + 512] = np.argsort(-scores, axis=1)[:, :k]
+    return ranking_metrics(ids, users, relevant, (k,))[f"ndcg@{k}"]
+
+
+def run_shape(name: str, config=None) -> Dict:
+    from rec_model.config import ModelConfig
+    from rec_model.evaluation import evaluate
+    from rec_model.trainer import train_multi_agent
+
+    shape = shape_lib.SHAPES[name]()
+    train, test = split(shape)
+    start = time.perf_counter()
+    result = train_multi_agent(config or ModelConfig(), train, hashed_text(shape.texts))
+    seconds = time.perf_counter() - start
+    finite = all(math.isfinite(v) for row in result.epochs for k, v in row.items()
+                 if isinstance(v, float))
+    metrics = evaluate(result.model, test, ks=(10,), baseline_counts=train.item_counts())
+    knn = item_knn_ndcg(result.model, train, test)
+    return {"shape": name, "users": shape.num_users, "items": shape.num_items,
+            "interactions": int(shape.user.size), "finite": finite, "seconds": seconds,
+            "ndcg@10": metrics["ndcg@10"], "ndcg@10_ci95": metrics["ndcg@10_ci95"],
+            "popularity_ndcg@10": metrics["popularity_ndcg@10"], "item_knn_ndcg@10": knn,
+            "agent_share": metrics["agent_share"], "alpha": result.final_alpha,
+            "settings": result.settings, "users_evaluated": metrics["users"]}
+
+
+def markdown(rows: List[Dict]) -> str:
+    lines = ["# Robustness matrix (defaults, random 80/20 split)", "",
+             "| shape | users | items | interactions | finite | NDCG@10 | popularity | item-kNN |"
+             " beats both |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        beats = r["ndcg@10"] > max(r["popularity_ndcg@10"], r["item_knn_ndcg@10"])
+        lines.append(f"| {r['shape']} | {r['users']} | {r['items']} | {r['interactions']} | "
+                     f"{r['finite']} | {r['ndcg@10']:.4f} ± {r['ndcg@10_ci95']:.4f} | "
+                     f"{r['popularity_ndcg@10']:.4f} | {r['item_knn_ndcg@10']:.4f} | {beats} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="bench/results/robustness.json")
+    parser.add_argument("--shapes", default=",".join(shape_lib.SHAPES))
+    args = parser.parse_args(argv)
+    rows = []
+    for name in args.shapes.split(","):
+        rows.append(run_shape(name))
+        print(json.dumps({k: v for k, v in rows[-1].items() if k not in ("settings",)}), flush=True)
+    out = pathlib.Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(rows, indent=2))
+    out.with_suffix(".md").write_text(markdown(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,108 @@
+"""Synthetic data sets with the traits real data has and plain `recsys data synth` lacks.
+
+Each shape starts from the synthetic generator (planted topic preferences, Zipf popularity)
+and then changes one trait (`../shared/notes/real-data-traits.md`): catalogue much larger
+or much smaller than the user base, no ratings, no timestamps, a long time span, a few very
+heavy users, a long tail of single-interaction items, items without interactions, and
+names-only item text.
+"""
+
+import dataclasses
+import os
+import tempfile
+from typing import Callable, Dict, List
+
+import numpy as np
+import pandas as pd
+
+from rec_model.data import synth
+
+
+@dataclasses.dataclass
+class Shape:
+    """Interactions as index arrays plus item texts.
+
+    Attributes:
+        user / item: [n] int64 indices; timestamp [n] float64 or None; rating [n] or None.
+        num_users / num_items: vocabulary sizes (items may have no interactions).
+        texts: [items] item text.
+    """
+
+    user: np.ndarray
+    item: np.ndarray
+    timestamp: np.ndarray
+    rating: np.ndarray
+    num_users: int
+    num_items: int
+    texts: List[str]
+
+
+def generate(users: int, items: int, interactions: int, seed: int = 0) -> Shape:
+    with tempfile.TemporaryDirectory() as folder:
+        synth.generate_synthetic(folder, users, items, interactions, n_topics=10, seed=seed)
+        frame = pd.read_csv(os.path.join(folder, "interactions.csv"), dtype={"user_id": str,
+                                                                              "item_id": str})
+        catalogue = pd.read_csv(os.path.join(folder, "items.csv"), dtype=str, keep_default_na=False)
+    texts = (catalogue["title"] + ". " + catalogue["genres"] + ". " + catalogue["description"])
+    return Shape(frame["user_id"].str[1:].astype(np.int64).values,
+                 frame["item_id"].str[1:].astype(np.int64).values,
+                 frame["timestamp"].values.astype(np.float64), frame["rating"].values.astype(float),
+                 users, items, list(texts))
+
+
+def _replace(shape: Shape, **changes) -> Shape:
+    return dataclasses.replace(shape, **changes)
+
+
+def heavy_users(shape: Shape, count: int = 10, per_user: int = 1000, seed: int = 1) -> Shape:
+    """`count` users get `per_user` more interactions, drawn like everyone's (by popularity)."""
+    rng = np.random.default_rng(seed)
+    popularity = np.bincount(shape.item, minlength=shape.num_items) + 1.0
+    extra_users = np.repeat(rng.choice(shape.num_users, count, replace=False), per_user)
+    extra_items = rng.choice(shape.num_items, extra_users.size, p=popularity / popularity.sum())
+    times = rng.uniform(shape.timestamp.min(), shape.timestamp.max(), extra_users.size)
+    ratings = rng.integers(1, 6, extra_users.size).astype(float)
+    return _replace(shape, user=np.concatenate([shape.user, extra_users]),
+                    item=np.concatenate([shape.item, extra_items]),
+                    timestamp=np.concatenate([shape.timestamp, times]),
+                    rating=np.concatenate([shape.rating, ratings]))
+
+
+def single_interaction_tail(shape: Shape, share: float = 0.45, seed: int = 2) -> Shape:
+    """New items, each with exactly one interaction, until they are `share` of the items."""
+    rng = np.random.default_rng(seed)
+    extra = int(share / (1.0 - share) * shape.num_items)
+    users = rng.choice(shape.num_users, extra)
+    items = shape.num_items + np.arange(extra)
+    texts = shape.texts + [shape.texts[int(rng.integers(shape.num_items))] + f" {n}"
+                           for n in range(extra)]
+    return _replace(shape, user=np.concatenate([shape.user, users]),
+                    item=np.concatenate([shape.item, items]),
+                    timestamp=np.concatenate([shape.timestamp, rng.uniform(
+                        shape.timestamp.min(), shape.timestamp.max(), extra)]),
+                    rating=np.concatenate([shape.rating, np.full(extra, 3.0)]),
+                    num_items=shape.num_items + extra, texts=texts)
+
+
+def long_time_span(shape: Shape, years: float = 22.5) -> Shape:
+    t = shape.timestamp
+    stretched = (t - t.min()) / max(t.max() - t.min(), 1.0) * years * 365.25 * 86400
+    return _replace(shape, timestamp=9.0e8 + stretched)
+
+
+def names_only(shape: Shape) -> Shape:
+    return _replace(shape, texts=[t.split(". ")[0] for t in shape.texts])
+
+
+SHAPES: Dict[str, Callable[[], Shape]] = {
+    "users_much_fewer_than_items": lambda: generate(400, 6000, 20000),
+    "items_much_fewer_than_users": lambda: generate(8000, 150, 60000),
+    "no_ratings": lambda: _replace(generate(2000, 1500, 40000), rating=None),
+    "no_timestamps": lambda: _replace(generate(2000, 1500, 40000), timestamp=None),
+    "long_time_span": lambda: long_time_span(generate(2000, 1500, 40000)),
+    "heavy_users": lambda: heavy_users(generate(2000, 1500, 40000)),
+    "single_interaction_items": lambda: single_interaction_tail(generate(2000, 1500, 40000)),
+    "users_with_one_interaction": lambda: generate(12000, 1500, 18000),
+    "items_without_interactions": lambda: generate(2000, 6000, 30000),
+    "names_only_text": lambda: names_only(_replace(generate(2000, 1500, 40000), rating=None)),
+}
