@@ -28,7 +28,16 @@ def compile_pipeline(image: str, out: str, config: PipelineConfig, **component_c
     `config.data_root` / `pipeline_root` / `serving_dir` are read by the pipeline's pods (e.g.
     gs:// or a mounted volume); the input fingerprint is left empty, so Kubeflow's cache keys
     on the parameters. Kubeflow provides ML Metadata itself.
+
+    Raises:
+        ValueError: the trainer launches cluster replicas (TFJob / Vertex AI) but the pipeline
+            root is a local path, which those replicas cannot read.
     """
+    trainer_config = component_configs.get("trainer_config")
+    if trainer_config is not None and trainer_config.launcher != "local":
+        from components.trainer.shared_storage import require_shared
+
+        require_shared({"pipeline root": config.pipeline_root}, trainer_config.launcher)
     pipeline = pipeline_lib.create_pipeline(
         config, metadata_connection_config=None, input_fingerprint="", **component_configs
     )

@@ -60,7 +60,8 @@ class RecsysTrainer(base_component.BaseComponent):
             base_model: the last blessed/pushed Model to warm start from (e.g. the evaluator's
                 baseline resolver output); ignored when `trainer_config.warm_start` is False.
             model_config: the model.
-            trainer_config: workers, warm start, serving options.
+            trainer_config: workers and who launches them (local, TFJob, Vertex AI), warm
+                start, serving options.
         """
         spec = RecsysTrainerSpec(
             examples=examples,

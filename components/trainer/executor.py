@@ -1,4 +1,5 @@
-"""trainer executor: artifacts -> TrainingInputs -> `train.train_and_export`."""
+"""trainer executor: artifacts -> TrainingInputs -> `train.train_and_export` (local) or
+`cluster_train.train_on_cluster` (TFJob / Vertex AI replicas)."""
 
 import logging
 import os
@@ -8,7 +9,7 @@ import tensorflow as tf
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact, artifact_utils
 
-from components.trainer import model_store
+from components.trainer import cluster_train, model_store
 from components.trainer.config import TrainerConfig
 from components.trainer.train import train_and_export
 from components.trainer.training_inputs import build_inputs, read_examples_split
@@ -67,11 +68,17 @@ class Executor(base_executor.BaseExecutor):
         model = artifact_utils.get_single_instance(output_dict[MODEL_KEY])
         model_run = artifact_utils.get_single_instance(output_dict[MODEL_RUN_KEY])
         base = warm_start_dir(input_dict.get(BASE_MODEL_KEY) or [], trainer_config.warm_start)
-        card = train_and_export(inputs, model.uri, model_run.uri, model_config, trainer_config,
-                                transform_graph_uri=graph_uri, base_model_dir=base)
+        local = trainer_config.launcher == "local"
+        train = train_and_export if local else cluster_train.train_on_cluster
+        card = train(inputs, model.uri, model_run.uri, model_config, trainer_config,
+                     transform_graph_uri=graph_uri, base_model_dir=base)
         for name in ("users", "items", "cold_items", "train_rows"):
             model.set_int_custom_property(name, int(inputs.counts[name]))
         model.set_int_custom_property("workers", trainer_config.workers)
+        model.set_string_custom_property("launcher", trainer_config.launcher)
+        cluster_job = card["training"].get("cluster_job") or {}
+        if cluster_job:
+            model.set_string_custom_property("cluster_job", str(cluster_job.get("name", "")))
         warm = card.get("warm_start") or {}
         model.set_string_custom_property("warm_started_from", "" if warm.get("skipped") else (base or ""))
         if warm.get("skipped"):

@@ -3,13 +3,14 @@
 Local multi-worker runs (`TrainerConfig.workers > 1`, `recsys train --workers N`) start one
 such process per worker with a TF_CONFIG on free localhost ports (`distributed.py`).
 
-On a cluster the same entry point runs in every replica, with the TF_CONFIG the platform
-sets (Kubeflow's TFJob / training operator and Vertex AI custom jobs both export it:
-`{"cluster": {"chief"|"worker": [...]}, "task": {"type", "index"}}`). The job JSON, its
-inputs folder, the backup folder and the model/log folders must then be on a file system
-every replica reads (e.g. gs://); worker 0 (or the "chief" task) exports, the others write
-to temporary folders. Without TF_CONFIG (or with a one-task cluster) it trains with the
-default strategy.
+On a cluster the same entry point runs in every replica (cluster_train.py submits them),
+with the TF_CONFIG the platform sets: Kubeflow's TFJob `{"cluster": {"chief": [...],
+"worker": [...]}, "task": {"type": "chief"|"worker", "index": i}}`, Vertex AI the same
+names (or CLUSTER_SPEC's "workerpool0"/"workerpool1"; replica_env.py maps them). The job
+JSON, its inputs folder, the backup folder and the model/log folders must then be on a file
+system every replica reads (e.g. gs://); the "chief" task (or worker 0 when the cluster has
+no chief) exports, the others write to temporary folders. Without TF_CONFIG (or with a
+one-task cluster) it trains with the default strategy.
 """
 
 import argparse
@@ -38,6 +39,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
+    from components.trainer.replica_env import platform_tf_config, with_local_inputs
+
+    tf_config = platform_tf_config(os.environ)
+    if tf_config:
+        os.environ["TF_CONFIG"] = tf_config
+        logging.info("replica %s", json.loads(tf_config)["task"])
     # The strategy must exist before any other TensorFlow op runs in this process.
     strategy = make_strategy()
     import tensorflow as tf
@@ -45,7 +52,7 @@ def main(argv=None) -> int:
     from components.trainer.training_run import TrainingJob, run_training
 
     with tf.io.gfile.GFile(args.job) as f:
-        job = TrainingJob.from_json(f.read())
+        job = with_local_inputs(TrainingJob.from_json(f.read()))
     card = run_training(job, strategy)
     logging.info("done: %s", json.dumps(card["metrics"]["eval"]))
     return 0

@@ -53,3 +53,22 @@ def test_full_pipeline_compiles_with_every_stage(tmp_path):
     assert json.loads(pusher_params["config_json"]["runtimeValue"]["constantValue"]["stringValue"])["serving_dir"] == "gs://b/serving"
     trainer_config = json.loads(tasks["trainer"]["inputs"]["parameters"]["trainer_config_json"]["runtimeValue"]["constantValue"]["stringValue"])
     assert trainer_config["workers"] == 1
+
+
+def test_cluster_launcher_reaches_the_trainer_and_needs_a_shared_root(tmp_path):
+    import pytest
+
+    from components.trainer.config import TrainerConfig
+
+    trainer = TrainerConfig(workers=4, launcher="tfjob", tfjob={"image": "gcr.io/p/recsys:3"})
+    out = str(tmp_path / "p.json")
+    kubeflow_runner.compile_pipeline("gcr.io/p/recsys:3", out, PipelineConfig(
+        "gs://b/data", "gs://b/root", last_stage="train", pretrain="off"), trainer_config=trainer)
+    tasks = json.load(open(out))["pipelineSpec"]["root"]["dag"]["tasks"]
+    param = tasks["trainer"]["inputs"]["parameters"]["trainer_config_json"]
+    compiled = TrainerConfig.from_json(param["runtimeValue"]["constantValue"]["stringValue"])
+    assert compiled == trainer
+    with pytest.raises(ValueError, match="pipeline root 'out/root'"):
+        kubeflow_runner.compile_pipeline("i", out, PipelineConfig("gs://b/data", "out/root",
+                                                                  last_stage="train"),
+                                         trainer_config=trainer)

@@ -45,6 +45,20 @@ def add_arguments(parser):
     compile_.add_argument("--target", choices=("kubeflow",), default="kubeflow")
     compile_.add_argument("--image", required=True, help="container image holding this package")
     compile_.add_argument("--out", default="pipeline.json")
+    compile_.add_argument("--launcher", choices=("local", "tfjob", "vertex"), default="local",
+                          help="who starts the --workers training replicas: local processes in "
+                          "the trainer's pod, a Kubeflow TFJob, or a Vertex AI CustomJob (these "
+                          "two need the pipeline root on gs:// or other shared storage)")
+    compile_.add_argument("--launcher-config", default=None, metavar="FILE.json",
+                          help="fields of TFJobConfig / VertexJobConfig for the chosen launcher "
+                          "(components/trainer/tfjob_config.py, vertex_config.py)")
+    compile_.add_argument("--tfjob-namespace", default=None, help="namespace of the TFJob")
+    compile_.add_argument("--replica-service-account", default=None,
+                          help="service account the training replicas run as")
+    compile_.add_argument("--vertex-project", default=None, help="project of the CustomJob")
+    compile_.add_argument("--vertex-region", default=None, help="region of the CustomJob")
+    compile_.add_argument("--vertex-machine-type", default=None,
+                          help="machine type of every Vertex AI replica")
 
 
 def _beam_args(args):
@@ -90,17 +104,52 @@ def build_configs(args):
         embedder_config=EmbedderConfig(backbone=args.backbone, allow_download=args.allow_download),
         pretrainer_config=pretrainer,
         model_config=model,
-        trainer_config=TrainerConfig(workers=args.workers, verbose=verbose),
+        trainer_config=TrainerConfig(workers=args.workers, verbose=verbose,
+                                     **_launcher_fields(args)),
     )
     return config, components
+
+
+def _launcher_fields(args) -> dict:
+    """TrainerConfig's launcher fields from the compile flags ({} for the local launcher)."""
+    import json
+
+    from components.trainer.tfjob_config import TFJobConfig
+    from components.trainer.vertex_config import VertexJobConfig
+
+    launcher = getattr(args, "launcher", "local")
+    if launcher == "local":
+        return {}
+    fields = {}
+    if args.launcher_config:
+        with open(args.launcher_config, encoding="utf-8") as f:
+            fields = json.load(f)
+    flags = {"image": args.image, "service_account": args.replica_service_account}
+    if launcher == "tfjob":
+        flags["namespace"] = args.tfjob_namespace
+    else:
+        flags.update(project=args.vertex_project, location=args.vertex_region,
+                     machine_type=args.vertex_machine_type)
+    # A flag wins over the file, except that an image named in the file wins over --image.
+    if fields.get("image"):
+        flags.pop("image")
+    fields.update({k: v for k, v in flags.items() if v})
+    settings = (TFJobConfig if launcher == "tfjob" else VertexJobConfig).from_dict(fields)
+    return {"launcher": launcher, launcher: settings}
 
 
 def run(args) -> int:
     config, components = build_configs(args)
     if args.action == "compile":
+        import sys
+
         from tfx_pipeline import kubeflow_runner
 
-        out = kubeflow_runner.compile_pipeline(args.image, args.out, config, **components)
+        try:
+            out = kubeflow_runner.compile_pipeline(args.image, args.out, config, **components)
+        except ValueError as err:  # e.g. a cluster launcher with a local pipeline root
+            print(f"recsys pipeline compile: {err}", file=sys.stderr)
+            return 2
         print(f"Kubeflow v2 pipeline spec written to {out}")
         return 0
     from tfx_pipeline import local_runner

@@ -144,3 +144,24 @@ def test_executor_warm_starts_from_base_model(pipeline_outputs):
     card = model_card.read_model_card(second.uri)
     assert card["warm_start"]["from"] == model.uri and card["warm_start"]["items_new"] == 1
     assert second.get_string_custom_property("warm_started_from") == model.uri
+
+
+def test_executor_hands_cluster_launchers_to_cluster_train(pipeline_outputs, monkeypatch):
+    from components.trainer import cluster_train
+
+    tmp, examples, graph, embeddings, _, _ = pipeline_outputs
+    calls = []
+
+    def train_on_cluster(inputs, model_dir, log_dir, model_config, trainer_config,
+                         transform_graph_uri=None, base_model_dir=None):
+        calls.append((model_dir, trainer_config.launcher, transform_graph_uri))
+        job = {"launcher": "tfjob", "name": "recsys-train-1a2b3c4d"}
+        return {"training": {"cluster_job": job}, "metrics": {"eval": {"model_recall@10": 0.5}},
+                "warm_start": None}
+
+    monkeypatch.setattr(cluster_train, "train_on_cluster", train_on_cluster)
+    config = TrainerConfig(workers=2, launcher="tfjob", tfjob={"image": "img"})
+    model, _ = _run_trainer(tmp, "cluster", examples, graph, embeddings, trainer_config=config)
+    assert calls == [(model.uri, "tfjob", graph.uri)]
+    assert model.get_string_custom_property("launcher") == "tfjob"
+    assert model.get_string_custom_property("cluster_job") == "recsys-train-1a2b3c4d"
