@@ -36,6 +36,14 @@ def epochs_for(num_pairs: int, requested: int = 0, visits: float = 4e6,
     return int(np.clip(round(visits / max(num_pairs, 1)), lowest, highest))
 
 
+def batch_size_for(num_pairs: int, requested: int = 0, steps: int = 2000,
+                   lowest: int = 1024, highest: int = 8192) -> int:
+    """Pairs per step: `requested`, or enough for about `steps` steps per epoch."""
+    if requested:
+        return int(requested)
+    return int(np.clip(num_pairs // steps, lowest, highest))
+
+
 @dataclasses.dataclass
 class Validation:
     """Held-out items of a sample of users, for choosing settings.

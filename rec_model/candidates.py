@@ -39,7 +39,7 @@ def unique_per_row(ids, num_items: int, min_width=None):
     unique, _ = tf.unique(keys)
     row = tf.cast(unique // (num_items + 1), tf.int32)
     item = tf.cast(unique % (num_items + 1), tf.int32)
-    ragged = tf.RaggedTensor.from_value_rowids(item, row, nrows=batch)
+    ragged = tf.RaggedTensor.from_value_rowids(item, row, nrows=batch, validate=False)
     dense = ragged.to_tensor(default_value=PAD)
     if min_width is not None:
         missing = tf.maximum(tf.cast(min_width, tf.int32) - tf.shape(dense)[1], 0)

@@ -37,9 +37,13 @@ class ModelConfig:
             which items without interactions borrow every agent's fitted state.
         retrieval_candidates: candidates each retrieving agent proposes per request.
         popular_candidates: most popular items always among the candidates.
-        temperature: divides the in-batch softmax logits.
+        temperature: divides the sampled softmax logits.
+        negatives: shared negatives per step of the sampled softmax (drawn from the batch's
+            positives, so by frequency, with logQ correction); cost per pair grows with it.
         embedding_l2: L2 on the embedding rows a batch touches.
-        optimizer / learning_rate / batch_size: gradient training.
+        optimizer / learning_rate: gradient training.
+        batch_size: pairs per step (0 = auto: grows with the data so an epoch stays a few
+            thousand steps).
         epochs: passes over the training pairs (0 = auto: a budget of example visits).
         gate_share: share of each user's training items held out to fit the gate.
         gate_users: at most this many users of that slice (sampled, seeded).
@@ -51,7 +55,7 @@ class ModelConfig:
     embedding_dim: int = 64
     hybrid_cross_layers: int = 2
     rating_power: float = 0.5
-    history_length: int = 100
+    history_length: int = 500
     neighbours: int = 0
     history_l2: float = 0.0
     edlae_dropout: float = 0.25
@@ -61,10 +65,11 @@ class ModelConfig:
     retrieval_candidates: int = 200
     popular_candidates: int = 50
     temperature: float = 0.1
+    negatives: int = 1024
     embedding_l2: float = 1e-5
     optimizer: str = "adam"
     learning_rate: float = 0.005
-    batch_size: int = 1024
+    batch_size: int = 0
     epochs: int = 0
     gate_share: float = 0.1
     gate_users: int = 10000
@@ -81,12 +86,12 @@ class ModelConfig:
         object.__setattr__(self, "agents", tuple(a for a in AGENT_NAMES if a in self.agents))
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer={self.optimizer!r}: use one of {OPTIMIZERS}")
-        for name in ("embedding_dim", "batch_size", "history_length", "retrieval_candidates",
-                     "gate_users"):
+        for name in ("embedding_dim", "history_length", "retrieval_candidates", "gate_users",
+                     "negatives"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name}={getattr(self, name)!r} must be a positive integer")
         for name in ("hybrid_cross_layers", "neighbours", "spectral_rank", "cold_neighbours",
-                     "popular_candidates", "epochs", "gate_epochs"):
+                     "popular_candidates", "epochs", "gate_epochs", "batch_size"):
             if int(getattr(self, name)) < 0:
                 raise ValueError(f"{name}={getattr(self, name)!r} must be >= 0 (0 = auto / off)")
         for name in ("learning_rate", "temperature", "cold_temperature"):

@@ -53,6 +53,10 @@ class MultiAgentModel(tfrs.Model):
             agent = agent_class(name)(config, num_users, num_items, text_dim, name=name)
             agent.connect(list(self.agents), self.item_stats)
             self.agents.append(agent)
+        if not any(agent.retrieves for agent in self.agents):
+            factors = [a for a in self.agents if isinstance(a, FactorAgent)]
+            if factors:  # someone must search the whole catalogue
+                factors[0].fallback_retrieval = True
         self.popular = tf.Variable(np.zeros(0, np.int32), trainable=False,
                                    shape=tf.TensorShape([None]), name="popular_items")
         self.gate = AgentGate(len(self.agents), name="gate")
@@ -78,6 +82,10 @@ class MultiAgentModel(tfrs.Model):
         if stage not in STAGES:
             raise ValueError(f"stage={stage!r}: one of {STAGES}")
         self.stage = stage
+        # Only what the stage's objective reaches is trainable (no "gradients do not exist").
+        self.gate.trainable = stage == "gate"
+        for agent in self.agents:
+            agent.trainable = stage == "pairs"
         active = self.pair_agents() if stage == "pairs" else range(len(self.agents))
         if len(self._stage_metrics[stage]) == 1:
             for i in active:
@@ -141,10 +149,11 @@ class MultiAgentModel(tfrs.Model):
         return tf.stack([a.score(states[a.name], ids) for a in self.agents], axis=2)
 
     # -- ranking (serving, evaluation) ------------------------------------------------
-    def _blend(self, users, states, retrieved, eligible, ids):
-        """Scores of `ids` standardised over the `eligible` retrieved candidates."""
-        stats = candidate_statistics(self.agent_scores(states, retrieved), eligible)
-        score, contributions, _ = self.gate(self.agent_scores(states, ids), stats, users.side)
+    def _blend(self, users, retrieved_scores, eligible, scores, ids):
+        """Blended `scores` [b, n, A] of `ids`, standardised over the `eligible` retrieved
+        candidates (whose agent scores are `retrieved_scores` [b, C, A])."""
+        stats = candidate_statistics(retrieved_scores, eligible)
+        score, contributions, _ = self.gate(scores, stats, users.side)
         has_signal = (users.index >= 0) | (users.items.row_lengths() > 0)
         popularity = tf.gather(self.item_stats.log_popularity, tf.maximum(ids, 0))
         score = tf.where(has_signal[:, None], score, popularity)
@@ -171,7 +180,8 @@ class MultiAgentModel(tfrs.Model):
         ids = self.candidates(users, states, n,
                               tf.concat([seen, exclude], axis=1) if exclude_seen else exclude)
         is_seen = cand.member_of(ids, seen, self.num_items)
-        score, contributions = self._blend(users, states, ids, (ids >= 0) & ~is_seen, ids)
+        scores = self.agent_scores(states, ids)
+        score, contributions = self._blend(users, scores, (ids >= 0) & ~is_seen, scores, ids)
         blocked = cand.member_of(ids, exclude, self.num_items) | (ids < 0)
         if exclude_seen:
             blocked |= is_seen
@@ -189,7 +199,8 @@ class MultiAgentModel(tfrs.Model):
         n = tf.constant(self.config.retrieval_candidates)
         retrieved = self.candidates(users, states, n, seen)
         eligible = (retrieved >= 0) & ~cand.member_of(retrieved, seen, self.num_items)
-        score, contributions = self._blend(users, states, retrieved, eligible, ids)
+        score, contributions = self._blend(users, self.agent_scores(states, retrieved), eligible,
+                                           self.agent_scores(states, ids), ids)
         valid = ids >= 0
         return (tf.where(valid, score, EXCLUDED_SCORE),
                 contributions * tf.cast(valid, tf.float32)[:, :, None])
@@ -210,11 +221,21 @@ class MultiAgentModel(tfrs.Model):
         positives = tf.cast(inputs[F.ITEM_INDEX], tf.int32)
         users = self.users(tf.cast(inputs[F.USER_INDEX], tf.int32), drop_items=positives)
         states = self.states(users, only=set(active))
-        logits = [self.agents[i].in_batch_logits(states[self.agents[i].name], positives)
-                  / self.config.temperature for i in active]
+        # A learned temperature per agent puts fitted agents' raw scores (which can be large)
+        # on the scale of the trained ones before they enter the ensemble's mean logit.
+        scale = tf.exp(self.calibration) / self.config.temperature
+        negatives = positives[:self.config.negatives]
         log_q = tf.cast(inputs[F.LOG_SAMPLING_PROBABILITY], tf.float32)
-        per_agent = [self.pair_task(x, positives, log_q) for x in logits]
-        ensemble = self.pair_task(tf.add_n(logits) / len(logits), positives, log_q)
+        log_q_negatives = log_q[:self.config.negatives]
+        positive, negative = [], []
+        for i in active:
+            state = states[self.agents[i].name]
+            positive.append(self.agents[i].score(state, positives[:, None])[:, 0] * scale[i])
+            negative.append(self.agents[i].in_batch_logits(state, negatives) * scale[i])
+        per_agent = [self.pair_task(p, n, positives, negatives, log_q, log_q_negatives)
+                     for p, n in zip(positive, negative)]
+        ensemble = self.pair_task(tf.add_n(positive) / len(active), tf.add_n(negative) / len(active),
+                                  positives, negatives, log_q, log_q_negatives)
         losses = tf.scatter_nd([[i] for i in active], tf.stack(per_agent), [len(self.agents)])
         mask = np.zeros(len(self.agents), bool)
         mask[active] = True

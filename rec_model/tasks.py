@@ -6,20 +6,23 @@ _MASKED = -1e9
 
 
 class InBatchSoftmax(tf.keras.layers.Layer):
-    """Sampled softmax over the batch's positives with logQ correction (Yi et al. 2019).
+    """Sampled softmax with logQ correction (Yi et al., RecSys 2019) over shared negatives.
 
-    Row i's positive is item i; the other rows' items are its negatives, their logits
-    lowered by log q_j (the probability that item j is a batch positive) so popular items
-    are not over-penalised, and accidental hits (the same item as the positive) masked.
+    Row i's positive competes with `negatives`, items drawn from the batch's positives (so
+    in proportion to their frequency q_j): every logit is lowered by log q_j so popular
+    items are not over-penalised, and a negative equal to the row's positive (an accidental
+    hit) is masked.
     """
 
-    def call(self, logits, positives, log_q):
-        """logits [b, b]; positives [b] item ids; log_q [b] -> scalar mean loss."""
-        logits = logits - log_q[None, :]
-        same = tf.equal(positives[:, None], positives[None, :])
-        diagonal = tf.eye(tf.shape(logits)[0], dtype=tf.bool)
-        logits = tf.where(same & ~diagonal, _MASKED, logits)
-        labels = tf.range(tf.shape(logits)[0])
+    def call(self, positive_logits, negative_logits, positives, negatives, log_q_positive,
+             log_q_negatives):
+        """positive_logits [b]; negative_logits [b, n]; positives [b] / negatives [n] item
+        ids; log_q_* their log sampling probabilities -> scalar mean loss."""
+        negative_logits = negative_logits - log_q_negatives[None, :]
+        hit = tf.equal(positives[:, None], negatives[None, :])
+        negative_logits = tf.where(hit, _MASKED, negative_logits)
+        logits = tf.concat([(positive_logits - log_q_positive)[:, None], negative_logits], axis=1)
+        labels = tf.zeros(tf.shape(logits)[:1], tf.int32)
         return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits))
 
 

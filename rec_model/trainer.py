@@ -25,6 +25,7 @@ from rec_model.closed_forms.cold_items import text_mixing
 from rec_model.finite_guard import FiniteGuard
 from rec_model.interactions import Interactions
 from rec_model.multi_agent_model import MultiAgentModel
+from rec_model.warm_start import build_weights
 
 _GATE_BATCH = 256
 # The pairs stage stops when the ensemble's in-batch loss on the validation slice's pairs
@@ -191,9 +192,10 @@ def _train(config, data, text, verbose, strategy, callbacks, initial_model) -> T
     epochs = auto_settings.epochs_for(rest.size, config.epochs)
     examples_per_second = 0.0
     if any(agent.gradient_trained for agent in model.agents):
+        build_weights(model)  # BackupAndRestore needs a built model
         model.set_stage("pairs")
         model.compile(optimizer=_optimizer(config, replicas))
-        batch = config.batch_size * replicas
+        batch = auto_settings.batch_size_for(rest.size, config.batch_size) * replicas
         ds = _pairs_dataset(rest, batch, config.seed)
         stop = [] if held.size < batch else [tf.keras.callbacks.EarlyStopping(
             monitor=f"val_{EARLY_STOPPING_METRIC}", patience=1, restore_best_weights=True)]

@@ -71,7 +71,9 @@ def warm_start(old_model: MultiAgentModel, old_user_ids: Sequence[str], old_item
     maps = {"user": _index_map(old_user_ids, new_user_ids),
             "item": _index_map(old_item_ids, new_item_ids)}
     axes_of = {id(v): axes for agent in new_model.agents for v, axes in agent.indexed_variables()}
-    old_weights, new_weights = old_model.trainable_weights, new_model.trainable_weights
+    # Variables created trainable (whatever stage the Keras `trainable` flags are set for).
+    old_weights = [w for w in old_model.weights if w.trainable]
+    new_weights = [w for w in new_model.weights if w.trainable]
     if [w.shape.rank for w in old_weights] != [w.shape.rank for w in new_weights]:
         raise IncompatibleBaseModel("old and new models have different trainable weights; "
                                     "were they built by the same code version?")

@@ -76,14 +76,17 @@ class TrainingJob:
 
 
 def task_info(strategy) -> Dict:
-    """{"task_type", "task_id", "is_chief", "workers"} of this process."""
+    """{"task_type", "task_id", "rank", "is_chief", "workers"} of this process; `rank` is unique
+    across task types (chief 0, then the workers), so per-replica files never collide."""
     resolver = getattr(strategy, "cluster_resolver", None)
     task_type = getattr(resolver, "task_type", None)
     task_id = getattr(resolver, "task_id", None) or 0
     cluster = resolver.cluster_spec().as_dict() if resolver is not None else {}
     workers = sum(len(v) for k, v in cluster.items() if k in ("chief", "worker")) or 1
     is_chief = task_type in (None, "chief") or (task_type == "worker" and task_id == 0 and "chief" not in cluster)
-    return {"task_type": task_type, "task_id": task_id, "is_chief": is_chief, "workers": workers}
+    rank = task_id + (1 if task_type == "worker" and "chief" in cluster else 0)
+    return {"task_type": task_type, "task_id": task_id, "rank": rank, "is_chief": is_chief,
+            "workers": workers}
 
 
 class _EpochJournal(tf.keras.callbacks.Callback):
@@ -111,14 +114,14 @@ class _EpochJournal(tf.keras.callbacks.Callback):
 def _callbacks(job: TrainingJob, config: TrainerConfig, info: Dict):
     journal_dir = os.path.join(job.backup_dir, JOURNAL_DIR)
     tf.io.gfile.makedirs(journal_dir)
-    journal = os.path.join(journal_dir, f"worker-{info['task_id']}.txt")
+    journal = os.path.join(journal_dir, f"worker-{info['rank']}.txt")
 
     def for_stage(stage: str):
         out = []
         if config.backup:
             out.append(tf.keras.callbacks.BackupAndRestore(os.path.join(job.backup_dir, stage), delete_checkpoint=False))
         out.append(EpochScalars(os.path.join(job.log_dir, stage), enabled=info["is_chief"]))
-        out.append(_EpochJournal(journal, stage, job.fault, info["task_id"]))
+        out.append(_EpochJournal(journal, stage, job.fault, info["rank"]))
         return out
 
     return for_stage
@@ -198,7 +201,7 @@ def run_training(job: TrainingJob, strategy: Optional[tf.distribute.Strategy] = 
                                       if k == "IndexedSlices"], "replicas": 1})
     check_finite_scores(model, inputs)
     metrics = model_card.eval_metrics(model, inputs, k=config.eval_k, max_users=config.eval_users)
-    target = job.model_dir if info["is_chief"] else tempfile.mkdtemp(prefix=f"recsys-worker{info['task_id']}-")
+    target = job.model_dir if info["is_chief"] else tempfile.mkdtemp(prefix=f"recsys-worker{info['rank']}-")
     start_export = time.time()
     export.export_serving_model(model, inputs.user_ids, inputs.item_ids, os.path.join(target, EVAL_SUBDIR),
                                 job.transform_graph_uri, config.serving_k)
@@ -224,7 +227,7 @@ def run_training(job: TrainingJob, strategy: Optional[tf.distribute.Strategy] = 
         "serving_model": {"folder": SERVING_SUBDIR, "interactions": int(everything.size)},
         "eval_model": {"folder": EVAL_SUBDIR, "interactions": int(inputs.train.size)},
     }
-    _write_digest(model, os.path.join(job.backup_dir, JOURNAL_DIR, f"weights-{info['task_id']}.json"))
+    _write_digest(model, os.path.join(job.backup_dir, JOURNAL_DIR, f"weights-{info['rank']}.json"))
     model_store.save_model_state(model, inputs.user_ids, inputs.item_ids, target)
     if info["is_chief"]:
         model_card.write_model_card(target, card)

@@ -4,8 +4,8 @@ An agent is one recommendation algorithm. The ensemble only ever asks it for:
   * `user_state(users)`: its representation of a batch of users (from `Users`);
   * `score(state, candidates)`: its scores [b, C] for given candidate items;
   * `retrieve(state, n)`: up to n candidates of its own per user (or None);
-  * `in_batch_logits(state, positives)`: [b, b] scores of the batch's positive items, for
-    the in-batch softmax of the agents stage (None when it has none);
+  * `in_batch_logits(state, items)`: [b, n] scores of a shared list of items (the batch's
+    sampled negatives) for the sampled softmax of the pairs stage (None when it has none);
 plus its fitted state (`fit`, from the interactions, in numpy) and `finalize` (serving
 tables and cold-item rows once training is done). Gradient-trained weights are ordinary
 Keras weights; fitted state lives in non-trainable variables.
@@ -56,6 +56,7 @@ class Agent(tf.keras.layers.Layer):
     """
 
     gradient_trained = False
+    retrieves = False  # proposes candidates from the whole catalogue
 
     def __init__(self, config, num_users: int, num_items: int, text_dim: int, **kwargs):
         super().__init__(**kwargs)
@@ -94,7 +95,8 @@ class Agent(tf.keras.layers.Layer):
         """Up to n candidates [b, n] int32 (PAD-padded) not in `exclude` [b, (m)], or None."""
         return None
 
-    def in_batch_logits(self, state, positives):
+    def in_batch_logits(self, state, items):
+        """[b, n] scores of the same `items` [n] for every user (None: no sampled softmax)."""
         return None
 
     def regularization(self, users, positives):
@@ -114,10 +116,11 @@ class FactorAgent(Agent):
 
     Subclasses define `user_vectors(users)` [b, d] and `item_vectors(ids)` [..., d]; items
     may come from a table built by `finalize` (`serving_items`), so requests only gather
-    rows. `retrieves = True` makes the agent propose its brute-force top-n items.
+    rows. With `retrieves = True` (or `fallback_retrieval`, which the model sets on its first
+    factor agent when no enabled agent retrieves) the agent proposes its brute-force top-n.
     """
 
-    retrieves = False
+    fallback_retrieval = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -160,12 +163,16 @@ class FactorAgent(Agent):
         vectors = self._vectors_of(tf.maximum(candidates, 0))  # [b, C, d]
         return tf.einsum("bd,bcd->bc", state, vectors)
 
-    def in_batch_logits(self, state, positives):
-        return tf.matmul(state, self._vectors_of(positives), transpose_b=True)
+    def in_batch_logits(self, state, items):
+        return tf.matmul(state, self._vectors_of(items), transpose_b=True)
 
     def retrieve(self, state, n, exclude):
-        if not self.retrieves:
+        if not (self.retrieves or self.fallback_retrieval):
             return None
+        return self.brute_force(state, n, exclude)
+
+    def brute_force(self, state, n, exclude):
+        """Top-n of every item's score, `exclude` [b, (m)] left out (PAD where too few)."""
         scores = tf.matmul(state, self.item_table(), transpose_b=True)  # brute force, [b, items]
         where = tf.stack([tf.cast(exclude.value_rowids(), tf.int32),
                           tf.cast(exclude.flat_values, tf.int32)], axis=1)

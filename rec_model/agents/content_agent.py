@@ -77,8 +77,9 @@ class ContentAgent(FactorAgent):
         self.num_cold = int(cold.size)
 
     def retrieve(self, state, n, exclude):
-        if self.num_cold == 0 or not self.frozen:
-            return None
-        scores = tf.matmul(state, tf.gather(self.serving_items, self.cold_ids), transpose_b=True)
-        top = tf.math.top_k(scores, k=tf.minimum(n, self.num_cold))
-        return tf.gather(self.cold_ids, top.indices)
+        found = [self.brute_force(state, n, exclude)] if self.fallback_retrieval else []
+        if self.num_cold and self.frozen:
+            scores = tf.matmul(state, tf.gather(self.serving_items, self.cold_ids), transpose_b=True)
+            top = tf.math.top_k(scores, k=tf.minimum(n, self.num_cold))
+            found.append(tf.gather(self.cold_ids, top.indices))
+        return tf.concat(found, axis=1) if found else None

@@ -29,6 +29,8 @@ class HistoryAgent(Agent):
     unknown to the model from the request history.
     """
 
+    retrieves = True
+
     def __init__(self, config, num_users, num_items, text_dim, **kwargs):
         super().__init__(config, num_users, num_items, text_dim, **kwargs)
         self.row_ids = _dynamic(np.zeros(0), tf.int32, "row_ids")

@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import scipy.sparse as sp
 
-_BLOCK_CELLS = 32_000_000  # float32 cells of one dense [items, block] slice (128 MB)
+_BLOCK_PAIRS = 40_000_000  # (user, item, item) co-occurrences summed per block (~0.5 GB peak)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,11 +29,26 @@ class PrunedGram:
         return int(self.neighbours.shape[1])
 
 
+def _blocks(x: sp.csr_matrix, budget: int):
+    """Item ranges whose co-occurrence work (sum over their users' degrees) fits `budget`."""
+    degree = np.diff(x.indptr).astype(np.float64)
+    work = np.asarray(x.T @ degree).ravel()  # per item: co-occurrences to add up
+    bounds, start, total = [], 0, 0.0
+    for j, w in enumerate(work):
+        if total + w > budget and j > start:
+            bounds.append((start, j))
+            start, total = j, 0.0
+        total += w
+    bounds.append((start, x.shape[1]))
+    return bounds
+
+
 def pruned_gram(x: sp.csr_matrix, width: int) -> PrunedGram:
     """G = X^T X restricted to each item's `width` most similar items, block by block.
 
-    Memory: one dense [items, block] float32 slice (about 128 MB) plus the result,
-    items x width entries; time: sum over users of their squared interaction count.
+    Each block of columns of G is a sparse product (time: the sum over users of their squared
+    interaction count); each column keeps its `width` best entries, so memory is one block's
+    co-occurrences plus the result, items x width.
 
     Args:
         x: [users, items] CSR interaction weights.
@@ -44,26 +59,30 @@ def pruned_gram(x: sp.csr_matrix, width: int) -> PrunedGram:
     """
     n_items = x.shape[1]
     width = int(max(1, min(width, n_items - 1)))
+    x = x.tocsr().astype(np.float32)
     xt = x.T.tocsr()
     xc = x.tocsc()
     diagonal = np.asarray(xc.multiply(xc).sum(axis=0), np.float64).ravel()
-    root = np.sqrt(np.maximum(diagonal, 1e-12)).astype(np.float32)
-    block = max(1, min(n_items, _BLOCK_CELLS // max(n_items, 1)))
+    root = np.sqrt(np.maximum(diagonal, 1e-12))
     neighbours = np.full((n_items, width), -1, np.int32)
     values = np.zeros((n_items, width), np.float32)
-    for start in range(0, n_items, block):
-        stop = min(start + block, n_items)
-        dense = (xt @ xc[:, start:stop]).toarray()  # [items, b] co-occurrences
-        cosine = dense / root[:, None] / root[None, start:stop]
-        cosine[np.arange(start, stop), np.arange(stop - start)] = -np.inf  # not its own neighbour
-        cosine[dense <= 0] = -np.inf
-        top = np.argpartition(-cosine, width - 1, axis=0)[:width].T  # [b, width]
-        best = np.take_along_axis(cosine.T, top, axis=1)
-        order = np.argsort(-best, axis=1, kind="stable")
-        top, best = np.take_along_axis(top, order, 1), np.take_along_axis(best, order, 1)
-        found = np.isfinite(best)
-        neighbours[start:stop] = np.where(found, top, -1)
-        values[start:stop] = np.where(found, np.take_along_axis(dense.T, top, axis=1), 0.0)
+    for start, stop in _blocks(x, _BLOCK_PAIRS):
+        block = (xt @ xc[:, start:stop]).tocsc()  # [items, b] co-occurrences
+        for local in range(stop - start):
+            j = start + local
+            lo, hi = block.indptr[local], block.indptr[local + 1]
+            rows, vals = block.indices[lo:hi], block.data[lo:hi]
+            keep = (rows != j) & (vals > 0)
+            rows, vals = rows[keep], vals[keep]
+            if rows.size == 0:
+                continue
+            cosine = vals / root[rows]
+            if rows.size > width:
+                top = np.argpartition(-cosine, width - 1)[:width]
+                rows, vals, cosine = rows[top], vals[top], cosine[top]
+            order = np.argsort(-cosine, kind="stable")
+            neighbours[j, :rows.size] = rows[order]
+            values[j, :rows.size] = vals[order]
     return PrunedGram(neighbours, diagonal, _symmetric_entries(neighbours, values, n_items))
 
 

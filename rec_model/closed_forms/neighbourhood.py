@@ -11,10 +11,11 @@ uses). Cost: items x k^3 flops and items x k^2 lookups; memory items x k.
 
 import numpy as np
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
 from rec_model.closed_forms.gram import PrunedGram
 
-_BATCH_CELLS = 4_000_000  # [batch, k, k] float64 cells per solve batch (32 MB)
+_UNION_ITEMS = 4000  # neighbours (with repeats) per batch: a dense block of at most this square
 
 
 def item_item(gram: PrunedGram, neighbours: int, l2, dropout: float = 0.0):
@@ -40,23 +41,22 @@ def item_item(gram: PrunedGram, neighbours: int, l2, dropout: float = 0.0):
     k = int(max(1, min(neighbours, gram.width)))
     nbrs = gram.neighbours[:, :k].astype(np.int64)
     outs = [np.zeros((n, k), np.float32) for _ in l2s]
-    step = max(1, _BATCH_CELLS // (k * k))
+    step = max(1, _UNION_ITEMS // (k + 1))
     eye = np.eye(k, dtype=bool)
     for start in range(0, n, step):
         nb = nbrs[start:start + step]
-        valid = nb >= 0
-        safe = np.where(valid, nb, 0)
-        rows = np.broadcast_to(safe[:, :, None], (nb.shape[0], k, k))
-        cols = np.broadcast_to(safe[:, None, :], (nb.shape[0], k, k))
-        a = _lookup(gram.entries, rows.ravel(), cols.ravel()).reshape(nb.shape[0], k, k)
-        a = np.where(valid[:, :, None] & valid[:, None, :], a, 0.0)
         targets = np.arange(start, start + nb.shape[0])
-        rhs = np.where(valid, _lookup(gram.entries, safe.ravel(), np.repeat(targets, k)
-                                      ).reshape(nb.shape), 0.0)
+        valid = nb >= 0
+        a, rhs = _local_systems(gram.entries, np.where(valid, nb, targets[:, None]), targets)
+        a = np.where(valid[:, :, None] & valid[:, None, :], a, 0.0)
+        rhs = np.where(valid, rhs, 0.0)
+        safe = np.where(valid, nb, 0)
         diagonal = gram.diagonal[safe] * (1.0 + dropout / (1.0 - dropout))
         for out, lam in zip(outs, l2s):
             a[:, eye] = np.where(valid, diagonal + lam, 1.0)
-            out[start:start + nb.shape[0]] = np.linalg.solve(a, rhs[:, :, None])[:, :, 0]
+            # One BLAS thread: threaded LAPACK on many small systems is 10-100x slower.
+            with threadpool_limits(1, user_api="blas"):
+                out[start:start + nb.shape[0]] = np.linalg.solve(a, rhs[:, :, None])[:, :, 0]
     results = [_to_csr(out, nbrs, n) for out in outs]
     return results if np.ndim(l2) else results[0]
 
@@ -71,9 +71,17 @@ def _to_csr(weights: np.ndarray, nbrs: np.ndarray, n: int) -> sp.csr_matrix:
     return w
 
 
-def _lookup(entries: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """entries[rows[t], cols[t]] for every t (0 where absent), by binary search per row."""
-    return np.asarray(entries[rows, cols], np.float64).ravel()
+def _local_systems(entries: sp.csr_matrix, nb: np.ndarray, targets: np.ndarray):
+    """G restricted to each target's neighbourhood: ([B, k, k] G_NN, [B, k] G_Nj).
+
+    The Gram entries among all the batch's neighbours are read once as one dense block
+    (a few thousand items square), then gathered per target.
+    """
+    union, position = np.unique(np.concatenate([nb.ravel(), targets]), return_inverse=True)
+    block = entries[union][:, union].toarray()
+    pos = position[:nb.size].reshape(nb.shape)
+    target_pos = position[nb.size:]
+    return block[pos[:, :, None], pos[:, None, :]], block[pos, target_pos[:, None]]
 
 
 def prune_rows(w: sp.csr_matrix, per_row: int) -> sp.csr_matrix:
