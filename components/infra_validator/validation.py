@@ -75,8 +75,10 @@ def check_response(rows: Sequence[dict], request: Request, k: int) -> Optional[s
         items, scores, agents, names = row[F.ITEM_IDS], row[F.SCORES], row[F.AGENT_SCORES], row[F.AGENT_NAMES]
         if len(items) != k or len(scores) != k:
             return f"user {user}: {len(items)} item_ids and {len(scores)} scores, expected k={k}"
-        if not all(isinstance(i, str) and i for i in items):
-            return f"user {user}: empty item id in {items}"
+        filled = [i for i in items if i]
+        if not all(isinstance(i, str) for i in items) or items[:len(filled)] != filled:
+            # "" only as trailing padding (fewer than k eligible candidates).
+            return f"user {user}: empty item id before a real one in {items}"
         if set(items) & set(excluded):
             return f"user {user}: recommended excluded items {sorted(set(items) & set(excluded))}"
         if not all(math.isfinite(s) for s in scores):

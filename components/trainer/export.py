@@ -28,6 +28,7 @@ from typing import Optional, Sequence
 import tensorflow as tf
 
 from rec_model import features as F
+from rec_model.warm_start import build_weights
 
 _RECOMMEND_SPEC = [tf.TensorSpec([None], tf.string, name=F.USER_ID),
                    tf.TensorSpec([], tf.int32, name=F.K),
@@ -67,7 +68,7 @@ class ServingModule(tf.Module):
     def __init__(self, model, vocab_dir: str, transform_output=None,
                  serving_k: int = F.DEFAULT_SERVING_K):
         super().__init__()
-        self._held = _Untracked(model)
+        self._held = _Untracked(build_weights(model))  # every lazily built weight exists now
         self.model_variables = list(model.variables)
         self.num_items = model.num_items
         self.user_asset = tf.saved_model.Asset(os.path.join(vocab_dir, USER_VOCAB_FILE))
