@@ -38,6 +38,9 @@ def add_arguments(parser):
         p.add_argument("--epochs", type=int, default=None, help="training epochs of the multi-agent model")
         p.add_argument("--workers", type=int, default=1, help="training worker processes (MultiWorkerMirroredStrategy)")
         p.add_argument("--no-warm-start", action="store_true", help="train from scratch even when a model exists")
+        p.add_argument("--eval-users", type=int, default=None,
+                       help="users the evaluator scores: a seeded sample of this many (0 = all; "
+                            "default 10,000); metrics come with 95%% intervals")
         p.add_argument("--beam-runner", default=None, help="Beam runner, e.g. DirectRunner, DataflowRunner, "
                        "FlinkRunner, SparkRunner (other Beam flags pass through)")
     run.add_argument("--metadata-mysql", default=None, metavar="HOST:PORT/DB",
@@ -60,6 +63,7 @@ def build_configs(args):
     import dataclasses
 
     from components.domain_pretrainer.config import PretrainerConfig
+    from components.evaluator.config import EvaluatorConfig
     from components.example_gen.config import ExampleGenConfig
     from components.text_embedder.config import EmbedderConfig
     from components.trainer.config import TrainerConfig
@@ -91,6 +95,8 @@ def build_configs(args):
         model_config=model,
         trainer_config=TrainerConfig(workers=args.workers, verbose=verbose),
     )
+    if args.eval_users is not None:
+        components["evaluator_config"] = EvaluatorConfig(max_users=args.eval_users)
     return config, components
 
 
