@@ -111,8 +111,10 @@ def pretrain(texts: Sequence[str], out_dir: str, config: PretrainerConfig = Pret
     epoch_seconds: list[tuple[float, float]] = []
     timer = _epoch_timer(keras, epoch_seconds)
     start = time.perf_counter()
-    history = masked_lm.fit(train_ds, validation_data=val_ds, epochs=config.epochs, verbose=config.verbose,
-                            callbacks=[timer])
+    # shuffle=False: `train_ds` reshuffles itself each epoch; Keras ignores (and warns about)
+    # its own shuffle flag for a tf.data.Dataset.
+    history = masked_lm.fit(train_ds, validation_data=val_ds, epochs=config.epochs,
+                            verbose=config.verbose, callbacks=[timer], shuffle=False)
     seconds = time.perf_counter() - start
     after = masked_lm.evaluate(val_ds, verbose=0, return_dict=True)
 

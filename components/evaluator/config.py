@@ -18,7 +18,12 @@ class EvaluatorConfig:
             popularity * (1 + min_lift_over_popularity) and be strictly better than it.
         batch_size: users per signature call.
         history_length: most recent train items sent as `history` per user (0 = none).
-        max_users: evaluate only the first N eval users by id (0 = all), for huge eval sets.
+        max_users: evaluate a seeded sample of this many eligible users (0 = all of them);
+            the metrics carry a `confidence` interval, so the sample size shows in the result.
+            10,000 users measure NDCG@10 to about +-0.005.
+        seed: selects the sample (`rec_model.sampled_metrics.sample_users`); the candidate
+            and the baseline are always scored on the same users.
+        confidence: coverage of the reported confidence intervals.
         per_agent: also rank by each agent's score column (see `model_metrics`).
     """
 
@@ -28,7 +33,9 @@ class EvaluatorConfig:
     min_lift_over_popularity: float = 0.0
     batch_size: int = 256
     history_length: int = 50
-    max_users: int = 0
+    max_users: int = 10_000
+    seed: int = 42
+    confidence: float = 0.95
     per_agent: bool = True
 
     def __post_init__(self):
@@ -44,10 +51,23 @@ class EvaluatorConfig:
             raise ValueError(f"min_lift_over_popularity must be >= 0, got {self.min_lift_over_popularity}")
         if self.batch_size < 1 or self.history_length < 0 or self.max_users < 0:
             raise ValueError("batch_size must be >= 1, history_length and max_users >= 0")
+        if not 0.0 < self.confidence < 1.0:
+            raise ValueError(f"confidence must be in (0, 1), e.g. 0.95, got {self.confidence}")
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> "EvaluatorConfig":
-        return cls(**json.loads(text)) if text else cls()
+        """Inverse of `to_json`; missing fields take their defaults.
+
+        Raises:
+            ValueError: a field this version does not know (names the known ones).
+        """
+        values = json.loads(text) if text else {}
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"EvaluatorConfig has no field(s) {unknown}; known fields: "
+                             f"{sorted(known)}")
+        return cls(**values)

@@ -9,6 +9,7 @@ import tensorflow as tf
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact, artifact_utils
 
+from components import common
 from components.evaluator import blessing as blessing_lib
 from components.evaluator import metrics, model_eval, model_io
 from components.evaluator.config import EvaluatorConfig
@@ -55,9 +56,16 @@ class Executor(base_executor.BaseExecutor):
         blessing = artifact_utils.get_single_instance(output_dict[BLESSING_KEY])
         evaluations = output_dict.get(EVALUATION_KEY) or []
 
-        data = EvalSet.from_examples(examples.uri, config.max_users)
+        clock = common.Stopwatch()
+        data = EvalSet.from_examples(examples.uri, config.max_users, config.seed)
+        sample = {"users_evaluated": len(data.users), "users_total": data.users_total,
+                  "seed": data.seed, "max_users": config.max_users,
+                  "confidence": config.confidence}
         report = {"config": json.loads(config.to_json()), "users": len(data.users),
-                  "catalogue": len(data.catalogue), "popularity": metrics.popularity_metrics(data, config.ks),
+                  "users_evaluated": len(data.users), "users_total": data.users_total,
+                  "sample": sample, "catalogue": len(data.catalogue),
+                  "popularity": metrics.popularity_metrics(data, config.ks, config.confidence,
+                                                           keep_per_user=True),
                   "candidate": _evaluate(model, data, config), "baseline": None}
         baseline = baselines[0] if baselines else None
         if baseline is not None and baseline.uri == model.uri:
@@ -72,7 +80,10 @@ class Executor(base_executor.BaseExecutor):
             blessed, reason = False, f"NOT blessed: candidate could not be evaluated: {report['candidate']['error']}"
         else:
             usable = report["baseline"] if report["baseline"] and "error" not in report["baseline"] else None
-            blessed, reason = blessing_lib.decide_blessing(report["candidate"], usable, report["popularity"], config)
+            blessed, reason = blessing_lib.decide_blessing(
+                report["candidate"], usable, report["popularity"], config, sample)
+        for role in ("candidate", "baseline", "popularity"):
+            (report[role] or {}).pop(metrics.PER_USER, None)  # numpy, and 10k values each
         report.update(blessed=blessed, reason=reason)
         text = json.dumps(report, indent=2, sort_keys=True)
 
@@ -93,6 +104,10 @@ class Executor(base_executor.BaseExecutor):
         for evaluation in evaluations:
             _record_metrics(evaluation, report)
         logging.info("evaluator: %s", reason)
+        n_models = 1 + (report["baseline"] is not None)
+        common.log_throughput("evaluator", len(data.users) * n_models, "user rankings",
+                              clock.seconds, f"{len(data.users):,} of {data.users_total:,} "
+                              f"users, {n_models} model(s) + popularity")
 
 
 def _record_metrics(out: artifact.Artifact, report: Dict) -> None:
@@ -101,4 +116,11 @@ def _record_metrics(out: artifact.Artifact, report: Dict) -> None:
     for role in ("candidate", "baseline", "popularity"):
         values = report.get(role) or {}
         if metric in values:
-            out.set_float_custom_property(f"{role}_{metric.replace('@', '_at_')}", float(values[metric]))
+            key = f"{role}_{metric.replace('@', '_at_')}"
+            out.set_float_custom_property(key, float(values[metric]))
+            low, high = (values.get("ci") or {}).get(metric) or (None, None)
+            if low is not None and high is not None:
+                out.set_float_custom_property(f"{key}_ci_low", float(low))
+                out.set_float_custom_property(f"{key}_ci_high", float(high))
+    out.set_int_custom_property("users_evaluated", int(report["users_evaluated"]))
+    out.set_int_custom_property("users_total", int(report["users_total"]))

@@ -6,12 +6,17 @@ feeds them string ids, so every model is scored by the same code the trainer rep
 
 from typing import Collection, Dict, Sequence
 
+import numpy as np
+
 from rec_model import ranking_metrics
+from rec_model.sampled_metrics import mean_with_ci
+
+PER_USER = "per_user"  # Key of the per-user values (numpy; dropped before the JSON report).
 
 
-def rank_metrics(ranked: Sequence[Sequence[str]], relevant: Sequence[Collection[str]],
-                 ks: Sequence[int]) -> Dict[str, float]:
-    """Averages Recall@K and NDCG@K over users.
+def per_user_metrics(ranked: Sequence[Sequence[str]], relevant: Sequence[Collection[str]],
+                     ks: Sequence[int]) -> Dict[str, np.ndarray]:
+    """Recall@K and NDCG@K of each user.
 
     Args:
         ranked: per user, item ids best first (may be shorter than K: missing ranks are misses).
@@ -19,21 +24,45 @@ def rank_metrics(ranked: Sequence[Sequence[str]], relevant: Sequence[Collection[
         ks: cut-offs.
 
     Returns:
-        {"recall@K": .., "ndcg@K": .. for every K, "users": count}.
+        {"recall@K": [users] float64, "ndcg@K": [users] float64} for every K.
     """
     if len(ranked) != len(relevant):
         raise ValueError(f"{len(ranked)} ranked lists for {len(relevant)} users; give one list per user")
     if not ranked:
         raise ValueError("no users to average over; the eval split must have users with eval items")
-    sums = {f"{m}@{k}": 0.0 for k in ks for m in ("recall", "ndcg")}
-    for row, rel in zip(ranked, relevant):
-        index = {item: n for n, item in enumerate(sorted(set(rel)))}
+    out = {f"{m}@{k}": np.zeros(len(ranked)) for k in ks for m in ("recall", "ndcg")}
+    for n, (row, rel) in enumerate(zip(ranked, relevant)):
+        index = {item: j for j, item in enumerate(sorted(set(rel)))}
         as_ints = [index.get(item, -1) for item in row]
         for k in ks:
-            sums[f"recall@{k}"] += ranking_metrics.recall_at_k(as_ints, index.values(), k)
-            sums[f"ndcg@{k}"] += ranking_metrics.ndcg_at_k(as_ints, index.values(), k)
-    out = {key: value / len(ranked) for key, value in sums.items()}
-    out["users"] = len(ranked)
+            out[f"recall@{k}"][n] = ranking_metrics.recall_at_k(as_ints, index.values(), k)
+            out[f"ndcg@{k}"][n] = ranking_metrics.ndcg_at_k(as_ints, index.values(), k)
+    return out
+
+
+def rank_metrics(ranked: Sequence[Sequence[str]], relevant: Sequence[Collection[str]],
+                 ks: Sequence[int], confidence: float = 0.95,
+                 keep_per_user: bool = False) -> Dict:
+    """Averages Recall@K and NDCG@K over users, with confidence intervals.
+
+    Args:
+        ranked, relevant, ks: as in `per_user_metrics`.
+        confidence: coverage of the intervals (normal approximation over users).
+        keep_per_user: also return the per-user values under `PER_USER` (for paired
+            comparisons; not JSON-serialisable).
+
+    Returns:
+        {"recall@K": mean, "ndcg@K": mean for every K, "users": count,
+         "ci": {"recall@K": [low, high], ...}, "confidence": confidence}.
+    """
+    values = per_user_metrics(ranked, relevant, ks)
+    out: Dict = {"users": len(ranked), "confidence": confidence, "ci": {}}
+    for name, column in values.items():
+        summary = mean_with_ci(column, confidence)
+        out[name] = summary.mean
+        out["ci"][name] = summary.as_list()
+    if keep_per_user:
+        out[PER_USER] = values
     return out
 
 
@@ -42,12 +71,13 @@ def popularity_ranking(item_counts: Dict[str, int]) -> list:
     return [item for item, _ in sorted(item_counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def popularity_metrics(data, ks: Sequence[int]) -> Dict[str, float]:
+def popularity_metrics(data, ks: Sequence[int], confidence: float = 0.95,
+                       keep_per_user: bool = False) -> Dict:
     """Metrics of recommending the most popular train items the user has not seen.
 
     Args:
         data: an `eval_data.EvalSet`.
-        ks: cut-offs.
+        ks, confidence, keep_per_user: as in `rank_metrics`.
     """
     order = popularity_ranking(data.item_counts)
     kmax = max(ks)
@@ -61,4 +91,5 @@ def popularity_metrics(data, ks: Sequence[int]) -> Dict[str, float]:
                 if len(row) == kmax:
                     break
         ranked.append(row)
-    return rank_metrics(ranked, [data.relevant[u] for u in data.users], ks)
+    return rank_metrics(ranked, [data.relevant[u] for u in data.users], ks, confidence,
+                        keep_per_user)

@@ -51,6 +51,20 @@ def _clean(items, scores, excluded) -> List[str]:
     return [i for i, s in zip(items, scores) if i and np.isfinite(s) and i not in excluded]
 
 
+def _top_k(column: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k best scores, best first, ties by index: `argsort(-column, stable)[:k]`
+    without sorting the whole catalogue (that sort per user and agent dominated at 100k
+    items). NaN scores rank last, like -inf."""
+    column = np.where(np.isnan(column), -np.inf, column)
+    if k < column.size:
+        bar = column[np.argpartition(-column, k - 1)[:k]].min()
+        above = np.flatnonzero(column > bar)
+        top = np.concatenate([above, np.flatnonzero(column == bar)[: k - above.size]])
+    else:
+        top = np.arange(column.size)
+    return top[np.lexsort((top, -column[top]))]
+
+
 def _per_agent_by_score(model, data, users, kmax, n_agents) -> List[List[List[str]]]:
     """[agent][user] ranked lists from the `score` signature over the whole catalogue."""
     catalogue = np.asarray(data.catalogue, dtype=object)
@@ -64,7 +78,7 @@ def _per_agent_by_score(model, data, users, kmax, n_agents) -> List[List[List[st
             for agent in range(n_agents):
                 column = out[row, :, agent].astype(np.float64)
                 column[seen] = -np.inf
-                top = np.argsort(-column, kind="stable")[:kmax]
+                top = _top_k(column, kmax)
                 ranked[agent].append([str(catalogue[t]) for t in top if np.isfinite(column[t])])
     return ranked
 
@@ -78,8 +92,9 @@ def model_metrics(model, data, config) -> Dict:
         config: an `EvaluatorConfig`.
 
     Returns:
-        {"recall@K", "ndcg@K", "users", "k", "agent_names", "per_agent_method",
-         "per_agent": {agent: {"recall@K", "ndcg@K", "users"}}}.
+        {"recall@K", "ndcg@K", "users", "ci", "confidence", "k", "agent_names",
+         "per_agent_method", "per_agent": {agent: {"recall@K", "ndcg@K", "users", "ci"}},
+         metrics.PER_USER: per-user values (drop before writing JSON)}.
     """
     users = list(data.users)
     kmax = max(config.ks)
@@ -100,7 +115,8 @@ def model_metrics(model, data, config) -> Dict:
                 order = [n for n in np.argsort(-column, kind="stable") if np.isfinite(scores[n])]
                 reranked[agent].append(_clean([items[n] for n in order], column[order], seen))
     relevant = [data.relevant[u] for u in users]
-    result = dict(metrics.rank_metrics(ranked, relevant, config.ks))
+    result = dict(metrics.rank_metrics(ranked, relevant, config.ks, config.confidence,
+                                       keep_per_user=True))
     result.update(k=k, agent_names=agent_names, per_agent={}, per_agent_method=None)
     if config.per_agent and agent_names:
         if model.has_score:
@@ -109,6 +125,7 @@ def model_metrics(model, data, config) -> Dict:
         else:
             per_agent = reranked
             result["per_agent_method"] = "rerank_top_k"
-        result["per_agent"] = {name: metrics.rank_metrics(per_agent[a], relevant, config.ks)
+        result["per_agent"] = {name: metrics.rank_metrics(per_agent[a], relevant, config.ks,
+                                                          config.confidence)
                                for a, name in enumerate(agent_names)}
     return result

@@ -6,6 +6,7 @@ from typing import Any, Dict, List
 from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact, artifact_utils
 
+from components import common
 from components.example_gen import beam_ingest, input_files
 from components.example_gen.config import ExampleGenConfig
 
@@ -29,9 +30,11 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         examples = artifact_utils.get_single_instance(output_dict[EXAMPLES_KEY])
         quarantine = artifact_utils.get_single_instance(output_dict[QUARANTINE_KEY])
 
+        n_buckets = beam_ingest.bucket_count(input_files.total_bytes(files))
+        clock = common.Stopwatch()
         with self._make_beam_pipeline() as pipeline:
             _ = pipeline | "Ingest" >> beam_ingest.IngestInteractions(
-                files, examples.uri, quarantine.uri, config
+                files, examples.uri, quarantine.uri, config, n_buckets
             )
 
         counts = beam_ingest.read_counts(quarantine.uri)
@@ -40,8 +43,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         for name, value in counts.items():
             examples.set_int_custom_property(name, value)
         quarantine.set_int_custom_property("count", counts["rows_quarantined"])
-        logging.info(
-            "example_gen: read %d rows from %d file(s): train %d, eval %d, quarantined %d (%s)",
-            counts["rows_read"], len(files), counts["rows_train"], counts["rows_eval"],
-            counts["rows_quarantined"], quarantine.uri,
-        )
+        common.log_throughput(
+            "example_gen", counts["rows_read"], "rows", clock.seconds,
+            f"train {counts['rows_train']:,}, eval {counts['rows_eval']:,}, quarantined "
+            f"{counts['rows_quarantined']:,}")
+        logging.info("example_gen: quarantined rows (if any) under %s", quarantine.uri)

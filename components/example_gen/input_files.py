@@ -44,3 +44,10 @@ def input_fingerprint(input_base: str) -> str:
             stat = tf.io.gfile.stat(path)
             digest.update(f"{os.path.basename(path)}:{stat.length}:{stat.mtime_nsec}\n".encode())
     return digest.hexdigest()
+
+
+def total_bytes(files: List[str]) -> int:
+    """Summed size of `files` (any Beam-readable file system)."""
+    import tensorflow as tf
+
+    return sum(tf.io.gfile.stat(path).length for path in files)

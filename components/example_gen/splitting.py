@@ -35,7 +35,12 @@ def split_user_history(
 
 def random_split(record: Interaction, config: ExampleGenConfig) -> str:
     """Stable pseudo-random split of one interaction (independent of row order and runner)."""
-    key = f"{config.seed}\x1f{record.user_id}\x1f{record.item_id}\x1f{record.timestamp}"
+    return random_split_key(record.user_id, record.item_id, record.timestamp, config)
+
+
+def random_split_key(user_id: str, item_id: str, timestamp: int, config: ExampleGenConfig) -> str:
+    """`random_split` from the row's fields: a seeded blake2b of user, item and timestamp."""
+    key = f"{config.seed}\x1f{user_id}\x1f{item_id}\x1f{timestamp}"
     digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
     unit = int.from_bytes(digest, "big") / 2.0**64
     return features.EVAL_SPLIT if unit < config.eval_fraction else features.TRAIN_SPLIT

@@ -39,7 +39,9 @@ class Executor(base_executor.BaseExecutor):
         blessing = artifact_utils.get_single_instance(output_dict[BLESSING_KEY])
         tf.io.gfile.makedirs(blessing.uri)
 
-        data = EvalSet.from_examples(examples[0].uri) if examples else None
+        # Only the requests' users are needed: reading a sample keeps this cheap at scale.
+        n_users = config.num_requests * config.batch_size
+        data = EvalSet.from_examples(examples[0].uri, n_users) if examples else None
         requests = validation.build_requests(data, config.num_requests, config.batch_size, config.history_length)
         try:
             model_dir = model_io.serving_model_dir(model.uri)

@@ -1,7 +1,10 @@
 """Beam transform: (index, item_id, text) -> embeddings written to an item-embeddings folder.
 
 One `TextEmbedder` per worker (loaded in `DoFn.setup`), texts batched with `BatchElements`;
-texts are packed to a fixed length, so batching never changes a vector.
+texts are packed to a fixed length, so batching never changes a vector. Items are read from
+the file by a worker (`ReadItemTexts`), not embedded in the pipeline graph, and vectors travel
+as one [batch, dim] array per batch; memory is the output matrix (100k items x 384-d float32 =
+154 MB) plus one batch, on the single worker that writes the folder.
 """
 
 from __future__ import annotations
@@ -15,8 +18,19 @@ from components.text_embedder.config import EmbedderConfig
 
 # (file-order index, item_id, text)
 IndexedText = tuple[int, str, str]
-# (file-order index, item_id, float32 [dim] vector, token count before truncation)
-IndexedVector = tuple[int, str, np.ndarray, int]
+# (file-order indices [b], item_ids [b], float32 [b, dim] vectors, token counts [b])
+VectorBatch = tuple[np.ndarray, list[str], np.ndarray, np.ndarray]
+
+
+class ReadItemTexts(beam.DoFn):
+    """items.csv path -> `IndexedText` per embeddable item (see `item_texts.load_item_texts`)."""
+
+    def process(self, items_path: str) -> Iterable[IndexedText]:
+        from components.text_embedder import item_texts  # pylint: disable=import-outside-toplevel
+
+        texts = item_texts.load_item_texts(items_path)
+        yield from ((i, item_id, text)
+                    for i, (item_id, text) in enumerate(zip(texts.item_ids, texts.texts)))
 
 
 class _EmbedBatchFn(beam.DoFn):
@@ -37,25 +51,31 @@ class _EmbedBatchFn(beam.DoFn):
         # The executor validated `preset` already (and decided whether a download is allowed).
         self._embedder = TextEmbedder(self._preset, self._sequence_length, allow_download=True)
 
-    def process(self, batch: list[IndexedText]) -> Iterable[IndexedVector]:
-        vectors, counts = self._embedder.embed_with_lengths([text for _, _, text in batch], self._batch_size)
+    def process(self, batch: list[IndexedText]) -> Iterable[VectorBatch]:
+        vectors, counts = self._embedder.embed_with_lengths([text for _, _, text in batch],
+                                                            self._batch_size)
         self._batches.inc()
         self._items.inc(len(batch))
-        for (index, item_id, _), vector, count in zip(batch, vectors, counts):
-            yield index, item_id, vector, int(count)
+        yield (np.asarray([index for index, _, _ in batch], dtype=np.int64),
+               [item_id for _, item_id, _ in batch],
+               np.asarray(vectors, dtype=np.float32), np.asarray(counts, dtype=np.int64))
 
 
-def _write(rows: list[IndexedVector], out_dir: str, metadata: dict[str, Any], sequence_length: int) -> str:
+def _write(batches: list[VectorBatch], out_dir: str, metadata: dict[str, Any],
+           sequence_length: int) -> str:
     from rec_model.item_embeddings import save_item_embeddings  # pylint: disable=import-outside-toplevel
 
-    rows = sorted(rows, key=lambda row: row[0])
-    if [row[0] for row in rows] != list(range(len(rows))):
+    indices = np.concatenate([b[0] for b in batches])
+    order = np.argsort(indices, kind="stable")
+    if not np.array_equal(indices[order], np.arange(len(indices))):
         raise RuntimeError("text_embedder: lost or duplicated items in the Beam job; re-run it.")
-    vectors = np.stack([row[2] for row in rows]).astype(np.float32)
+    item_ids = [item_id for b in batches for item_id in b[1]]
+    vectors = np.concatenate([b[2] for b in batches])[order]
+    counts = np.concatenate([b[3] for b in batches])
     metadata = dict(metadata)
-    metadata["counts"] = dict(metadata["counts"], truncated=sum(row[3] > sequence_length for row in rows))
+    metadata["counts"] = dict(metadata["counts"], truncated=int(np.sum(counts > sequence_length)))
     metadata["dim"] = int(vectors.shape[1])
-    save_item_embeddings(out_dir, [row[1] for row in rows], vectors, metadata)
+    save_item_embeddings(out_dir, [item_ids[i] for i in order], vectors, metadata)
     return out_dir
 
 

@@ -8,6 +8,7 @@ import apache_beam as beam
 from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact, artifact_utils
 
+from components import common
 from components.text_embedder import backbones, beam_embed, embed_items
 from components.text_embedder import item_texts as it
 from components.text_embedder.config import EmbedderConfig
@@ -56,11 +57,15 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             raise ValueError(f"{items_path}: no valid item rows ({texts.counts[it.QUARANTINED]} "
                              "quarantined); fix the file and re-run.")
         metadata = embed_items.build_metadata(config, preset, texts, [], 0, items_path)
-        rows = [(i, item_id, text) for i, (item_id, text) in enumerate(zip(texts.item_ids, texts.texts))]
+        del texts  # The Beam job reads the file on a worker; only counts are needed here.
         os.makedirs(output.uri, exist_ok=True)
+        clock = common.Stopwatch()
         with self._make_beam_pipeline() as pipeline:
             _ = (pipeline
-                 | "Items" >> beam.Create(rows, reshuffle=False)
+                 | "ItemsFile" >> beam.Create([items_path])
+                 | "ReadItems" >> beam.ParDo(beam_embed.ReadItemTexts())
+                 # A file is read by one worker; spread its items over the embedding workers.
+                 | "Redistribute" >> beam.Reshuffle()
                  | "EmbedAndWrite" >> beam_embed.EmbedAndWrite(preset, config, output.uri, metadata))
 
         _, vectors, written = load_item_embeddings(output.uri)
@@ -72,3 +77,5 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         for name, value in written["counts"].items():
             output.set_int_custom_property(name, int(value))
         embed_items.log_counts(written)
+        common.log_throughput("text_embedder", int(vectors.shape[0]), "items", clock.seconds,
+                              f"dim {vectors.shape[1]}")

@@ -8,6 +8,7 @@ import tensorflow as tf
 from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact, artifact_utils
 
+from components import common
 from components.transform import beam_transform
 from rec_model import features
 
@@ -35,6 +36,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         graph = artifact_utils.get_single_instance(output_dict[TRANSFORM_GRAPH_KEY])
         transformed = artifact_utils.get_single_instance(output_dict[TRANSFORMED_EXAMPLES_KEY])
         temp_dir = os.path.join(graph.uri, ".tft_temp")
+        clock = common.Stopwatch()
         with self._make_beam_pipeline() as pipeline:
             _ = pipeline | "AnalyzeAndTransform" >> beam_transform.AnalyzeAndTransform(
                 examples.uri, splits, features.TRAIN_SPLIT, graph.uri, transformed.uri, temp_dir
@@ -44,3 +46,9 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         transformed.split_names = artifact_utils.encode_split_names(list(splits))
         transformed.span = examples.span
         logging.info("transform: graph at %s, transformed splits %s", graph.uri, splits)
+        # example_gen's row counts (absent on Examples from elsewhere: then no rate).
+        rows = sum(examples.get_int_custom_property(f"rows_{split}") for split in splits
+                   if examples.has_custom_property(f"rows_{split}"))
+        if rows:
+            common.log_throughput("transform", rows, "rows", clock.seconds,
+                                  f"analyzed {features.TRAIN_SPLIT}, wrote {', '.join(splits)}")

@@ -134,8 +134,10 @@ def _row_problem(path: str, record, header: list[str]) -> Quarantined | None:
     return None
 
 
-def _interaction(path: str, record, header: list[str], cols: tuple) -> Interaction | Quarantined:
-    """Full checks of one interaction record, with the reason when it is bad."""
+def check_interaction(path: str, record, header: list[str],
+                      cols: tuple) -> Interaction | Quarantined:
+    """Full checks of one interaction record (`cols`: user, item, time, rating-or-None
+    positions), with the reason when it is bad."""
     bad = _row_problem(path, record, header)
     if bad is not None:
         return bad
@@ -172,7 +174,9 @@ def iter_interaction_records(path: str) -> Iterator[tuple[int, str, Interaction 
         # Fast path for the common clean row; anything unusual goes through `_interaction`.
         if error is None and len(fields) == n_cols and fields[0].strip().lower() != first:
             user, item, ts = fields[i_user].strip(), fields[i_item].strip(), fields[i_time]
-            if user and item and ts.isdigit() and MIN_TIMESTAMP <= (timestamp := int(ts)) < MAX_TIMESTAMP:
+            # isdigit() alone also accepts digits such as '²' that int() rejects.
+            if (user and item and ts.isascii() and ts.isdigit()
+                    and MIN_TIMESTAMP <= (timestamp := int(ts)) < MAX_TIMESTAMP):
                 if i_rating is None:
                     yield line, raw, Interaction(user, item, timestamp, None)
                     continue
@@ -185,7 +189,7 @@ def iter_interaction_records(path: str) -> Iterator[tuple[int, str, Interaction 
                     if rating is None or isfinite(rating):
                         yield line, raw, Interaction(user, item, timestamp, rating)
                         continue
-        yield line, raw, _interaction(path, record, header, cols)
+        yield line, raw, check_interaction(path, record, header, cols)
 
 
 def iter_interactions(path: str) -> Iterator[Interaction | Quarantined]:

@@ -28,6 +28,8 @@ ERR_UNTERMINATED = "unterminated_quote"
 ERR_CSV = "bad_csv"
 
 _BOM = b"\xef\xbb\xbf"
+# What `bytes.strip()` strips: a line of only these is blank, as in `_parse`.
+ASCII_WHITESPACE = " \t\n\r\x0b\x0c"
 _READ_LIMIT = 1 << 16  # readline() chunk: long lines are read in pieces.
 _QUOTE, _COMMA = 0x22, 0x2C
 # Splitter states (a subset of CPython's _csv parser states).
@@ -147,6 +149,81 @@ def _parse(start: int, data: bytes | None, head: bytes, unterminated: bool) -> R
     return Record(start, fields, text[:RAW_CHARS])
 
 
+class LineBlock(typing.NamedTuple):
+    """Consecutive one-line records of a file, decoded, without quotes or line endings.
+
+    Attributes:
+        start: 1-based physical line of `lines[0]`; `lines[i]` is on line `start + i`.
+        lines: The lines' text; blank lines are kept (they carry no data) so that the
+            line numbers stay implicit. Each line is shorter than `MAX_FIELD_BYTES`.
+    """
+
+    start: int
+    lines: list[str]
+
+
+def _decoded_blocks(chunk: bytes, line_no: int) -> Iterator["LineBlock | Record"]:
+    """`chunk` (whole lines starting after `line_no`) as one block, or line by line when
+    some line is not UTF-8 (those lines become error `Record`s)."""
+    try:
+        text = chunk.decode("utf-8")
+    except UnicodeDecodeError:
+        for offset, data in enumerate(chunk.split(b"\n")[:-1]):
+            data = data[:-1] if data.endswith(b"\r") else data
+            try:
+                yield LineBlock(line_no + offset + 1, [data.decode("utf-8")])
+            except UnicodeDecodeError:
+                yield _parse(line_no + offset + 1, data, data, False)
+        return
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    lines = text.split("\n")
+    lines.pop()  # The chunk ends with a newline.
+    yield LineBlock(line_no + 1, lines)
+
+
+def iter_blocks(path: str, block_bytes: int = MAX_FIELD_BYTES) -> Iterator["LineBlock | Record"]:
+    """Streams a CSV file as blocks of simple lines, and `Record`s for everything else.
+
+    The common record (one line, no quote, valid UTF-8) is handed over a block of lines at a
+    time, so a reader pays no per-record call; a line with a quote, a line longer than
+    `block_bytes`, and the file's last line without a newline go through the record
+    state machine one record at a time, exactly as in `iter_records`.
+
+    Args:
+        path: The CSV file.
+        block_bytes: Read buffer; at most `MAX_FIELD_BYTES`, so block lines need no size check.
+
+    Yields:
+        `LineBlock`s and `Record`s (header included) in file order; blank lines appear only
+        inside blocks.
+    """
+    if csv.field_size_limit() < MAX_RECORD_BYTES:
+        csv.field_size_limit(MAX_RECORD_BYTES + 1)
+    block_bytes = min(block_bytes, MAX_FIELD_BYTES)
+    with open(path, "rb", buffering=block_bytes) as fh:
+        if fh.peek(len(_BOM))[: len(_BOM)] == _BOM:
+            fh.read(len(_BOM))
+        line_no = 0
+        while data := fh.peek(block_bytes)[:block_bytes]:
+            cut = data.rfind(b"\n")
+            quote = data.find(b'"', 0, cut + 1)
+            if quote >= 0:  # Only the lines before the quoted record go as a block.
+                cut = data.rfind(b"\n", 0, quote)
+            if cut >= 0:
+                chunk = fh.read(cut + 1)
+                yield from _decoded_blocks(chunk, line_no)
+                line_no += chunk.count(b"\n")
+                continue
+            start = line_no + 1
+            data, head, unterminated, lines = _rest_of_record(fh.readline(_READ_LIMIT),
+                                                              fh.readline)
+            line_no += lines
+            record = _parse(start, data, head, unterminated)
+            if record is not None:
+                yield record
+
+
 def iter_records(path: str) -> Iterator[Record]:
     """Streams the records of a CSV file, header included, skipping blank lines.
 
@@ -156,33 +233,13 @@ def iter_records(path: str) -> Iterator[Record]:
     Yields:
         One `Record` per non-blank record, in file order.
     """
-    if csv.field_size_limit() < MAX_RECORD_BYTES:
-        csv.field_size_limit(MAX_RECORD_BYTES + 1)
-    with open(path, "rb") as fh:
-        readline = fh.readline
-        chunk = readline(_READ_LIMIT)
-        if chunk.startswith(_BOM):
-            chunk = chunk[len(_BOM) :]
-        line_no = 0
-        while chunk:
-            if chunk[-1:] == b"\n" and b'"' not in chunk:  # Fast path: a whole one-line record.
-                line_no += 1
-                data = chunk[:-2] if chunk[-2:] == b"\r\n" else chunk[:-1]
-                if data.strip():
-                    try:
-                        text = data.decode("utf-8")
-                    except UnicodeDecodeError:
-                        yield _parse(line_no, data, data, False)
-                    else:
-                        yield Record(line_no, text.split(","), text[:RAW_CHARS])
-            else:
-                start = line_no + 1
-                data, head, unterminated, lines = _rest_of_record(chunk, readline)
-                line_no += lines
-                record = _parse(start, data, head, unterminated)
-                if record is not None:
-                    yield record
-            chunk = readline(_READ_LIMIT)
+    for block in iter_blocks(path):
+        if isinstance(block, Record):
+            yield block
+            continue
+        for offset, text in enumerate(block.lines):
+            if text.strip(ASCII_WHITESPACE):
+                yield Record(block.start + offset, text.split(","), text[:RAW_CHARS])
 
 
 def normalise_header(fields: list[str]) -> list[str]:

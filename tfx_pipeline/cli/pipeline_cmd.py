@@ -6,6 +6,7 @@ e.g. `--runner=DataflowRunner --project=P --region=R --temp_location=gs://b/tmp`
 `--direct_num_workers=2 --direct_running_mode=multi_processing`.
 """
 
+import sys
 import time
 
 PASS_THROUGH_UNKNOWN_ARGS = True
@@ -37,6 +38,9 @@ def add_arguments(parser):
         p.add_argument("--epochs", type=int, default=None, help="training epochs of the multi-agent model")
         p.add_argument("--workers", type=int, default=1, help="training worker processes (MultiWorkerMirroredStrategy)")
         p.add_argument("--no-warm-start", action="store_true", help="train from scratch even when a model exists")
+        p.add_argument("--eval-users", type=int, default=None,
+                       help="users the evaluator scores: a seeded sample of this many (0 = all; "
+                            "default 10,000); metrics come with 95%% intervals")
         p.add_argument("--beam-runner", default=None, help="Beam runner, e.g. DirectRunner, DataflowRunner, "
                        "FlinkRunner, SparkRunner (other Beam flags pass through)")
     run.add_argument("--metadata-mysql", default=None, metavar="HOST:PORT/DB",
@@ -73,6 +77,7 @@ def build_configs(args):
     import dataclasses
 
     from components.domain_pretrainer.config import PretrainerConfig
+    from components.evaluator.config import EvaluatorConfig
     from components.example_gen.config import ExampleGenConfig
     from components.text_embedder.config import EmbedderConfig
     from components.trainer.config import TrainerConfig
@@ -91,8 +96,6 @@ def build_configs(args):
         enable_cache=not getattr(args, "no_cache", False),
         last_stage=args.until or ("push" if args.serving_dir else "evaluate"),
     )
-    import sys
-
     # Progress on the long steps: bars on a terminal, one line per epoch in logs.
     verbose = 1 if sys.stdout.isatty() else 2
     pretrainer = PretrainerConfig(backbone=args.backbone, allow_download=args.allow_download, verbose=verbose)
@@ -107,6 +110,8 @@ def build_configs(args):
         trainer_config=TrainerConfig(workers=args.workers, verbose=verbose,
                                      **_launcher_fields(args)),
     )
+    if args.eval_users is not None:
+        components["evaluator_config"] = EvaluatorConfig(max_users=args.eval_users)
     return config, components
 
 
@@ -154,32 +159,46 @@ def run(args) -> int:
         return 0
     from tfx_pipeline import local_runner
     from tfx_pipeline.progress import report_progress
+    from tfx_pipeline.run_outcome import failure_message, push_outcome
 
     start = time.time()
-    with report_progress():
-        local_runner.run(config, metadata_mysql=args.metadata_mysql, **components)
+    progress = report_progress()
+    try:
+        with progress:
+            local_runner.run(config, metadata_mysql=args.metadata_mysql, **components)
+    except Exception as err:  # pylint: disable=broad-except  # TFX re-raises a component's error.
+        print(failure_message(config.pipeline_name, progress.handler.running, time.time() - start,
+                              err, config.pipeline_root), file=sys.stderr, flush=True)
+        return 1
     print(f"pipeline {config.pipeline_name} finished in {time.time() - start:.1f}s; artifacts under "
           f"{config.pipeline_root}\n  details: recsys runs show latest --pipeline-root {config.pipeline_root}")
-    if not args.metadata_mysql:
-        _print_summary(config.pipeline_root)
+    latest = _latest_run(config.pipeline_root, args.metadata_mysql)
+    _print_summary(latest)
+    print(push_outcome(latest, config.serving_dir, config.last_stage))
     return 0
 
 
-def _print_summary(pipeline_root: str) -> None:
-    """Key counts and decisions of the latest run, read back from ML Metadata."""
+def _latest_run(pipeline_root: str, metadata_mysql):
+    """The latest run as `runs.MetadataReader.show` gives it, or None when unreadable."""
     import os
 
-    from tfx_pipeline.runs import MetadataReader, connection_config
+    from tfx_pipeline.local_runner import metadata_config
+    from tfx_pipeline.runs import MetadataReader
 
-    if not os.path.exists(os.path.join(pipeline_root, "metadata.sqlite")):
-        return
-    keys = ("rows_read", "rows_train", "rows_eval", "rows_quarantined", "item_count", "held_out_loss_before",
-            "held_out_loss_after", "model_ndcg_at_10", "blessing_message", "validation_message", "push_message")
+    if not metadata_mysql and not os.path.exists(os.path.join(pipeline_root, "metadata.sqlite")):
+        return None
     try:
-        run = MetadataReader(connection_config(pipeline_root)).show("latest")
-    except Exception:  # pylint: disable=broad-except
-        return
-    for component in run.get("components", []):
+        return MetadataReader(metadata_config(pipeline_root, metadata_mysql)).show("latest")
+    except Exception:  # pylint: disable=broad-except  # The summary is a courtesy.
+        return None
+
+
+def _print_summary(run) -> None:
+    """Key counts and decisions of the latest run, read back from ML Metadata."""
+    keys = ("rows_read", "rows_train", "rows_eval", "rows_quarantined", "item_count",
+            "held_out_loss_before", "held_out_loss_after", "model_ndcg_at_10", "users_evaluated",
+            "users_total", "blessing_message", "validation_message", "push_message")
+    for component in (run or {}).get("components", []):
         facts = {}
         for art in component.get("outputs", []):
             facts.update({k: v for k, v in art.get("properties", {}).items() if k in keys})

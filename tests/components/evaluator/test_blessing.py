@@ -44,3 +44,28 @@ def test_config_rejects_bad_values(kwargs):
 def test_config_json_round_trip():
     cfg = EvaluatorConfig(ks=(5, 10), metric="recall@5", tolerance=0.05)
     assert EvaluatorConfig.from_json(cfg.to_json()) == cfg
+
+
+def test_message_cites_intervals_difference_and_sample():
+    from components.evaluator.metrics import rank_metrics
+
+    relevant = [{"a"}] * 40
+    cand = rank_metrics([["a"]] * 30 + [["b"]] * 10, relevant, (10,), keep_per_user=True)
+    base = rank_metrics([["a"]] * 25 + [["b"]] * 15, relevant, (10,), keep_per_user=True)
+    sample = {"users_evaluated": 40, "users_total": 1234, "seed": 42}
+    ok, reason = decide_blessing(cand, base, base, EvaluatorConfig(), sample)
+    lo, hi = cand["ci"]["ndcg@10"]
+    assert ok and f"candidate ndcg@10 {cand['ndcg@10']:.4f} [{lo:.4f}, {hi:.4f}]" in reason
+    assert "vs baseline 0.6250 [" in reason and "difference +0.1250 [" in reason
+    assert "40 of 1,234 users (seed 42), 95% intervals" in reason
+    ok, reason = decide_blessing(cand, None, base, EvaluatorConfig(), sample)
+    assert ok and "vs popularity 0.6250 [" in reason and "difference +0.1250" in reason
+
+
+def test_config_json_names_unknown_fields():
+    with pytest.raises(ValueError, match=r"no field\(s\) \['max_user'\].*max_users"):
+        EvaluatorConfig.from_json('{"max_user": 5}')
+    assert EvaluatorConfig.from_json('{"max_users": 5}').seed == 42
+    assert EvaluatorConfig().max_users == 10_000
+    with pytest.raises(ValueError, match="confidence"):
+        EvaluatorConfig(confidence=95)

@@ -16,7 +16,38 @@ def test_eval_set_follows_the_protocol():
     assert data.relevant == {"u1": frozenset({"d"}), "u3": frozenset({"e"})}
     assert data.item_counts == {"a": 1, "b": 2, "c": 1}
     assert data.catalogue == ("a", "b", "c", "d", "e")
-    assert EvalSet.from_rows(train, eval_, max_users=1).users == ("u1",)
+    assert data.users_total == 2
+    sampled = EvalSet.from_rows(train, eval_, max_users=1)  # a seeded sample, not the first id
+    assert len(sampled.users) == 1 and sampled.users_total == 2
+    assert set(sampled.history) == set(sampled.relevant) == set(sampled.users)
+
+
+def _many_users(n_users=300):
+    train = [(f"u{u}", f"i{(u + j) % 40}", j) for u in range(n_users) for j in range(4)]
+    eval_ = [(f"u{u}", f"i{(u + 7) % 40}", 9) for u in range(n_users)]
+    return train, eval_
+
+
+def test_sample_is_deterministic_per_seed_and_independent_of_row_order():
+    train, eval_ = _many_users()
+    a = EvalSet.from_rows(train, eval_, max_users=50, seed=3)
+    b = EvalSet.from_rows(list(reversed(train)), list(reversed(eval_)), max_users=50, seed=3)
+    assert a == b
+    assert len(a.users) == 50 and a.users_total == 300 and a.seed == 3
+    assert EvalSet.from_rows(train, eval_, max_users=50, seed=4).users != a.users
+    full = EvalSet.from_rows(train, eval_)
+    assert len(full.users) == 300
+    # Sampling changes who is scored, not what is known about a user or the catalogue.
+    assert all(a.history[u] == full.history[u] and a.relevant[u] == full.relevant[u]
+               for u in a.users)
+    assert a.item_counts == full.item_counts and a.catalogue == full.catalogue
+
+
+def test_examples_are_read_the_same_as_rows(tmp_path):
+    train, eval_ = _many_users(40)
+    examples = standin_data.write_examples(tmp_path / "ex", train, eval_)
+    expected = EvalSet.from_rows(train, eval_, 10, 5)
+    assert EvalSet.from_examples(examples.uri, 10, seed=5) == expected
 
 
 def test_reads_examples_artifact(tmp_path):

@@ -62,6 +62,24 @@ def test_first_model_is_blessed_when_it_beats_popularity(tmp_path, examples, goo
     assert "popularity" in blessing.get_string_custom_property("blessing_message")
     assert blessing.get_float_custom_property("candidate_ndcg_at_10") == pytest.approx(report["candidate"]["ndcg@10"])
     assert os.path.exists(os.path.join(blessing.uri, "metrics.json"))
+    # The sample and the intervals are in the artifact and the message.
+    assert report["users_evaluated"] == report["candidate"]["users"] == report["users_total"]
+    assert report["sample"]["seed"] == 42 and "per_user" not in report["candidate"]
+    low, high = report["candidate"]["ci"]["ndcg@10"]
+    assert low <= report["candidate"]["ndcg@10"] <= high
+    assert blessing.get_float_custom_property("candidate_ndcg_at_10_ci_low") == pytest.approx(low)
+    assert blessing.get_int_custom_property("users_evaluated") == report["users_evaluated"]
+    message = blessing.get_string_custom_property("blessing_message")
+    assert f"[{low:.4f}, {high:.4f}]" in message and "difference" in message
+    assert f"{report['users_evaluated']} of {report['users_total']} users" in message
+
+
+def test_a_bounded_sample_of_users_is_evaluated(tmp_path, examples, good):
+    config = EvaluatorConfig(ks=(5, 10), metric="ndcg@10", max_users=7, seed=1)
+    _, report = run(tmp_path, examples, good, config=config)
+    assert report["users_evaluated"] == report["candidate"]["users"] == 7
+    assert report["users_total"] > 7
+    assert report["popularity"]["users"] == 7
 
 
 def test_bad_model_is_refused(tmp_path, examples, bad):
