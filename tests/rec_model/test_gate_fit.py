@@ -4,7 +4,7 @@ import tensorflow as tf
 
 from rec_model import features as F
 from rec_model import gate_fit
-from rec_model.agent_gate import AgentGate
+from rec_model.agent_gate import AgentGate, candidate_statistics
 from rec_model.auto_settings import Validation
 from rec_model.users import USER_SIDE_FEATURES
 from tests.rec_model.synthetic import fitted_model
@@ -60,8 +60,6 @@ def test_static_gate_gives_every_user_the_same_proportional_weights():
     weights = gate.weights_for(side).numpy()
     np.testing.assert_allclose(weights, np.tile([0.25, 0.0, 0.75], (5, 1)), atol=1e-6)
     scores = tf.random.normal([5, 4, 3])
-    from rec_model.agent_gate import candidate_statistics
-
     out, contributions, z = gate(scores, candidate_statistics(scores, tf.ones([5, 4], bool)), side)
     np.testing.assert_allclose(contributions.numpy(), z.numpy() * weights[:, None, :], atol=1e-5)
     np.testing.assert_allclose(out.numpy(), contributions.numpy().sum(-1), atol=1e-5)

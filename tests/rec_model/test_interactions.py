@@ -62,7 +62,8 @@ def test_split_per_user_is_deterministic_by_seed_and_keeps_columns():
     np.testing.assert_array_equal(a.item_index, b.item_index)
     c = data.split_per_user(0.2, seed=2)[1]
     assert not np.array_equal(a.item_index, c.item_index)
-    assert a.timestamp is not None and a.rating is not None and a.rating.shape == a.item_index.shape
+    assert a.timestamp is not None and a.rating is not None
+    assert a.rating.shape == a.item_index.shape
     assert data.split_per_user(0.0, seed=1)[1].size == 0
     with pytest.raises(ValueError, match="share"):
         data.split_per_user(1.0, seed=1)

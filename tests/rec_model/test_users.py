@@ -40,7 +40,8 @@ def test_last_per_row_and_concat_rows():
     rows = _ragged([[1, 2, 3, 4], [], [5]])
     assert last_per_row(rows, 2).to_list() == [[3, 4], [], [5]]
     assert last_per_row(rows, 0).to_list() == rows.to_list()
-    assert concat_rows(rows, _ragged([[9], [8, 7], []])).to_list() == [[1, 2, 3, 4, 9], [8, 7], [5]]
+    joined = concat_rows(rows, _ragged([[9], [8, 7], []]))
+    assert joined.to_list() == [[1, 2, 3, 4, 9], [8, 7], [5]]
 
 
 def test_side_features_count_only_weighted_items():

@@ -40,8 +40,8 @@ def test_several_l2_equal_separate_calls():
     together = neighbourhood.item_item(gram, 3, [1.0, 10.0], 0.1)
     assert isinstance(together, list) and len(together) == 2
     for l2, w in zip([1.0, 10.0], together):
-        np.testing.assert_allclose(w.toarray(), neighbourhood.item_item(gram, 3, l2, 0.1).toarray(),
-                                   atol=1e-7)
+        alone = neighbourhood.item_item(gram, 3, l2, 0.1)
+        np.testing.assert_allclose(w.toarray(), alone.toarray(), atol=1e-7)
     assert not np.allclose(together[0].toarray(), together[1].toarray())
 
 
