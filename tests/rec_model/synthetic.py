@@ -1,36 +1,68 @@
-"""Small synthetic data with planted structure for rec_model tests."""
+"""Tiny synthetic data with planted structure for rec_model tests.
+
+Two communities: users 0, 2, 4, ... like items 0-11, users 1, 3, ... like items 12-23. The
+text embeddings encode the community (dimension 0 or 1), so cold items borrow sensible rows.
+Items in COLD_ITEMS get no interactions (they are in the catalogue only).
+"""
 
 import numpy as np
+import tensorflow as tf
 
 from rec_model.config import ModelConfig
-from rec_model.training_data import TrainingData
+from rec_model.interactions import Interactions
+from rec_model.multi_agent_model import MultiAgentModel
+from rec_model.trainer import refit
 
-NUM_USERS, NUM_ITEMS, TEXT_DIM = 50, 40, 16
+NUM_USERS, NUM_ITEMS, TEXT_DIM = 30, 24, 8
+COLD_ITEMS = (3, 15)
+PER_USER = 6
 
 
-def make_data(seed: int = 0):
-    """Two communities: users 0-24 like items 0-19, users 25-49 like items 20-39.
+def community(user: int) -> int:
+    return user % 2
 
-    Returns:
-        (TrainingData, text embeddings [40, 16] whose direction encodes the community).
-    """
+
+def make_data(seed: int = 0, ratings: bool = False, cold=COLD_ITEMS):
+    """-> (Interactions with timestamps (and ratings 1-5), text [NUM_ITEMS, TEXT_DIM])."""
     rng = np.random.default_rng(seed)
     users, items = [], []
     for u in range(NUM_USERS):
-        group = 0 if u < NUM_USERS // 2 else 1
-        pool = np.arange(20) + 20 * group
-        chosen = rng.choice(pool, size=8, replace=False)
-        users += [u] * len(chosen)
+        pool = [i for i in range(12) if i + 12 * community(u) not in cold]
+        chosen = rng.choice(pool, size=PER_USER, replace=False) + 12 * community(u)
+        users += [u] * PER_USER
         items += chosen.tolist()
-    ts = rng.uniform(8.8e8, 8.9e8, size=len(users))
+    ts = rng.uniform(1.6e9, 1.7e9, size=len(users))
+    rating = rng.integers(1, 6, size=len(users)).astype(float) if ratings else None
+    data = Interactions(np.array(users), np.array(items), NUM_USERS, NUM_ITEMS, ts, rating)
     text = rng.normal(0, 0.1, size=(NUM_ITEMS, TEXT_DIM))
-    text[:20, 0] += 1.0
-    text[20:, 1] += 1.0
-    text /= np.linalg.norm(text, axis=1, keepdims=True)
-    return TrainingData(np.array(users), np.array(items), NUM_USERS, NUM_ITEMS, ts), text.astype(np.float32)
+    text[:12, 0] += 1.0
+    text[12:, 1] += 1.0
+    return data, text.astype(np.float32)
 
 
-def small_config(**overrides) -> ModelConfig:
-    base = dict(embedding_dim=8, epochs=3, batch_size=16, gate_epochs=2, learning_rate=0.01, history_l2=5.0, gate_share=0.25)
+def tiny_config(**overrides) -> ModelConfig:
+    base = dict(embedding_dim=8, epochs=1, gate_epochs=1, neighbours=4, spectral_rank=4,
+                batch_size=16, retrieval_candidates=10, popular_candidates=5, gate_share=0.25,
+                cold_neighbours=3, gate_users=100, learning_rate=0.01)
     base.update(overrides)
     return ModelConfig(**base)
+
+
+def fitted_model(config=None, data=None, text=None) -> MultiAgentModel:
+    """A model with every closed form, statistic and serving table fitted (no gradient
+    training: embeddings keep their initialisation); cheap, for structural tests."""
+    config = config or tiny_config(history_l2=5.0)
+    if data is None:
+        data, text = make_data()
+    model = MultiAgentModel(config, data.num_users, data.num_items, text.shape[1])
+    refit(model, data, text)
+    return model
+
+
+def stored_items(model, user: int) -> list:
+    values, splits = model.histories.values.numpy(), model.histories.row_splits.numpy()
+    return values[splits[user]:splits[user + 1]].tolist()
+
+
+def ragged(rows, dtype=tf.int32):
+    return tf.ragged.constant(rows, dtype=dtype, ragged_rank=1)

@@ -2,38 +2,86 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from rec_model import features as F
 from rec_model import gate_fit
-from rec_model.multi_agent_model import MultiAgentModel
-from rec_model.trainer import train_multi_agent
-from tests.rec_model.synthetic import NUM_ITEMS, NUM_USERS, TEXT_DIM, make_data, small_config
+from rec_model.agent_gate import AgentGate, candidate_statistics
+from rec_model.auto_settings import Validation
+from rec_model.users import USER_SIDE_FEATURES
+from tests.rec_model.synthetic import fitted_model
 
 
-def test_ndcg_at_k_excludes_source_items_and_skips_rows_without_target():
-    scores = np.array([[3.0, 2.0, 1.0, 0.0], [0.0, 1.0, 2.0, 3.0]])
-    source = np.array([[1, 0, 0, 0], [0, 0, 0, 0]], np.float32)
-    target = np.array([[0, 1, 0, 0], [0, 0, 0, 0]], np.float32)
-    assert gate_fit.ndcg_at_k(scores, source, target, k=2) == pytest.approx(1.0)
-    assert gate_fit.ndcg_at_k(scores, source, np.zeros_like(target), k=2) == 0.0
+def _arrays(seed, n=40, c=12, agents=3):
+    """Random candidate sets; agent 0 knows the labels a little, the others are noise."""
+    rng = np.random.default_rng(seed)
+    labels = (rng.random((n, c)) < 0.15).astype(np.float32)
+    labels[:, 0] = 1.0
+    mask = rng.random((n, c)) < 0.9
+    mask[:, 0] = True
+    scores = rng.normal(size=(n, c, agents)).astype(np.float32)
+    scores[:, :, 0] += 1.5 * labels
+    scores[:, :, 1] += 0.7 * labels
+    return {F.AGENT_CANDIDATE_SCORES: scores, F.CANDIDATE_MASK: mask,
+            F.CANDIDATE_LABELS: labels * mask, F.USER_SIDE: rng.random((n, 4)).astype(np.float32),
+            "targets": (labels * mask).sum(1).astype(np.int64)}
 
 
-def test_static_gate_gives_every_user_the_same_weights():
-    data, text = make_data()
-    model = MultiAgentModel(small_config(), NUM_USERS, NUM_ITEMS, TEXT_DIM, text)
-    gate_fit.set_static_gate(model, [1.0, 0.0, 3.0, 0.0, 0.0])
-    out = model.score_items(tf.range(5, dtype=tf.int64), tf.constant(data.history_matrix()[:5]))
-    np.testing.assert_allclose(out["weights"].numpy(), np.tile([0.25, 0.0, 0.75, 0.0, 0.0], (5, 1)), atol=1e-6)
-    with pytest.raises(ValueError, match="non-negative"):
-        gate_fit.set_static_gate(model, [0.0] * 5)
-    with pytest.raises(ValueError, match="5 non-negative"):
-        gate_fit.set_static_gate(model, [1.0, 0.0, 3.0, 0.0])
+def test_ndcg_counts_missing_targets_as_misses():
+    arrays = {F.CANDIDATE_MASK: np.array([[True, True, True, False]]),
+              F.CANDIDATE_LABELS: np.array([[0.0, 1.0, 0.0, 1.0]]), "targets": np.array([2])}
+    scores = np.array([[0.0, 3.0, 1.0, 9.0]])  # the masked candidate cannot rank
+    assert gate_fit.ndcg(scores, arrays, 2) == pytest.approx(1.0 / (1 + 1 / np.log2(3)))
+    assert gate_fit.ndcg(-scores, arrays, 1) == 0.0
 
 
-def test_trainer_fits_a_blend_no_worse_than_its_best_agent_on_the_slice():
-    data, text = make_data()
-    result = train_multi_agent(small_config(), data, text)
-    row = next(r for r in result.epochs if r["stage"] == "gate_select")
-    best_single = max(v for k, v in row.items() if k.startswith("ndcg_agent:"))
-    assert row["ndcg_static"] >= best_single
-    assert max(row["ndcg_static"], row["ndcg_gate"]) >= best_single
-    weights = result.model.score_items(tf.range(3, dtype=tf.int64), tf.constant(data.history_matrix()[:3]))["weights"]
-    assert np.all(np.isfinite(weights.numpy()))
+@pytest.mark.parametrize("seed", range(5))
+def test_static_blend_never_scores_below_the_best_single_agent(seed):
+    arrays = _arrays(seed)
+    z = gate_fit.standardised(arrays)
+    coef, report = gate_fit.fit_static_blend(z, arrays, ["a", "b", "c"])
+    singles = [report[f"agent:{n}"] for n in "abc"]
+    assert report["static"] >= max(singles)
+    assert report["static"] == pytest.approx(gate_fit.metric(z @ np.array(coef), arrays))
+    assert len(coef) == 3 and min(coef) >= 0 and sum(coef) > 0
+    assert singles == [pytest.approx(gate_fit.metric(z[:, :, i], arrays)) for i in range(3)]
+
+
+def test_standardised_scores_have_zero_mean_over_valid_candidates():
+    arrays = _arrays(0)
+    z = gate_fit.standardised(arrays)
+    mask = arrays[F.CANDIDATE_MASK][:, :, None]
+    mean = (z * mask).sum(1) / mask.sum(1)
+    np.testing.assert_allclose(mean, 0.0, atol=1e-4)
+
+
+def test_static_gate_gives_every_user_the_same_proportional_weights():
+    gate = AgentGate(3)
+    gate_fit.set_static_gate(gate, [1.0, 0.0, 3.0])  # works on a gate never called before
+    side = tf.constant(np.random.default_rng(0).normal(size=(5, USER_SIDE_FEATURES)), tf.float32)
+    weights = gate.weights_for(side).numpy()
+    np.testing.assert_allclose(weights, np.tile([0.25, 0.0, 0.75], (5, 1)), atol=1e-6)
+    scores = tf.random.normal([5, 4, 3])
+    out, contributions, z = gate(scores, candidate_statistics(scores, tf.ones([5, 4], bool)), side)
+    np.testing.assert_allclose(contributions.numpy(), z.numpy() * weights[:, None, :], atol=1e-5)
+    np.testing.assert_allclose(out.numpy(), contributions.numpy().sum(-1), atol=1e-5)
+
+
+@pytest.mark.parametrize("coefficients", [[0.0, 0.0, 0.0], [1.0, -1.0, 1.0], [1.0, 2.0]])
+def test_static_gate_rejects_bad_coefficients(coefficients):
+    with pytest.raises(ValueError, match="3 non-negative numbers"):
+        gate_fit.set_static_gate(AgentGate(3), coefficients)
+
+
+def test_candidate_arrays_label_held_out_items_among_eligible_candidates(fitted):
+    _, data, text = fitted
+    rest, held = data.split_per_user(0.34, 0)
+    model = fitted_model(data=rest, text=text)
+    validation = Validation.from_split(rest, held, 100, 0, 0.5)
+    arrays = gate_fit.candidate_arrays(model, validation)
+    n = validation.users.size
+    scores, mask, labels = (arrays[k] for k in (F.AGENT_CANDIDATE_SCORES, F.CANDIDATE_MASK,
+                                                F.CANDIDATE_LABELS))
+    assert scores.shape[0] == mask.shape[0] == labels.shape[0] == n
+    assert scores.shape[2] == model.config.num_agents and arrays[F.USER_SIDE].shape == (n, 4)
+    assert np.all(labels[~mask] == 0) and labels.sum() > 0
+    np.testing.assert_array_equal(arrays["targets"], validation.target.getnnz(axis=1))
+    assert np.all(labels.sum(1) <= arrays["targets"])

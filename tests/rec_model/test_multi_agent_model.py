@@ -3,121 +3,174 @@ import pytest
 import tensorflow as tf
 
 from rec_model import features as F
-from rec_model.config import ModelConfig
-from rec_model.multi_agent_model import MultiAgentModel
-from rec_model.trainer import train_multi_agent
-from tests.rec_model.synthetic import NUM_ITEMS, NUM_USERS, TEXT_DIM, make_data, small_config
+from rec_model.auto_settings import Validation
+from rec_model.candidates import PAD
+from rec_model.gate_fit import candidate_arrays
+from rec_model.multi_agent_model import EXCLUDED_SCORE, MultiAgentModel
+from tests.rec_model.synthetic import (NUM_ITEMS, fitted_model, make_data, ragged,
+                                       stored_items, tiny_config)
 
 
-def _model(config):
-    data, text = make_data()
-    model = MultiAgentModel(config, NUM_USERS, NUM_ITEMS, TEXT_DIM, text)
-    model.set_item_statistics(data.item_counts(), data.item_mean_time())
-    model.history_agent.set_base(model.history_agent.closed_form(data.history_matrix(), config.history_l2))
-    return model, data
+def _recommend(model, index, k, exclude_extra=None, request=None):
+    index = tf.constant(index, tf.int32)
+    users = model.users(index, request_items=None if request is None else ragged(request))
+    seen, _ = model.histories.rows(index)
+    if request is not None:
+        seen = tf.concat([seen, ragged(request)], axis=1)
+    exclude = seen if exclude_extra is None else tf.concat([seen, ragged(exclude_extra)], 1)
+    ids, scores, contributions = model.recommend_indices(users, tf.constant(k), seen, exclude)
+    return ids.numpy(), scores.numpy(), contributions.numpy()
 
 
-def _batch(data):
-    return {F.USER_INDEX: tf.range(NUM_USERS, dtype=tf.int64), F.HISTORY_WEIGHTS: tf.constant(data.history_matrix())}
+def test_recommend_excludes_seen_and_extra_items_and_sorts(trained):
+    model = trained[0].model
+    ids, scores, _ = _recommend(model, [0, 1, 2], 5, exclude_extra=[[0, 13], [], [12, 14]])
+    assert ids.shape == (3, 5) and ids.dtype == np.int32
+    for row, user, extra in zip(ids, [0, 1, 2], [[0, 13], [], [12, 14]]):
+        assert not set(row.tolist()) & (set(stored_items(model, user)) | set(extra))
+        assert len(set(row.tolist())) == 5 and np.all(row >= 0)
+    assert np.all(np.diff(scores, axis=1) <= 1e-6)
 
 
-def test_get_config_round_trip():
-    model, _ = _model(small_config())
-    clone = MultiAgentModel.from_config(model.get_config())
-    assert clone.get_config() == model.get_config()
-    assert clone.config == model.config
+def test_fewer_candidates_than_k_pad_with_pad_and_excluded_score(trained):
+    model = trained[0].model
+    ids, scores, _ = _recommend(model, [0], NUM_ITEMS)
+    real = NUM_ITEMS - len(set(stored_items(model, 0)))
+    assert np.all(ids[0, :real] >= 0) and np.all(ids[0, real:] == PAD)
+    assert np.all(scores[0, real:] == EXCLUDED_SCORE) and np.all(scores[0, :real] > -1e8)
 
 
-def test_constructor_validates_text_embeddings():
-    with pytest.raises(ValueError, match="item_text_embeddings shape"):
-        MultiAgentModel(small_config(), NUM_USERS, NUM_ITEMS, TEXT_DIM, np.zeros((3, TEXT_DIM)))
+def test_contributions_sum_to_scores_for_users_with_a_signal(trained):
+    model = trained[0].model
+    ids, scores, contributions = _recommend(model, [0, 3, -1], 6, request=[[], [], [0, 1]])
+    assert contributions.shape == (3, 6, model.config.num_agents)
+    np.testing.assert_allclose(contributions.sum(-1), scores, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("overrides", [{}, {"negatives": "in_batch", "alpha_mode": "softmax"}])
-def test_compute_loss_is_finite_and_decreases(overrides):
-    model, data = _model(small_config(**overrides))
-    batch = _batch(data)
-    optimizer = tf.keras.optimizers.Adam(0.02)
-    losses = []
-    for _ in range(15):
-        tf.random.set_seed(1)  # same dropout mask each step, so losses are comparable
-        with tf.GradientTape() as tape:
-            loss = model.compute_loss(batch, training=True)
-        grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients([(g, v) for g, v in zip(grads, model.trainable_variables) if g is not None])
-        losses.append(float(loss))
-    assert all(np.isfinite(losses))
-    assert losses[-1] < losses[0]
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: recommend_indices returns the attribution of item 0 (PAD gathered as max(id, 0)) for "
+    "padding entries instead of zeros (multi_agent_model.py:165-167)"))
+def test_padding_entries_have_no_attribution(trained):
+    model = trained[0].model
+    ids, _, contributions = _recommend(model, [0], NUM_ITEMS)
+    assert np.all(contributions[0][ids[0] == PAD] == 0)
 
 
-@pytest.mark.parametrize("mode", ["uncertainty", "softmax"])
-def test_alpha_sums_to_one_and_is_logged_per_epoch(mode):
-    data, text = make_data()
-    result = train_multi_agent(small_config(alpha_mode=mode, alpha_floor=0.1), data, text)
-    alpha = result.final_alpha
-    assert set(alpha) == set(ModelConfig().agents)
-    assert sum(alpha.values()) == pytest.approx(1.0, abs=1e-5)
-    if mode == "softmax":
-        assert min(alpha.values()) >= 0.1 - 1e-6
-    agent_epochs = [row for row in result.epochs if row["stage"] == "agents"]
-    assert len(agent_epochs) == 3 and all("alpha_cf" in row and "loss_history" in row for row in agent_epochs)
-    assert any(row["stage"] == "gate" for row in result.epochs)
-
-
-def test_scores_have_per_agent_attribution_summing_to_the_ensemble():
-    model, data = _model(small_config())
-    out = model.score_items(tf.range(NUM_USERS, dtype=tf.int64), tf.constant(data.history_matrix()))
-    assert out["ensemble"].shape == (NUM_USERS, NUM_ITEMS)
-    assert out["contributions"].shape == (NUM_USERS, NUM_ITEMS, len(ModelConfig().agents))
-    np.testing.assert_allclose(tf.reduce_sum(out["contributions"], 2).numpy(), out["ensemble"].numpy(), rtol=1e-4, atol=1e-4)
-
-
-def test_cold_items_are_ranked_by_the_content_agent():
-    data, text = make_data()
-    cold = np.array([5, 30])  # one item per community, never interacted with
-    train = data.subset(~np.isin(data.item_index, cold))
-    result = train_multi_agent(small_config(epochs=25, gate_epochs=0, agents=("content",), learning_rate=0.02), train, text)
-    scores = result.model.score_items(tf.range(NUM_USERS, dtype=tf.int64), tf.constant(train.history_matrix()))["ensemble"].numpy()
-    # community-0 users prefer cold item 5 over cold item 30, and the other way round.
-    assert (scores[:25, 5] > scores[:25, 30]).mean() > 0.8
-    assert (scores[25:, 30] > scores[25:, 5]).mean() > 0.8
-
-
-def test_ensemble_ranks_items_without_interactions_by_content_and_cold_boost():
-    model, data = _model(small_config())
+def test_users_without_history_get_popularity_and_no_attribution(trained):
+    model, data = trained[0].model, trained[1]
+    ids, scores, contributions = _recommend(model, [-1], 5)
     counts = data.item_counts()
-    counts[[5, 30]] = 0  # pretend items 5 and 30 are new
-    model.set_item_statistics(counts, data.item_mean_time())
-    users, history = tf.range(NUM_USERS, dtype=tf.int64), tf.constant(data.history_matrix())
-    model.gate.cold_boost.assign(50.0)
-    top = np.argsort(-model.score_items(users, history)["ensemble"].numpy(), axis=1)[:, :2]
-    assert all(set(row) == {5, 30} for row in top)
+    np.testing.assert_allclose(scores[0], np.sort(np.log1p(counts))[::-1][:5], rtol=1e-6)
+    assert ids[0, 0] == int(np.argmax(counts))
+    assert np.all(contributions == 0)
 
 
-def test_items_first_seen_after_the_users_history_are_ranked_last():
-    model, data = _model(small_config(availability_days=7.0))
-    first = np.zeros(NUM_ITEMS, np.float32)
-    first[5] = 100.0  # item 5 appeared long after every other item
-    model.set_item_statistics(data.item_counts(), data.item_mean_time(), first)
-    history = np.zeros((2, NUM_ITEMS), np.float32)
-    history[0, [0, 1]] = 1.0  # user 0 only consumed items from day 0
-    history[1, [0, 5]] = 1.0  # user 1 was still active when item 5 appeared
-    mask = model.unavailable(tf.constant(history)).numpy()
-    assert mask[0, 5] and not mask[0, 6] and not mask[1].any()
-    scores = model.score_items(tf.constant([0, 1], tf.int64), tf.constant(history))["ensemble"].numpy()
-    assert scores[0, 5] < np.delete(scores[0], 5).min()
-    assert not MultiAgentModel(small_config(availability_days=-1.0), NUM_USERS, NUM_ITEMS, TEXT_DIM).unavailable(tf.constant(history))
+def test_score_indices_equal_recommend_scores_and_mask_pad(trained):
+    model = trained[0].model
+    index = tf.constant([0, 7], tf.int32)
+    ids, scores, contributions = _recommend(model, [0, 7], 5)
+    users, (seen, _) = model.users(index), model.histories.rows(index)
+    asked = np.concatenate([ids, np.full((2, 2), PAD, np.int32)], axis=1)
+    got, attribution = model.score_indices(users, tf.constant(asked), seen)
+    np.testing.assert_allclose(got.numpy()[:, :5], scores, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(attribution.numpy()[:, :5], contributions, rtol=1e-5, atol=1e-6)
+    assert np.all(got.numpy()[:, 5:] == EXCLUDED_SCORE)
+    assert np.all(attribution.numpy()[:, 5:] == 0)
 
 
-def test_closed_form_agents_score_cold_items_from_imputed_columns():
-    data, text = make_data()
-    keep = data.item_index != 3  # item 3 (community 0) has no interactions
-    result = train_multi_agent(small_config(epochs=1, gate_epochs=0), data.subset(keep), text)
-    model = result.model
-    assert model.imputed_agents() == [True, False, True, False, True]
-    base = model.history_agent.base.numpy()
-    assert np.abs(base[:, 3]).sum() > 0  # imputed column
-    user_scores = model.cf_agent.user_base.numpy()
-    assert user_scores[:25, 3].mean() > user_scores[25:, 3].mean()  # community 0 users score it higher
-    spectral = model.spectral_agent.filter.numpy()
-    assert np.abs(spectral[:, 3]).sum() > 0 and spectral[:20, 3].mean() > spectral[20:, 3].mean()  # imputed from text
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: recommend_indices standardises scores over candidates retrieved without the request's "
+    "`exclude` (and with n = max(retrieval_candidates, k)), so excluding one item changes "
+    "every other item's score and can reorder them; score_indices disagrees "
+    "(multi_agent_model.py:159-161 vs 173-174)"))
+def test_excluding_the_top_item_leaves_the_rest_unchanged(trained):
+    model = trained[0].model
+    for user in range(6):
+        ids, scores, _ = _recommend(model, [user], 4)
+        again, again_scores, _ = _recommend(model, [user], 3, exclude_extra=[[int(ids[0, 0])]])
+        assert again[0].tolist() == ids[0, 1:].tolist()
+        np.testing.assert_allclose(again_scores[0], scores[0, 1:], rtol=1e-5, atol=1e-5)
+
+
+def test_candidates_union_popular_items_and_retrieval(fitted):
+    model = fitted[0]
+    index = tf.constant([0, -1], tf.int32)
+    users = model.users(index)
+    seen, _ = model.histories.rows(index)
+    ids = model.candidates(users, model.states(users), tf.constant(8), seen).numpy()
+    assert ids.shape[1] >= 8
+    popular = set(model.popular.numpy().tolist())
+    assert len(popular) == model.config.popular_candidates
+    for row in ids:
+        real = row[row >= 0].tolist()
+        assert len(real) == len(set(real)) and popular <= set(real)
+
+
+def test_users_drop_positives_and_append_request_items(fitted):
+    model = fitted[0]
+    first = stored_items(model, 0)[0]
+    users = model.users(tf.constant([0], tf.int32), drop_items=tf.constant([first]))
+    items, weights = users.items.to_list()[0], users.weights.to_list()[0]
+    assert weights[items.index(first)] == 0 and min(weights[:items.index(first)] + [1]) > 0
+    short = MultiAgentModel(tiny_config(history_length=3), 30, NUM_ITEMS, 8)
+    short.histories.set_histories(*make_data()[0].histories())
+    users = short.users(tf.constant([0], tf.int32), request_items=ragged([[20, 21]]))
+    assert users.items.to_list()[0] == stored_items(short, 0)[-1:] + [20, 21]
+    assert users.weights.to_list()[0][-2:] == [1.0, 1.0]
+    assert users.side.shape == (1, 4)
+
+
+def test_set_stage_metrics_list_only_that_stages_agents():
+    model = MultiAgentModel(tiny_config(), 30, NUM_ITEMS, 8)
+    model.set_stage("pairs")
+    names = [m.name for m in model.metrics]
+    assert names[0] == "loss_pairs_ensemble"
+    assert {n[5:] for n in names if n.startswith("loss_") and n != names[0]} == {
+        "cf", "content", "spectral", "hybrid"}  # the factor agents; history has no pairs loss
+    model.set_stage("gate")
+    gate_names = {m.name for m in model.metrics}
+    assert {f"alpha_{a}" for a in model.agent_names} | {"loss_gate_ensemble"} <= gate_names
+    model.set_stage("pairs")
+    assert [m.name for m in model.metrics] == names  # not duplicated by a second call
+    with pytest.raises(ValueError, match="stage='agents'"):
+        model.set_stage("agents")
+
+
+def test_compute_loss_is_finite_on_both_stages(fitted):
+    _, data, text = fitted
+    rest, held = data.split_per_user(0.25, 0)
+    model = fitted_model(data=rest, text=text)  # stored histories without the held-out items
+    counts = data.item_counts()
+    batch = {F.USER_INDEX: tf.constant(data.user_index[:16], tf.int32),
+             F.ITEM_INDEX: tf.constant(data.item_index[:16], tf.int32),
+             F.LOG_SAMPLING_PROBABILITY: tf.constant(
+                 np.log(counts[data.item_index[:16]] / data.size), tf.float32)}
+    model.set_stage("pairs")
+    assert np.isfinite(float(model.compute_loss(batch, training=True)))
+    arrays = candidate_arrays(model, Validation.from_split(rest, held, 100, 0, 0.5))
+    model.set_stage("gate")
+    try:
+        loss = model.compute_loss({k: tf.constant(v) for k, v in arrays.items()}, training=True)
+    finally:
+        model.set_stage("pairs")
+    assert np.isfinite(float(loss))
+    assert arrays[F.CANDIDATE_LABELS].sum() > 0
+
+
+@pytest.mark.xfail(strict=True, raises=StopIteration, reason=(
+    "BUG: __init__ sets stage = 'pairs' without creating its metrics, so compute_loss on a "
+    "model that never saw set_stage() dies with StopIteration in _record "
+    "(multi_agent_model.py:63, 180-185); call self.set_stage('pairs') in __init__"))
+def test_a_new_model_computes_its_pairs_loss(fitted):
+    _, data, text = fitted
+    model = fitted_model(data=data, text=text)
+    batch = {F.USER_INDEX: tf.constant([0, 1], tf.int32), F.ITEM_INDEX: tf.constant([0, 13]),
+             F.LOG_SAMPLING_PROBABILITY: tf.constant([-3.0, -3.0])}
+    assert np.isfinite(float(model.compute_loss(batch, training=True)))
+
+
+def test_get_config_describes_the_model(fitted):
+    model = fitted[0]
+    config = model.get_config()
+    assert config["num_users"] == 30 and config["num_items"] == NUM_ITEMS
+    assert config["config"]["agents"] == model.agent_names

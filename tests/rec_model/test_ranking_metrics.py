@@ -3,7 +3,8 @@ import math
 import numpy as np
 import pytest
 
-from rec_model.ranking_metrics import coverage_and_popularity, evaluate_scores, ndcg_at_k, recall_at_k
+from rec_model.ranking_metrics import (coverage_and_popularity, evaluate_scores, ndcg_at_k,
+                                      recall_at_k)
 
 
 def test_recall_divides_by_min_of_relevant_and_k():

@@ -1,38 +1,75 @@
 import numpy as np
 import pytest
 
-from rec_model.trainer import train_multi_agent
-from rec_model.warm_start import IncompatibleBaseModel, incompatibility, warm_start
-from tests.rec_model.synthetic import NUM_ITEMS, NUM_USERS, make_data, small_config
+from rec_model.multi_agent_model import MultiAgentModel
+from rec_model.warm_start import (IncompatibleBaseModel, build_weights, incompatibility,
+                                  warm_start)
+from tests.rec_model.synthetic import NUM_ITEMS, NUM_USERS, TEXT_DIM, tiny_config
+
+OLD_USERS = [f"u{i}" for i in range(NUM_USERS)]
+OLD_ITEMS = [f"i{i}" for i in range(NUM_ITEMS)]
 
 
-def test_known_rows_are_kept_and_new_rows_are_fresh():
-    data, text = make_data()
-    old = train_multi_agent(small_config(epochs=1, gate_epochs=0), data, text).model
-    old_users = [f"u{i}" for i in range(NUM_USERS)]
-    old_items = [f"i{i}" for i in range(NUM_ITEMS)]
-    new_users = ["new_user"] + old_users[::-1]  # reordered, one new
-    new_items = old_items[5:] + ["new_item_a", "new_item_b"]  # five dropped, two new
-    new_text = np.vstack([text[5:], text[:2]])
-    new = warm_start(old, old_users, old_items, new_users, new_items, item_text_embeddings=new_text)
-
-    assert new.num_users == NUM_USERS + 1 and new.num_items == NUM_ITEMS - 3
-    np.testing.assert_allclose(new.cf_agent.user_embeddings.numpy()[1], old.cf_agent.user_embeddings.numpy()[NUM_USERS - 1])
-    np.testing.assert_allclose(new.cf_agent.item_embeddings.numpy()[0], old.cf_agent.item_embeddings.numpy()[5])
-    w_old, w_new = old.history_agent.base.numpy(), new.history_agent.base.numpy()
-    np.testing.assert_allclose(w_new[:NUM_ITEMS - 5, :NUM_ITEMS - 5], w_old[5:, 5:])
-    assert np.all(w_new[-2:] == 0)  # new items start fresh
-    assert new.item_known.numpy()[-1] == 0 and new.item_known.numpy()[0] == 1
-    np.testing.assert_allclose(new.text_embeddings.numpy(), new_text)
-    # non-indexed weights (content adapter) are copied as they are.
-    np.testing.assert_allclose(new.content_agent.adapter_out.kernel.numpy(), old.content_agent.adapter_out.kernel.numpy())
+def _agent(model, name):
+    return model.agents[model.agent_names.index(name)]
 
 
-def test_changing_dimensions_is_rejected():
-    data, text = make_data()
-    old = train_multi_agent(small_config(epochs=1, gate_epochs=0), data, text).model
-    ids = [str(i) for i in range(NUM_USERS)], [str(i) for i in range(NUM_ITEMS)]
-    with pytest.raises(IncompatibleBaseModel, match=r"same agents.*embedding_dim changed from 8 to 16"):
-        warm_start(old, *ids, *ids, config=small_config(embedding_dim=16))
-    assert incompatibility(old.config, small_config(agents=("cf", "history"))).startswith("agents changed")
-    assert incompatibility(old.config, small_config(learning_rate=0.5)) is None
+@pytest.fixture(scope="module")
+def moved(trained):
+    old = trained[0].model
+    new_users = ["new-user"] + OLD_USERS[::-1]  # reordered, one new
+    new_items = OLD_ITEMS[5:] + ["new-a", "new-b"]  # five dropped, two new
+    return old, warm_start(old, OLD_USERS, OLD_ITEMS, new_users, new_items, TEXT_DIM)
+
+
+def test_known_user_and_item_rows_move_to_their_new_positions(moved):
+    old, new = moved
+    assert (new.num_users, new.num_items) == (NUM_USERS + 1, NUM_ITEMS - 3)
+    for name in ("cf", "hybrid"):
+        o, n = _agent(old, name), _agent(new, name)
+        np.testing.assert_array_equal(n.user_embeddings.numpy()[1:],
+                                      o.user_embeddings.numpy()[::-1])
+        np.testing.assert_array_equal(n.item_embeddings.numpy()[:NUM_ITEMS - 5],
+                                      o.item_embeddings.numpy()[5:])
+    np.testing.assert_array_equal(_agent(new, "cf").item_bias.numpy()[:NUM_ITEMS - 5],
+                                  _agent(old, "cf").item_bias.numpy()[5:])
+
+
+def test_new_rows_keep_a_fresh_initialisation(moved):
+    old, new = moved
+    fresh = build_weights(MultiAgentModel(old.config, new.num_users, new.num_items, TEXT_DIM))
+    for name in ("cf", "hybrid"):
+        n, f = _agent(new, name), _agent(fresh, name)
+        np.testing.assert_array_equal(n.user_embeddings.numpy()[0], f.user_embeddings.numpy()[0])
+        np.testing.assert_array_equal(n.item_embeddings.numpy()[-2:],
+                                      f.item_embeddings.numpy()[-2:])
+        trained_rows = _agent(old, name).user_embeddings.numpy()
+        assert not any(np.allclose(n.user_embeddings.numpy()[0], r) for r in trained_rows)
+
+
+def test_weights_not_indexed_by_users_or_items_are_copied(moved):
+    old, new = moved
+    np.testing.assert_array_equal(_agent(new, "content").adapter_out.kernel.numpy(),
+                                  _agent(old, "content").adapter_out.kernel.numpy())
+    np.testing.assert_array_equal(new.gate.mix.bias.numpy(), old.gate.mix.bias.numpy())
+    np.testing.assert_array_equal(new.weighting.log_variance.numpy(),
+                                  old.weighting.log_variance.numpy())
+
+
+def test_incompatible_configs_and_text_sizes_are_rejected(fitted):
+    old = fitted[0]
+    with pytest.raises(IncompatibleBaseModel, match="embedding_dim changed from 8 to 16"):
+        warm_start(old, OLD_USERS, OLD_ITEMS, OLD_USERS, OLD_ITEMS, TEXT_DIM,
+                   tiny_config(embedding_dim=16))
+    with pytest.raises(IncompatibleBaseModel, match="text_dim 8 -> 5"):
+        warm_start(old, OLD_USERS, OLD_ITEMS, OLD_USERS, OLD_ITEMS, 5)
+    assert incompatibility(old.config, tiny_config(agents=("cf", "history"))).startswith(
+        "agents changed")
+    assert incompatibility(old.config, tiny_config(hybrid_cross_layers=1)) is not None
+    assert incompatibility(old.config, tiny_config(learning_rate=0.5, neighbours=9)) is None
+
+
+def test_build_weights_creates_every_weight():
+    model = build_weights(MultiAgentModel(tiny_config(), 4, 6, 3))
+    assert _agent(model, "content").adapter_out.built and _agent(model, "hybrid").user_out.built
+    assert model.gate.mix.built

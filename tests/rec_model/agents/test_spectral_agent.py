@@ -2,41 +2,78 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from rec_model import closed_form
 from rec_model.agents.spectral_agent import SpectralAgent
-from rec_model.config import ModelConfig
-from rec_model.trainer import train_multi_agent
-from tests.rec_model.synthetic import NUM_ITEMS, make_data, small_config
+from rec_model.auto_settings import Validation
+from rec_model.closed_forms.spectral import spectral_factors
+from rec_model.multi_agent_model import MultiAgentModel
+from rec_model.trainer import fit_context
+from tests.rec_model.synthetic import NUM_ITEMS, make_data, ragged, tiny_config
 
 
-def test_scores_are_history_times_the_filter_and_config_round_trips():
-    x = make_data()[0].history_matrix()
-    agent = SpectralAgent(NUM_ITEMS, rank=4)
-    matrix = closed_form.spectral_filter(x, 4)
-    agent.set_filter(matrix)
-    np.testing.assert_allclose(agent.scores(tf.constant(x[:3])).numpy(), x[:3] @ matrix, rtol=1e-5, atol=1e-6)
-    assert agent.trainable_weights == [] and [v.name for v, _ in agent.indexed_variables()] == [agent.filter.name]
-    assert SpectralAgent.from_config(agent.get_config()).get_config() == agent.get_config()
-    with pytest.raises(ValueError, match="rank"):
-        SpectralAgent(NUM_ITEMS, rank=0)
+def _agent(model):
+    return model.agents[model.agent_names.index("spectral")]
 
 
-def test_a_new_user_is_scored_from_the_request_history():
-    x = make_data()[0].history_matrix()
-    agent = SpectralAgent(NUM_ITEMS, rank=4)
-    agent.set_filter(closed_form.spectral_filter(x, 4))
-    # Planted communities: a history of items 0-4 points at the rest of items 0-19.
-    history = np.zeros((1, NUM_ITEMS), np.float32)
-    history[0, :5] = 1.0
-    scores = agent.scores(tf.constant(history)).numpy()[0]
-    assert scores[5:20].mean() > scores[20:].mean()
+def test_scores_are_history_times_left_times_right(fitted):
+    model, _, _ = fitted
+    agent = _agent(model)
+    left, right = agent.left.numpy(), agent.right.numpy()
+    assert left.shape == (NUM_ITEMS, 4) and agent.trainable_weights == []
+    users = model.users(tf.constant([0, -1], tf.int32), request_items=ragged([[], [1, 2]]))
+    x = np.zeros((2, NUM_ITEMS))
+    for b, (items, weights) in enumerate(zip(users.items.to_list(), users.weights.to_list())):
+        np.add.at(x[b], items, weights)
+    state = agent.user_state(users, {})
+    candidates = tf.constant(np.tile(np.arange(NUM_ITEMS), (2, 1)), tf.int32)
+    np.testing.assert_allclose(agent.score(state, candidates).numpy(), (x @ left) @ right.T,
+                               atol=1e-5)
+    assert agent.retrieve(state, tf.constant(3), ragged([[], []])) is None
 
 
-def test_trainer_sets_the_filter_and_the_config_rejects_rank_zero():
+def test_fit_uses_the_configured_rank_and_imputes_cold_rows(fitted):
+    model, data, _ = fitted
+    agent = _agent(model)
+    assert agent.settings["rank"] == 4
+    plain = spectral_factors(data.matrix(model.config.rating_power), 4, seed=model.config.seed)
+    warm = data.item_counts() > 0
+    np.testing.assert_allclose(agent.left.numpy()[warm], plain.left[warm], atol=1e-6)
+    assert np.abs(agent.right.numpy()[3]).sum() > 0 and np.all(plain.right[3] == 0)
+
+
+def test_a_history_points_at_its_community():
+    data, text = make_data(cold=())
+    model = MultiAgentModel(tiny_config(spectral_rank=2), data.num_users, data.num_items, 8)
+    agent = _agent(model)
+    agent.fit(fit_context(model, data, text))
+    users = model.users(tf.constant([-1], tf.int32), request_items=ragged([[0, 1, 2]]))
+    scores = agent.score(agent.user_state(users, {}), tf.range(NUM_ITEMS)[None, :]).numpy()[0]
+    assert scores[3:12].mean() > scores[12:].mean()
+
+
+def test_auto_rank_is_recorded_and_reused():
     data, text = make_data()
-    result = train_multi_agent(small_config(agents=("cf", "spectral"), epochs=1), data, text)
-    filt = result.model.spectral_agent.filter.numpy()
-    assert filt.shape == (NUM_ITEMS, NUM_ITEMS) and np.abs(filt).sum() > 0
-    assert set(result.final_alpha) == {"cf", "spectral"}
-    with pytest.raises(ValueError, match="spectral_rank"):
-        ModelConfig(spectral_rank=0)
+    model = MultiAgentModel(tiny_config(spectral_rank=0), data.num_users, data.num_items, 8)
+    agent = _agent(model)
+    rest, held = data.split_per_user(0.25, 0)
+    settings = agent.fit(fit_context(model, rest, text, Validation.from_split(
+        rest, held, 100, 0, 0.5)))
+    assert 1 <= settings["rank"] <= NUM_ITEMS - 1
+    assert agent.left.numpy().shape[1] == settings["rank"]
+    assert agent.fit(fit_context(model, data, text))["rank"] == settings["rank"]
+    assert isinstance(agent, SpectralAgent)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: with fewer than 128 items no RANK_GRID rank is below items // 4, and the fallback "
+    "rank 32 (capped at items - 1) makes the 'low-pass' filter the identity: every unseen "
+    "item scores 0 (spectral_agent.py:43)"))
+def test_auto_rank_on_a_small_catalogue_still_filters():
+    data, text = make_data(cold=())
+    model = MultiAgentModel(tiny_config(spectral_rank=0), data.num_users, data.num_items, 8)
+    agent = _agent(model)
+    rest, held = data.split_per_user(0.25, 0)
+    agent.fit(fit_context(model, rest, text, Validation.from_split(rest, held, 100, 0, 0.5)))
+    assert agent.settings["rank"] < NUM_ITEMS // 4
+    users = model.users(tf.constant([-1], tf.int32), request_items=ragged([[0, 1, 2]]))
+    scores = agent.score(agent.user_state(users, {}), tf.range(NUM_ITEMS)[None, :]).numpy()[0]
+    assert scores[3:12].mean() > scores[12:].mean() + 0.05

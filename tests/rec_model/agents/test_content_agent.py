@@ -1,0 +1,55 @@
+import numpy as np
+import tensorflow as tf
+
+from rec_model.multi_agent_model import MultiAgentModel
+from tests.rec_model.synthetic import COLD_ITEMS, NUM_ITEMS, ragged, tiny_config
+
+
+def _content(model):
+    return model.agents[model.agent_names.index("content")]
+
+
+def test_retrieve_proposes_cold_items_only_best_first(fitted):
+    model, data, _ = fitted
+    content = _content(model)
+    assert sorted(content.cold_ids.numpy().tolist()) == list(COLD_ITEMS)
+    users = model.users(tf.constant([0, 1, -1], tf.int32))
+    state = content.user_state(users, {})
+    found = content.retrieve(state, tf.constant(10), ragged([[], [], []])).numpy()
+    assert found.shape == (3, len(COLD_ITEMS))
+    assert all(sorted(row) == sorted(COLD_ITEMS) for row in found.tolist())
+    scores = content.score(state, tf.constant(found)).numpy()
+    assert np.all(np.diff(scores, axis=1) <= 1e-6)
+    assert np.all(data.item_counts()[found] == 0)
+    assert content.retrieve(state, tf.constant(1), ragged([[], [], []])).shape == (3, 1)
+
+
+def test_no_retrieval_before_finalize_or_without_cold_items(fitted):
+    _, data, text = fitted
+    model = MultiAgentModel(tiny_config(), data.num_users, data.num_items, text.shape[1])
+    content = _content(model)
+    users = model.users(tf.constant([0], tf.int32))
+    assert content.retrieve(content.user_state(users, {}), tf.constant(3), ragged([[]])) is None
+
+
+def test_items_are_represented_by_their_text(fitted):
+    model, _, text = fitted
+    content = _content(model)
+    np.testing.assert_array_equal(content.text.numpy(), text)
+    same = text.copy()
+    same[5] = same[17]
+    content_items = content.adapter_out(content.adapter_hidden(tf.constant(same))).numpy()
+    np.testing.assert_allclose(content_items[5], content_items[17], rtol=1e-6)
+    table = content.serving_items.numpy()
+    assert table.shape == (NUM_ITEMS, model.config.embedding_dim + 1)
+    np.testing.assert_allclose(table, content.item_vectors(tf.range(NUM_ITEMS)).numpy(),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_user_side_reads_the_history_text(fitted):
+    model, _, _ = fitted
+    content = _content(model)
+    a = model.users(tf.constant([-1, -1], tf.int32), request_items=ragged([[0, 1], [20, 21]]))
+    vectors = content.user_state(a, {}).numpy()
+    assert not np.allclose(vectors[0], vectors[1])
+    np.testing.assert_array_equal(vectors[:, -1], 1.0)

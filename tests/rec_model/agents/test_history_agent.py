@@ -1,0 +1,107 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import tensorflow as tf
+
+from rec_model.agents.history_agent import L2_GRID, HistoryAgent
+from rec_model.auto_settings import Validation
+from rec_model.interactions import Interactions
+from rec_model.multi_agent_model import MultiAgentModel
+from rec_model.trainer import fit_context
+from rec_model.users import USER_SIDE_FEATURES, Users
+from tests.rec_model.synthetic import make_data, ragged, tiny_config
+
+
+def _users(rows, weights=None):
+    weights = weights or [[1.0] * len(r) for r in rows]
+    return Users(tf.constant([-1] * len(rows), tf.int32), ragged(rows),
+                 ragged(weights, tf.float32), tf.zeros([len(rows), USER_SIDE_FEATURES]))
+
+
+def _agent(num_items=10, **overrides):
+    return HistoryAgent(tiny_config(**overrides), 5, num_items, 4, name="history")
+
+
+def _dense(agent):
+    return sp.csr_matrix((agent.row_weights.numpy(), agent.row_ids.numpy(),
+                          agent.row_splits.numpy()), shape=(agent.num_items,) * 2).toarray()
+
+
+def test_scores_are_the_weighted_history_times_w():
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(10, 10)) * (rng.random((10, 10)) < 0.4)
+    agent = _agent()
+    agent.set_rows(sp.csr_matrix(w.astype(np.float32)))
+    rows, weights = [[1, 4, 4], [], [9]], [[1.0, 0.5, 2.0], [], [0.3]]
+    x = np.zeros((3, 10))
+    for b, (r, v) in enumerate(zip(rows, weights)):
+        np.add.at(x[b], r, v)
+    state = agent.user_state(_users(rows, weights), {})
+    candidates = tf.constant(np.tile(np.arange(10), (3, 1)), tf.int32)
+    np.testing.assert_allclose(agent.score(state, candidates).numpy(), x @ w, atol=1e-5)
+
+
+def test_retrieve_ranks_the_reached_items_and_skips_excluded_ones():
+    w = np.zeros((6, 6), np.float32)
+    w[0, [1, 2, 3]] = [0.5, 2.0, -1.0]
+    w[4, [1, 5]] = [3.0, 0.1]
+    agent = _agent(num_items=6)
+    agent.set_rows(sp.csr_matrix(w))
+    state = agent.user_state(_users([[0, 4], [0], []]), {})
+    found = agent.retrieve(state, tf.constant(3), ragged([[2], [], []])).numpy()
+    assert found.tolist() == [[1, 5, 3], [2, 1, 3], [-1, -1, -1]]
+
+
+def _co_occurring_data():
+    rng = np.random.default_rng(3)
+    dense = rng.random((40, 8)) < 0.5
+    users, items = np.nonzero(dense)
+    return Interactions(users, items, 40, 8), dense.astype(np.float64)
+
+
+def test_fit_with_every_neighbour_is_dense_edlae():
+    data, dense = _co_occurring_data()
+    config = tiny_config(neighbours=7, history_l2=5.0, edlae_dropout=0.25, cold_neighbours=0)
+    model = MultiAgentModel(config, 40, 8, 4)
+    agent = model.agents[model.agent_names.index("history")]
+    settings = agent.fit(fit_context(model, data, np.ones((8, 4), np.float32)))
+    g = dense.T @ dense
+    p = np.linalg.inv(g + np.diag(0.25 / 0.75 * np.diag(g) + 5.0))
+    want = np.eye(8) - p / np.diag(p)[None, :]
+    np.fill_diagonal(want, 0.0)
+    np.testing.assert_allclose(_dense(agent), want, atol=1e-5)
+    assert settings["neighbours"] == 7 and settings["l2"] == 5.0
+
+
+def test_auto_l2_is_chosen_on_the_validation_slice_and_reused_on_refit():
+    data, text = make_data()
+    rest, held = data.split_per_user(0.25, 0)
+    model = MultiAgentModel(tiny_config(history_l2=0.0), data.num_users, data.num_items, 8)
+    agent = model.agents[model.agent_names.index("history")]
+    validation = Validation.from_split(rest, held, 100, 0, 0.5)
+    settings = agent.fit(fit_context(model, rest, text, validation))
+    tried = {k: v for k, v in settings.items() if k.startswith("validation_ndcg@20_l2=")}
+    assert len(tried) == len(L2_GRID)
+    best = max(tried, key=tried.get)
+    assert float(best.split("=")[1]) == pytest.approx(settings["l2"], rel=1e-3)
+    again = agent.fit(fit_context(model, data, text))  # the final refit: no validation slice
+    assert again["l2"] == settings["l2"]
+
+
+def test_auto_neighbours_follow_the_catalogue_size():
+    data, text = make_data()
+    model = MultiAgentModel(tiny_config(neighbours=0, history_l2=1.0), data.num_users,
+                            data.num_items, 8)
+    settings = model.agents[model.agent_names.index("history")].fit(
+        fit_context(model, data, text))
+    assert settings["neighbours"] == data.num_items - 1  # a tiny catalogue: every other item
+    assert settings["gram_width"] == data.num_items - 1
+
+
+def test_cold_items_are_reached_through_imputed_columns(fitted):
+    model, data, _ = fitted
+    agent = model.agents[model.agent_names.index("history")]
+    w = _dense(agent)
+    assert np.abs(w[:12, 3]).sum() > 0  # cold item 3 (community 0) is scored from warm items
+    assert np.abs(w[:12, 3]).sum() > np.abs(w[12:, 3]).sum()
+    assert data.item_counts()[3] == 0

@@ -1,0 +1,66 @@
+import numpy as np
+import scipy.sparse as sp
+
+from rec_model.closed_forms.cold_items import impute_columns, impute_rows, text_mixing
+
+
+def _text():
+    # items 0-2 warm, 3-4 cold, 5 cold without text.
+    return np.array([[1.0, 0.0], [0.0, 1.0], [0.7, 0.7], [1.0, 0.1], [0.1, 1.0], [0.0, 0.0]])
+
+
+KNOWN = np.array([True, True, True, False, False, False])
+
+
+def test_mixing_weights_sum_to_one_over_warm_text_neighbours():
+    m = text_mixing(_text(), KNOWN, neighbours=2, temperature=0.1)
+    assert m.shape == (6, 6)
+    np.testing.assert_allclose(np.asarray(m.sum(axis=0)).ravel(), [0, 0, 0, 1, 1, 0], atol=1e-9)
+    dense = m.toarray()
+    assert np.all(dense[3:] == 0)  # only warm items give weight
+    assert (dense[:, 3] > 0).sum() == 2 and (dense[:, 4] > 0).sum() == 2
+    assert dense[0, 3] > dense[2, 3] and dense[1, 3] == 0  # nearest by cosine dominates
+    assert dense[1, 4] > dense[2, 4] and dense[0, 4] == 0
+
+
+def test_mixing_is_a_softmax_over_cosines():
+    text = _text()
+    m = text_mixing(text, KNOWN, neighbours=3, temperature=0.5).toarray()
+    unit = text[:3] / np.linalg.norm(text[:3], axis=1, keepdims=True)
+    cos = unit @ (text[3] / np.linalg.norm(text[3]))
+    want = np.exp(cos / 0.5) / np.exp(cos / 0.5).sum()
+    np.testing.assert_allclose(m[:3, 3], want, rtol=1e-6)
+
+
+def test_nothing_to_mix_gives_none():
+    assert text_mixing(_text(), KNOWN, 0, 0.1) is None
+    assert text_mixing(_text(), np.ones(6, bool), 2, 0.1) is None
+    assert text_mixing(_text(), np.zeros(6, bool), 2, 0.1) is None
+
+
+def test_impute_rows_replaces_cold_rows_and_keeps_warm_ones():
+    m = text_mixing(_text(), KNOWN, 2, 0.1)
+    table = np.arange(12, dtype=np.float32).reshape(6, 2)
+    out = impute_rows(table, m)
+    np.testing.assert_array_equal(out[:3], table[:3])
+    np.testing.assert_array_equal(out[5], table[5])  # no text: left alone
+    dense = m.toarray()
+    np.testing.assert_allclose(out[3], dense[:, 3] @ table, rtol=1e-6)
+    assert out.dtype == table.dtype
+    np.testing.assert_array_equal(table[3], [6, 7])  # input untouched
+    assert impute_rows(table, None) is table
+
+
+def test_impute_columns_replaces_cold_columns_and_keeps_warm_ones():
+    m = text_mixing(_text(), KNOWN, 2, 0.1)
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(6, 6)) * (rng.random((6, 6)) < 0.7)
+    w[:, 3:] = 0.0
+    out = impute_columns(sp.csr_matrix(w.astype(np.float32)), m)
+    assert sp.issparse(out) and out.has_sorted_indices
+    dense = out.toarray()
+    np.testing.assert_allclose(dense[:, :3], w[:, :3], rtol=1e-6)
+    np.testing.assert_allclose(dense[:, 3], w @ m.toarray()[:, 3], rtol=1e-5)
+    np.testing.assert_array_equal(dense[:, 5], 0.0)
+    same = sp.csr_matrix(w)
+    assert impute_columns(same, None) is same

@@ -1,0 +1,60 @@
+import numpy as np
+import scipy.sparse as sp
+
+from rec_model.closed_forms.gram import pruned_gram
+
+
+def _x(seed=0, users=40, items=12, density=0.3):
+    rng = np.random.default_rng(seed)
+    dense = (rng.random((users, items)) < density) * rng.uniform(0.5, 2.0, (users, items))
+    return sp.csr_matrix(dense.astype(np.float32)), dense
+
+
+def test_entries_equal_the_dense_gram_where_kept():
+    x, dense = _x()
+    gram = pruned_gram(x, width=4)
+    full = dense.T @ dense
+    np.testing.assert_allclose(gram.diagonal, np.diag(full), rtol=1e-5)
+    rows, cols = gram.entries.nonzero()
+    assert rows.size > 0
+    np.testing.assert_allclose(np.asarray(gram.entries[rows, cols]).ravel(), full[rows, cols],
+                               rtol=1e-5)
+    assert gram.entries.has_sorted_indices
+    assert (gram.entries != gram.entries.T).nnz == 0  # symmetric
+
+
+def test_neighbours_are_the_most_cosine_similar_other_items_best_first():
+    x, dense = _x(seed=1)
+    width = 3
+    gram = pruned_gram(x, width)
+    full = dense.T @ dense
+    norms = np.sqrt(np.diag(full))
+    cosine = full / norms[:, None] / norms[None, :]
+    np.fill_diagonal(cosine, -np.inf)
+    assert gram.neighbours.shape == (12, width) and gram.width == width
+    for j in range(12):
+        got = gram.neighbours[j]
+        assert j not in got
+        np.testing.assert_allclose(cosine[j, got], np.sort(cosine[j])[::-1][:width], rtol=1e-5)
+        assert np.all(np.diff(cosine[j, got]) <= 1e-6)
+        for i in got:  # every neighbour's entry is stored
+            assert np.isclose(gram.entries[i, j], full[i, j], rtol=1e-5)
+
+
+def test_items_with_few_co_occurrences_are_padded_and_width_is_capped():
+    # item 3 never co-occurs; item 2 co-occurs only with item 0.
+    dense = np.array([[1, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]], np.float32)
+    gram = pruned_gram(sp.csr_matrix(dense), width=10)
+    assert gram.width == 3  # items - 1
+    assert gram.neighbours[3].tolist() == [-1, -1, -1]
+    assert gram.neighbours[2].tolist() == [0, -1, -1]
+    assert sorted(gram.neighbours[0][:2].tolist()) == [1, 2] and gram.neighbours[0][2] == -1
+    assert gram.entries[2, 1] == 0 and gram.entries[3].nnz == 0
+
+
+def test_wide_gram_keeps_every_co_occurrence():
+    x, dense = _x(seed=2, density=0.5)
+    gram = pruned_gram(x, width=11)
+    full = dense.T @ dense
+    np.fill_diagonal(full, 0.0)
+    np.testing.assert_allclose(gram.entries.toarray(), full, rtol=1e-5)

@@ -1,0 +1,51 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from rec_model import auto_settings
+from rec_model.interactions import Interactions
+
+
+def test_neighbours_follow_the_request_or_the_budget():
+    assert auto_settings.neighbours_for(1000, 50) == 50
+    assert auto_settings.neighbours_for(10, 50) == 9  # at most items - 1
+    assert auto_settings.neighbours_for(10) == 9
+    assert auto_settings.neighbours_for(1000) == auto_settings.MAX_NEIGHBOURS
+    assert auto_settings.neighbours_for(1_000_000) == 27  # (2e10 / 1e6) ** (1/3)
+    assert auto_settings.neighbours_for(50_000_000) == auto_settings.MIN_NEIGHBOURS
+
+
+def test_epochs_follow_the_request_or_a_visit_budget():
+    assert auto_settings.epochs_for(1000, 3) == 3
+    assert auto_settings.epochs_for(10) == 20 and auto_settings.epochs_for(10**9) == 2
+    assert auto_settings.epochs_for(400_000) == 10
+
+
+def _split():
+    users = np.repeat(np.arange(4), 3)
+    items = np.array([0, 1, 2, 0, 1, 3, 2, 3, 4, 1, 4, 1])  # user 3 repeats item 1
+    rest = Interactions(users[::3].tolist() + users[1::3].tolist(),
+                        items[::3].tolist() + items[1::3].tolist(), 4, 5)
+    held = Interactions(users[2::3], items[2::3], 4, 5)
+    return rest, held
+
+
+def test_validation_targets_are_held_out_items_not_in_the_source():
+    rest, held = _split()
+    v = auto_settings.Validation.from_split(rest, held, 10, 0, 0.0)
+    assert v.users.tolist() == [0, 1, 2]  # user 3's held-out item is also in its source
+    assert v.target.toarray().tolist() == [[0, 0, 1, 0, 0], [0, 0, 0, 1, 0], [0, 0, 0, 0, 1]]
+    assert v.source.shape == (3, 5)
+    assert auto_settings.Validation.from_split(rest, held, 2, 0, 0.0).users.size == 2
+    empty = Interactions(np.zeros(0, int), np.zeros(0, int), 4, 5)
+    assert auto_settings.Validation.from_split(rest, empty, 10, 0, 0.0) is None
+
+
+def test_validation_ndcg_ranks_unseen_items_only():
+    rest, held = _split()
+    v = auto_settings.Validation.from_split(rest, held, 10, 0, 0.0)
+    perfect = lambda src: v.target.toarray() * 10.0 + src.toarray() * 100.0  # noqa: E731
+    assert v.ndcg(perfect, k=2) == pytest.approx(1.0)  # source items are never ranked
+    worst = lambda src: -v.target.toarray()  # noqa: E731
+    assert v.ndcg(worst, k=1) == 0.0
+    assert isinstance(v.source, sp.csr_matrix)

@@ -1,0 +1,96 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from rec_model import candidates as cand
+from rec_model.candidates import PAD
+
+N = 10  # catalogue size
+
+
+def _ragged(rows, dtype=tf.int32):
+    return tf.ragged.constant(rows, dtype=dtype, ragged_rank=1)
+
+
+def _unique_reference(row):
+    out = []
+    for i in row:
+        if i >= 0 and i not in out:
+            out.append(i)
+    return out
+
+
+def test_unique_per_row_keeps_first_appearance_order_and_pads():
+    ids = np.array([[3, 1, 3, PAD, 1, 7], [PAD, PAD, PAD, PAD, PAD, PAD], [9, 9, 0, 0, 2, 9]])
+    out = cand.unique_per_row(tf.constant(ids, tf.int32), N).numpy()
+    assert out.dtype == np.int32 and out.shape == (3, 3)
+    for got, row in zip(out, ids):
+        want = _unique_reference(row)
+        assert got[:len(want)].tolist() == want and np.all(got[len(want):] == PAD)
+
+
+def test_unique_per_row_min_width_and_random_reference():
+    out = cand.unique_per_row(tf.constant([[2, 2]], tf.int32), N, min_width=4).numpy()
+    assert out.tolist() == [[2, PAD, PAD, PAD]]
+    rng = np.random.default_rng(0)
+    ids = rng.integers(-1, N, size=(8, 15))
+    out = cand.unique_per_row(tf.constant(ids, tf.int32), N).numpy()
+    for got, row in zip(out, ids):
+        assert got[got >= 0].tolist() == _unique_reference(row)
+
+
+def test_sum_at_sums_repeated_ids_and_gives_zero_to_pad_and_missing():
+    pair_ids = _ragged([[1, 2, 1], [], [PAD, 4]])
+    values = _ragged([[0.5, 2.0, 1.5], [], [9.0, 3.0]], tf.float32)
+    candidates = tf.constant([[1, 2, 3, PAD], [1, 1, PAD, PAD], [4, 0, 9, 4]], tf.int32)
+    out = cand.sum_at(pair_ids, values, candidates, N).numpy()
+    np.testing.assert_allclose(out, [[2.0, 2.0, 0, 0], [0, 0, 0, 0], [3.0, 0, 0, 3.0]])
+
+
+def test_sum_at_matches_a_dense_reference():
+    rng = np.random.default_rng(1)
+    rows = [rng.integers(0, N, rng.integers(0, 12)).tolist() for _ in range(6)]
+    vals = [rng.normal(size=len(r)).tolist() for r in rows]
+    candidates = rng.integers(-1, N, size=(6, 7))
+    out = cand.sum_at(_ragged(rows), _ragged(vals, tf.float32),
+                      tf.constant(candidates, tf.int32), N).numpy()
+    for b in range(6):
+        dense = np.zeros(N)
+        np.add.at(dense, np.array(rows[b], int), np.array(vals[b]))
+        want = np.where(candidates[b] >= 0, dense[np.maximum(candidates[b], 0)], 0.0)
+        np.testing.assert_allclose(out[b], want, atol=1e-5)
+
+
+def test_member_of():
+    sets = _ragged([[1, 5, 5], [], [0]])
+    candidates = tf.constant([[5, 2, PAD], [1, 0, PAD], [0, 0, 1]], tf.int32)
+    out = cand.member_of(candidates, sets, N).numpy()
+    assert out.tolist() == [[True, False, False], [False, False, False], [True, True, False]]
+
+
+def test_top_per_row_sums_values_ranks_and_pads():
+    pair_ids = _ragged([[4, 2, 4, 7], [], [3, 3], [1, 6]])
+    values = _ragged([[1.0, 1.5, 1.0, 0.5], [], [-0.5, -0.5], [1.0, -1e9]], tf.float32)
+    out = cand.top_per_row(pair_ids, values, 3, N).numpy()
+    assert out.dtype == np.int32 and out.shape == (4, 3)
+    assert out[0].tolist() == [4, 2, 7]  # 2.0 > 1.5 > 0.5
+    assert out[1].tolist() == [PAD] * 3  # empty row
+    assert out[2].tolist() == [3, PAD, PAD]  # a negative sum is still a candidate
+    assert out[3].tolist() == [1, PAD, PAD]  # a vetoed id is dropped
+
+
+@pytest.mark.parametrize("n", [1, 4, 20])
+def test_top_per_row_matches_a_dense_reference(n):
+    rng = np.random.default_rng(n)
+    rows = [rng.integers(0, N, rng.integers(0, 15)).tolist() for _ in range(5)]
+    vals = [rng.uniform(0.1, 1.0, len(r)).tolist() for r in rows]
+    out = cand.top_per_row(_ragged(rows), _ragged(vals, tf.float32), n, N).numpy()
+    assert out.shape == (5, n)
+    for b in range(5):
+        dense = np.zeros(N)
+        np.add.at(dense, np.array(rows[b], int), np.array(vals[b]))
+        present = sorted(set(rows[b]), key=lambda i: -dense[i])[:n]
+        got = out[b][out[b] >= 0]
+        assert len(got) == len(present)
+        np.testing.assert_allclose(dense[got], dense[present], rtol=1e-6)
+        assert np.all(out[b][len(present):] == PAD)
