@@ -7,6 +7,9 @@ string literals, so renaming a feature is a one-line change.
 # Canonical folder layout.
 INTERACTIONS_FILE = "interactions.csv"
 ITEMS_FILE = "items.csv"
+# Interactions the continuous-training trigger turned from feedback on served lists.
+FEEDBACK_SPAN_FILE = "interactions-span-{span}.csv"
+FEEDBACK_SPAN_GLOB = "interactions-span-*.csv"
 
 # Raw columns of interactions.csv.
 USER_ID = "user_id"

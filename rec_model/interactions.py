@@ -71,11 +71,15 @@ class Interactions:
 
     def matrix(self, rating_power: float = 0.0) -> sp.csr_matrix:
         """[users, items] scipy CSR of interaction weights; repeats of a pair keep the largest."""
-        x = sp.csr_matrix((self.weights(rating_power), (self.user_index, self.item_index)),
+        weights = self.weights(rating_power)
+        key = self.user_index * self.num_items + self.item_index
+        order = np.lexsort((weights, key))
+        last = np.ones(order.size, bool)  # a repeated pair keeps its own largest weight
+        last[:-1] = key[order][1:] != key[order][:-1]
+        keep = order[last]
+        x = sp.csr_matrix((weights[keep], (self.user_index[keep], self.item_index[keep])),
                           shape=(self.num_users, self.num_items), dtype=np.float32)
-        x.sum_duplicates()  # a repeated pair adds up; cap it at the pair's largest weight
-        if self.size and x.nnz < self.size:
-            x.data = np.minimum(x.data, float(self.weights(rating_power).max()))
+        x.sort_indices()
         return x
 
     def item_counts(self) -> np.ndarray:

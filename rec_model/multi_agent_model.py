@@ -57,7 +57,7 @@ class MultiAgentModel(tfrs.Model):
             factors = [a for a in self.agents if isinstance(a, FactorAgent)]
             if factors:  # someone must search the whole catalogue
                 factors[0].fallback_retrieval = True
-        self.popular = tf.Variable(np.zeros(0, np.int32), trainable=False,
+        self.popular = tf.Variable(np.zeros(1, np.int32), trainable=False,
                                    shape=tf.TensorShape([None]), name="popular_items")
         self.gate = AgentGate(len(self.agents), name="gate")
         self.weighting = AgentWeighting(len(self.agents), name="alpha")
@@ -67,6 +67,7 @@ class MultiAgentModel(tfrs.Model):
         self.stage = "pairs"
         self._stage_metrics = {stage: [tf.keras.metrics.Mean(name=f"loss_{stage}_ensemble")]
                                for stage in STAGES}
+        self.set_stage("pairs")
 
     # -- structure --------------------------------------------------------------------
     @property
@@ -176,30 +177,48 @@ class MultiAgentModel(tfrs.Model):
             where fewer than k candidates remain.
         """
         states = self.states(users)
-        n = tf.maximum(tf.cast(self.config.retrieval_candidates, tf.int32), k)
-        ids = self.candidates(users, states, n,
-                              tf.concat([seen, exclude], axis=1) if exclude_seen else exclude)
-        is_seen = cand.member_of(ids, seen, self.num_items)
-        scores = self.agent_scores(states, ids)
-        score, contributions = self._blend(users, scores, (ids >= 0) & ~is_seen, scores, ids)
+        base, base_scores, eligible = self._standard_candidates(users, states, seen)
+        n = tf.constant(self.config.retrieval_candidates)
+
+        def wider():  # more than the standard set: k beyond it, or seen items allowed
+            more = self.candidates(users, states, tf.maximum(n, k),
+                                   tf.concat([seen, exclude], axis=1) if exclude_seen else exclude)
+            ids = cand.unique_per_row(tf.concat([base, more], axis=1), self.num_items, k)
+            return ids, self.agent_scores(states, ids)
+
+        ids, scores = (tf.cond(k > n, wider, lambda: (base, base_scores)) if exclude_seen
+                       else wider())
+        score, contributions = self._blend(users, base_scores, eligible, scores, ids)
         blocked = cand.member_of(ids, exclude, self.num_items) | (ids < 0)
         if exclude_seen:
-            blocked |= is_seen
+            blocked |= cand.member_of(ids, seen, self.num_items)
         score = tf.where(blocked, EXCLUDED_SCORE, score)
         top = tf.math.top_k(score, k=k)
-        ids = tf.where(top.values > EXCLUDED_SCORE, tf.gather(ids, top.indices, batch_dims=1),
-                       cand.PAD)
-        return ids, top.values, tf.gather(contributions, top.indices, batch_dims=1)
+        found = top.values > EXCLUDED_SCORE
+        ids = tf.where(found, tf.gather(ids, top.indices, batch_dims=1), cand.PAD)
+        contributions = tf.gather(contributions, top.indices, batch_dims=1)
+        return ids, top.values, contributions * tf.cast(found, tf.float32)[:, :, None]
+
+    def _standard_candidates(self, users, states, seen):
+        """The candidates every score is standardised over: the agents' top
+        `retrieval_candidates` and the popular items, `seen` left out (they depend on
+        neither `k` nor a request's `exclude`, so `score` and `recommend` agree).
+
+        Returns:
+            (ids [b, C], agent scores [b, C, A], eligible [b, C] bool).
+        """
+        n = tf.constant(self.config.retrieval_candidates)
+        ids = self.candidates(users, states, n, seen)
+        eligible = (ids >= 0) & ~cand.member_of(ids, seen, self.num_items)
+        return ids, self.agent_scores(states, ids), eligible
 
     def score_indices(self, users: Users, ids, seen: tf.RaggedTensor):
         """Scores of given items [b, n] (PAD -> EXCLUDED_SCORE), on the same scale as
         `recommend_indices` with the same `seen`. Returns (scores [b, n], contributions
         [b, n, A])."""
         states = self.states(users)
-        n = tf.constant(self.config.retrieval_candidates)
-        retrieved = self.candidates(users, states, n, seen)
-        eligible = (retrieved >= 0) & ~cand.member_of(retrieved, seen, self.num_items)
-        score, contributions = self._blend(users, self.agent_scores(states, retrieved), eligible,
+        _, base_scores, eligible = self._standard_candidates(users, states, seen)
+        score, contributions = self._blend(users, base_scores, eligible,
                                            self.agent_scores(states, ids), ids)
         valid = ids >= 0
         return (tf.where(valid, score, EXCLUDED_SCORE),

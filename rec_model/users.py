@@ -25,8 +25,12 @@ class Users(NamedTuple):
 
 
 def _dynamic_variable(value, dtype, name):
-    return tf.Variable(np.asarray(value, dtype.as_numpy_dtype), dtype=dtype, trainable=False,
-                       shape=tf.TensorShape([None]), name=name)
+    # Never empty: MultiWorkerMirroredStrategy's broadcast of an empty float variable's
+    # initial value crashes the chief; one unread element costs nothing.
+    value = np.asarray(value, dtype.as_numpy_dtype)
+    value = value if value.size else np.zeros(1, dtype.as_numpy_dtype)
+    return tf.Variable(value, dtype=dtype, trainable=False, shape=tf.TensorShape([None]),
+                       name=name)
 
 
 class HistoryStore(tf.keras.layers.Layer):

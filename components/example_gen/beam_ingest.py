@@ -9,6 +9,7 @@ TFRecord bytes, which the sink appends to gzipped files. Quarantined rows are wr
 JSON line each with file, line, reason and raw text; good + quarantined = input rows.
 """
 
+import fnmatch
 import json
 import math
 import os
@@ -19,6 +20,7 @@ import apache_beam as beam
 from components import common
 from components.example_gen import batch_split
 from components.example_gen.config import ExampleGenConfig
+from rec_model import features as F
 from rec_model.data import interaction_batches
 
 QUARANTINE_TAG = "quarantine"
@@ -39,18 +41,20 @@ class _ReadBatchesFn(beam.DoFn):
     """Streams one canonical CSV file as `InteractionBatch`es; malformed rows go to the
     quarantine output as JSON lines."""
 
-    def __init__(self, batch_rows: int):
+    def __init__(self, batch_rows: int, evaluate_feedback: bool = True):
         super().__init__()
-        self._batch_rows = batch_rows
+        self._batch_rows, self._evaluate_feedback = batch_rows, evaluate_feedback
         self._rows = beam.metrics.Metrics.counter("example_gen", "rows_read")
 
     def process(self, path: str):
+        train_only = (not self._evaluate_feedback
+                      and fnmatch.fnmatch(os.path.basename(path), F.FEEDBACK_SPAN_GLOB))
         for batch in interaction_batches.iter_interaction_batches(path, self._batch_rows):
             self._rows.inc(len(batch) + len(batch.quarantined))
             for record in batch.quarantined:
                 yield beam.pvalue.TaggedOutput(QUARANTINE_TAG, record.to_json())
             if len(batch):
-                yield batch
+                yield batch, train_only
 
 
 def interaction_to_example(record) -> bytes:
@@ -75,8 +79,8 @@ def _split_bucket(keyed_parts, config: ExampleGenConfig):
     yield from _framed(*batch_split.time_split(batch_split.from_bytes(parts), config))
 
 
-def _split_random(batch, config: ExampleGenConfig):
-    table = batch_split.to_table(batch)
+def _split_random(tagged, config: ExampleGenConfig):
+    table = batch_split.to_table(*tagged)
     yield from _framed(table, batch_split.random_split(table, config))
 
 
@@ -105,7 +109,8 @@ def IngestInteractions(  # pylint: disable=invalid-name
     read = (
         pipeline
         | "InputFiles" >> beam.Create(sorted(input_files))
-        | "ReadCsv" >> beam.ParDo(_ReadBatchesFn(batch_rows)).with_outputs(
+        | "ReadCsv" >> beam.ParDo(
+            _ReadBatchesFn(batch_rows, config.evaluate_feedback)).with_outputs(
             QUARANTINE_TAG, main="batches")
     )
     if config.split_mode == "user_time":

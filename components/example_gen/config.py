@@ -21,6 +21,10 @@ class ExampleGenConfig:
         seed: seed of the random mode's hash.
         span: TFX span number recorded on the Examples artifact (continuous training adds
             new spans).
+        evaluate_feedback: whether rows of feedback spans (`interactions-span-*.csv`, clicks
+            on the live model's own recommendations) may go to eval. False keeps them in
+            train: judged on them, the live model wins by having shown those items
+            (exposure bias), so a better candidate would never be pushed.
     """
 
     split_mode: str = "user_time"
@@ -28,6 +32,7 @@ class ExampleGenConfig:
     min_interactions_for_eval: int = 2
     seed: int = 42
     span: int = 0
+    evaluate_feedback: bool = False
 
     def __post_init__(self):
         if self.split_mode not in SPLIT_MODES:

@@ -61,7 +61,7 @@ class Executor(base_executor.BaseExecutor):
         if F.TRAIN_SPLIT not in splits:
             raise ValueError(f"{examples.uri}: Examples has splits {splits}, no {F.TRAIN_SPLIT!r}; produce it with example_gen")
         train = read_examples_split(examples.uri, F.TRAIN_SPLIT)
-        held = read_examples_split(examples.uri, F.EVAL_SPLIT) if F.EVAL_SPLIT in splits else ((), (), ())
+        held = read_examples_split(examples.uri, F.EVAL_SPLIT) if F.EVAL_SPLIT in splits else ((), (), (), ())
         span = examples.span if examples.has_property("span") else None
         inputs = build_inputs(train, held, embeddings.uri, user_vocab=user_vocabulary(graph_uri) if graph_uri else None,
                               span=span)
@@ -76,7 +76,7 @@ class Executor(base_executor.BaseExecutor):
             model.set_int_custom_property(name, int(inputs.counts[name]))
         model.set_int_custom_property("workers", trainer_config.workers)
         model.set_string_custom_property("launcher", trainer_config.launcher)
-        cluster_job = card["training"].get("cluster_job") or {}
+        cluster_job = card.get("training", {}).get("cluster_job") or {}
         if cluster_job:
             model.set_string_custom_property("cluster_job", str(cluster_job.get("name", "")))
         warm = card.get("warm_start") or {}

@@ -75,9 +75,9 @@ def load_model_state(model_dir: str) -> Tuple[MultiAgentModel, List[str], List[s
         raise IncompatibleBaseModel(f"{folder}: its model configuration does not load ({err})")
     model = MultiAgentModel(config, meta["num_users"], meta["num_items"], meta["text_dim"])
     build_weights(model)
-    status = tf.train.Checkpoint(model=model).read(os.path.join(folder, _WEIGHTS))
     try:
-        status.assert_existing_objects_matched()
-    except AssertionError as err:
+        status = tf.train.Checkpoint(model=model).read(os.path.join(folder, _WEIGHTS))
+        status.expect_partial().assert_existing_objects_matched()
+    except (AssertionError, ValueError, tf.errors.NotFoundError) as err:
         raise IncompatibleBaseModel(f"{folder}: its weights do not match this model ({err})")
     return model, users, items

@@ -150,6 +150,11 @@ def build_inputs(train_rows: Rows, eval_rows: Rows, embeddings_dir: str,
         unknown = [u for u, p in zip(train_users, user_position) if p < 0]
         raise ValueError(f"{len(unknown)} train users (e.g. {sorted(unknown)[:3]}) are not in the "
                          "user vocabulary; the TransformGraph must be analysed on the same split")
+    for kind, ids in (("user", user_ids), ("item", item_ids)):
+        bad = next((i for i in ids if "\n" in i or "\r" in i), None)
+        if bad is not None:  # vocabularies are one id per line in the exported model
+            raise ValueError(f"{kind} id {bad!r} contains a line break; ids must be single-line "
+                             "(fix the input data)")
     counts = {"train_rows": int(users.size)}
     train = Interactions(user_position[user_codes], item_index, len(user_ids), len(item_ids),
                          np.asarray(ts, np.float64), _ratings(rating, counts))

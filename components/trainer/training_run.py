@@ -167,7 +167,7 @@ def check_finite_scores(model, inputs: TrainingInputs, n: int = 256) -> None:
     bad = ~np.isfinite(contributions).all(axis=(0, 1))
     if bad.any():
         names = [f"score_{a}" for a, b in zip(model.agent_names, bad) if b]
-        raise NonFiniteTrainingError("export", 0, None, names)
+        raise NonFiniteTrainingError("export", 0, None, names, model.agent_names)
 
 
 def run_training(job: TrainingJob, strategy: Optional[tf.distribute.Strategy] = None) -> Dict:

@@ -5,7 +5,7 @@ import tensorflow as tf
 
 from rec_model.agents.base import FactorAgent
 from rec_model.closed_forms.cold_items import impute_rows
-from rec_model.users import weight_total, weighted_sum
+from rec_model.users import weight_total
 
 
 class CollaborativeAgent(FactorAgent):
@@ -42,7 +42,11 @@ class CollaborativeAgent(FactorAgent):
         own = tf.gather(self.user_embeddings, tf.maximum(users.index, 0))
 
         def folded():  # only requests with unknown users pay for it; no gradient through it
-            return weighted_sum(tf.stop_gradient(self.item_embeddings), users) / weight_total(users)
+            rows = tf.stop_gradient(self._vectors_of(users.items.flat_values))[:, :-1]
+            rows = rows * users.weights.flat_values[:, None]
+            total = tf.math.unsorted_segment_sum(rows, users.items.value_rowids(),
+                                                 users.items.nrows())
+            return total / weight_total(users)
 
         vectors = tf.cond(tf.reduce_all(known), lambda: own,
                           lambda: tf.where(known[:, None], own, folded()))

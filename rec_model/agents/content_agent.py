@@ -3,6 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
+from rec_model import candidates
 from rec_model.agents.base import FactorAgent
 from rec_model.users import weight_total, weighted_sum
 
@@ -35,7 +36,7 @@ class ContentAgent(FactorAgent):
                                                     kernel_initializer=glorot)
         self.adapter_out = tf.keras.layers.Dense(dim + 1, kernel_initializer=glorot)
         self.user_tower = tf.keras.layers.Dense(dim, kernel_initializer=glorot)
-        self.cold_ids = tf.Variable(np.zeros(0, np.int32), trainable=False,
+        self.cold_ids = tf.Variable(np.zeros(1, np.int32), trainable=False,
                                     shape=tf.TensorShape([None]), name="cold_ids")
         self.num_cold = 0
 
@@ -80,6 +81,9 @@ class ContentAgent(FactorAgent):
         found = [self.brute_force(state, n, exclude)] if self.fallback_retrieval else []
         if self.num_cold and self.frozen:
             scores = tf.matmul(state, tf.gather(self.serving_items, self.cold_ids), transpose_b=True)
+            cold = tf.broadcast_to(self.cold_ids[None, :], tf.shape(scores))
+            scores = tf.where(candidates.member_of(cold, exclude, self.num_items), -np.inf, scores)
             top = tf.math.top_k(scores, k=tf.minimum(n, self.num_cold))
-            found.append(tf.gather(self.cold_ids, top.indices))
+            found.append(tf.where(tf.math.is_finite(top.values),
+                                  tf.gather(self.cold_ids, top.indices), candidates.PAD))
         return tf.concat(found, axis=1) if found else None

@@ -13,8 +13,10 @@ L2_GRID = (1.0, 4.0, 16.0)  # x the mean item weight sum, tried on the validatio
 
 
 def _dynamic(value, dtype, name):
-    return tf.Variable(np.asarray(value, dtype.as_numpy_dtype), dtype=dtype, trainable=False,
-                       shape=tf.TensorShape([None]), name=name)
+    value = np.asarray(value, dtype.as_numpy_dtype)
+    value = value if value.size else np.zeros(1, dtype.as_numpy_dtype)  # see users.py
+    return tf.Variable(value, dtype=dtype, trainable=False, shape=tf.TensorShape([None]),
+                       name=name)
 
 
 class HistoryAgent(Agent):

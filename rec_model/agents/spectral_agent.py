@@ -40,7 +40,8 @@ class SpectralAgent(FactorAgent):
         if rank:
             factors = spectral.spectral_factors(ctx.matrix, int(rank), seed=self.config.seed)
         else:
-            usable = [r for r in RANK_GRID if r < max(2, self.num_items // 4)] or [RANK_GRID[0]]
+            usable = ([r for r in RANK_GRID if r < max(2, self.num_items // 4)]
+                      or [max(1, self.num_items // 4)])  # tiny catalogues: a quarter of it
             factors = spectral.spectral_factors(ctx.matrix, usable[-1], seed=self.config.seed)
             if ctx.validation is not None and len(usable) > 1:
                 for r in usable:

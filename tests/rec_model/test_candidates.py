@@ -71,7 +71,7 @@ def test_member_of():
 def test_top_per_row_sums_values_ranks_and_pads():
     pair_ids = _ragged([[4, 2, 4, 7], [], [3, 3], [1, 6]])
     values = _ragged([[1.0, 1.5, 1.0, 0.5], [], [-0.5, -0.5], [1.0, -1e9]], tf.float32)
-    out = cand.top_per_row(pair_ids, values, 3, N).numpy()
+    out = cand.top_per_row(*cand.sum_per_row(pair_ids, values, N), 3).numpy()
     assert out.dtype == np.int32 and out.shape == (4, 3)
     assert out[0].tolist() == [4, 2, 7]  # 2.0 > 1.5 > 0.5
     assert out[1].tolist() == [PAD] * 3  # empty row
@@ -84,7 +84,7 @@ def test_top_per_row_matches_a_dense_reference(n):
     rng = np.random.default_rng(n)
     rows = [rng.integers(0, N, rng.integers(0, 15)).tolist() for _ in range(5)]
     vals = [rng.uniform(0.1, 1.0, len(r)).tolist() for r in rows]
-    out = cand.top_per_row(_ragged(rows), _ragged(vals, tf.float32), n, N).numpy()
+    out = cand.top_per_row(*cand.sum_per_row(_ragged(rows), _ragged(vals, tf.float32), N), n).numpy()
     assert out.shape == (5, n)
     for b in range(5):
         dense = np.zeros(N)

@@ -52,9 +52,6 @@ def test_training_stops_at_a_nan_naming_stage_epoch_and_agent():
     assert "loss_cf" in e.names and "agents: cf" in str(e)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: NonFiniteTrainingError lists the ensemble metric 'loss_<stage>_ensemble' as an agent "
-    "('agents: cf, pairs_ensemble'): finite_guard.py:21-22 takes every loss_* name for an agent"))
 def test_only_real_agents_are_named():
     model = MultiAgentModel(tiny_config(agents=("cf", "history")), 30, 24, 8)
     model.set_stage("pairs")

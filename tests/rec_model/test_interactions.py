@@ -31,9 +31,6 @@ def test_duplicate_pairs_without_ratings_count_once():
     assert x.nnz == 2 and x[0, 2] == 1.0 and x[1, 2] == 1.0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: Interactions.matrix caps a repeated pair at the largest weight of ALL "
-    "interactions, not the pair's own largest: rated repeats add up (interactions.py:76-78)"))
 def test_duplicate_rated_pair_keeps_its_largest_weight():
     data = _data([0, 0, 1], [0, 0, 1], rating=np.array([1.0, 1.0, 5.0]))
     w = data.weights(1.0)

@@ -47,9 +47,6 @@ def test_contributions_sum_to_scores_for_users_with_a_signal(trained):
     np.testing.assert_allclose(contributions.sum(-1), scores, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: recommend_indices returns the attribution of item 0 (PAD gathered as max(id, 0)) for "
-    "padding entries instead of zeros (multi_agent_model.py:165-167)"))
 def test_padding_entries_have_no_attribution(trained):
     model = trained[0].model
     ids, _, contributions = _recommend(model, [0], NUM_ITEMS)
@@ -78,11 +75,6 @@ def test_score_indices_equal_recommend_scores_and_mask_pad(trained):
     assert np.all(attribution.numpy()[:, 5:] == 0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: recommend_indices standardises scores over candidates retrieved without the request's "
-    "`exclude` (and with n = max(retrieval_candidates, k)), so excluding one item changes "
-    "every other item's score and can reorder them; score_indices disagrees "
-    "(multi_agent_model.py:159-161 vs 173-174)"))
 def test_excluding_the_top_item_leaves_the_rest_unchanged(trained):
     model = trained[0].model
     for user in range(6):
@@ -157,10 +149,6 @@ def test_compute_loss_is_finite_on_both_stages(fitted):
     assert arrays[F.CANDIDATE_LABELS].sum() > 0
 
 
-@pytest.mark.xfail(strict=True, raises=StopIteration, reason=(
-    "BUG: __init__ sets stage = 'pairs' without creating its metrics, so compute_loss on a "
-    "model that never saw set_stage() dies with StopIteration in _record "
-    "(multi_agent_model.py:63, 180-185); call self.set_stage('pairs') in __init__"))
 def test_a_new_model_computes_its_pairs_loss(fitted):
     _, data, text = fitted
     model = fitted_model(data=data, text=text)

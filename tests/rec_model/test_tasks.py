@@ -5,14 +5,16 @@ import tensorflow as tf
 from rec_model.tasks import CandidateSoftmax, InBatchSoftmax
 
 
-def test_in_batch_softmax_applies_log_q_and_masks_accidental_hits():
-    logits = tf.constant([[2.0, 1.0, 0.5], [0.0, 3.0, 1.0], [1.0, 1.0, 1.0]])
-    positives = tf.constant([7, 8, 7])  # rows 0 and 2 share their positive
-    log_q = tf.constant([-1.0, -2.0, -1.0])
-    got = float(InBatchSoftmax()(logits, positives, log_q))
-    adjusted = logits.numpy() - log_q.numpy()[None, :]
-    adjusted[0, 2] = adjusted[2, 0] = -1e9
-    want = np.mean([-adjusted[i, i] + np.log(np.exp(adjusted[i]).sum()) for i in range(3)])
+def test_sampled_softmax_applies_log_q_and_masks_accidental_hits():
+    positive = tf.constant([2.0, 3.0, 1.0])
+    negative = tf.constant([[1.0, 0.5], [0.0, 1.0], [1.0, 1.0]])  # scores of items 7 and 9
+    positives, negatives = tf.constant([7, 8, 9]), tf.constant([7, 9])
+    log_q, log_q_negatives = tf.constant([-1.0, -2.0, -3.0]), tf.constant([-1.0, -3.0])
+    got = float(InBatchSoftmax()(positive, negative, positives, negatives, log_q, log_q_negatives))
+    rows = np.concatenate([(positive.numpy() - log_q.numpy())[:, None],
+                           negative.numpy() - log_q_negatives.numpy()[None, :]], axis=1)
+    rows[0, 1] = rows[2, 2] = -1e9  # row 0's negative 7 and row 2's negative 9 are its positive
+    want = np.mean([-rows[i, 0] + np.log(np.exp(rows[i]).sum()) for i in range(3)])
     assert got == pytest.approx(want, rel=1e-5)
 
 

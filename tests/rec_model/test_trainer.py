@@ -86,10 +86,6 @@ def test_training_without_a_validation_slice_skips_the_gate():
     assert np.isfinite(result.epochs[0]["loss"])
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "BUG: agents=('history',) is a valid ModelConfig but the pairs stage has no factor agent: "
-    "tf.add_n([]) / tf.stack([]) fail in MultiAgentModel._pairs_loss "
-    "(multi_agent_model.py:196-201); the trainer should skip the pairs stage"))
 def test_a_history_only_model_trains():
     data, text = make_data()
     result = train_multi_agent(tiny_config(agents=("history",)), data, text)

@@ -23,7 +23,7 @@ from serving import feedback_log
 
 REQUEST_GLOB = "requests-*.jsonl"
 INTERACTION_EVENTS = ("click", "rating", "purchase")
-SPAN_FILE = "interactions-span-{span}.csv"
+SPAN_FILE = F.FEEDBACK_SPAN_FILE
 
 
 @dataclasses.dataclass

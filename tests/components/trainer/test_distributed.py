@@ -16,20 +16,12 @@ from components.trainer.training_run import JOURNAL_DIR
 from tests.components.trainer import helpers
 
 
-EMPTY_VARIABLE_BUG = (
-    "BUG: the chief segfaults (exit -11) when MultiWorkerMirroredStrategy broadcasts the initial "
-    "value of an empty float32 variable: HistoryStore's history_weights (users.py:44, via "
-    "_dynamic_variable users.py:27-29) and HistoryAgent.row_weights start as np.zeros(0); "
-    "start them with one element (set_histories / set_rows overwrite them anyway)")
-
-
 def _journal(run_dir, name):
     with open(os.path.join(run_dir, WORK_DIR, "backup", JOURNAL_DIR, name), encoding="utf-8") as f:
         return f.read()
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, raises=RuntimeError, reason=EMPTY_VARIABLE_BUG)
 def test_two_workers_end_identical_and_as_good_as_one(tmp_path):
     data, emb = helpers.synthetic_folder(str(tmp_path), n_users=150, n_items=80,
                                          n_interactions=4500)
@@ -58,7 +50,6 @@ def test_two_workers_end_identical_and_as_good_as_one(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, raises=RuntimeError, reason=EMPTY_VARIABLE_BUG)
 def test_killed_worker_resumes_from_last_checkpoint(tmp_path):
     data, emb = helpers.synthetic_folder(str(tmp_path))
     inputs = inputs_from_canonical(data, emb, eval_fraction=0.2)
@@ -121,6 +112,5 @@ def test_variables_can_be_built_under_the_multi_worker_strategy():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=EMPTY_VARIABLE_BUG)
 def test_a_history_store_can_be_built_under_the_multi_worker_strategy():
     assert _two_workers(_HISTORY_STORE) == [0, 0]

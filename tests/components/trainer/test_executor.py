@@ -214,10 +214,6 @@ def _write_train_only_examples(uri):
     return examples
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "BUG: without an eval split the executor passes a 3-tuple ((), (), ()) as eval rows, but "
-    "build_inputs unpacks 4 (users, items, timestamps, ratings): 'not enough values to "
-    "unpack' (executor.py:63); use ((), (), (), ())"))
 def test_examples_without_an_eval_split_train(tmp_path, monkeypatch):
     examples = _write_train_only_examples(str(tmp_path / "examples"))
     embeddings = _artifact(artifacts.ItemEmbeddings, tmp_path / "emb")

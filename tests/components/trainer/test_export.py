@@ -231,10 +231,5 @@ def test_export_checks_the_vocabulary_sizes(in_process, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG: ServingModule lists model.variables before tracing (export.py:71), so layers that "
-    "are built lazily on first call (the content and hybrid user towers) are untracked and "
-    "tf.saved_model.save fails for a model never called on users; call "
-    "warm_start.build_weights(model) first"))
 def test_a_fitted_but_never_called_model_exports(tmp_path):
     _export(_fitted(20), tmp_path / "m")

@@ -75,10 +75,6 @@ def _remove_weights(folder):
         os.remove(path)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: load_model_state calls Checkpoint.read outside its try (model_store.py:78-82): "
-    "weights of another shape raise a plain ValueError and missing weights NotFoundError, "
-    "so training_run._initial_model crashes instead of training from scratch"))
 @pytest.mark.parametrize("damage", [lambda f: _edit_config(f, embedding_dim=16),
                                     _remove_weights], ids=["other_shapes", "no_weights"])
 def test_weights_that_do_not_match_are_incompatible(saved, tmp_path, damage):

@@ -45,7 +45,7 @@ def test_job_round_trips_through_json():
     job = TrainingJob("in", "model", "log", "backup", "{}", fault={"worker": 1, "stage": "pairs"})
     assert TrainingJob.from_json(job.to_json()) == job
     info = training_run.task_info(None)
-    assert info == {"task_type": None, "task_id": 0, "is_chief": True, "workers": 1}
+    assert info == {"task_type": None, "task_id": 0, "rank": 0, "is_chief": True, "workers": 1}
 
 
 def test_the_run_writes_both_models_the_card_and_tensorboard_logs(exported):

@@ -44,17 +44,7 @@ def test_history_agent_gives_pad_candidates_zero(fitted):
     assert np.all(scores[3] == 0)  # no history, no signal
 
 
-def _exclusion_cases():
-    for name in AGENT_NAMES:
-        marks = ()
-        if name == "content":
-            marks = pytest.mark.xfail(strict=True, reason=(
-                "BUG: ContentAgent.retrieve ignores `exclude` and proposes excluded cold items "
-                "(content_agent.py:79-84); the Agent.retrieve contract says 'not in exclude'"))
-        yield pytest.param(name, marks=marks)
-
-
-@pytest.mark.parametrize("name", list(_exclusion_cases()))
+@pytest.mark.parametrize("name", AGENT_NAMES)
 def test_retrieve_returns_valid_ids_not_in_exclude(fitted, name):
     model, _, _ = fitted
     agent = model.agents[model.agent_names.index(name)]

@@ -38,9 +38,6 @@ def test_unknown_users_are_folded_in_from_their_history(fitted):
     np.testing.assert_array_equal(vectors[:, -1], 1.0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: the fold-in of unknown users reads the raw item_embeddings, whose cold-item rows are "
-    "the untrained initialisation, not the text-imputed serving rows (cf_agent.py:45-46)"))
 def test_fold_in_uses_the_imputed_rows_of_cold_history_items(fitted):
     model, _, _ = fitted
     cf = _cf(model)
