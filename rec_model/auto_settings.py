@@ -44,6 +44,20 @@ def batch_size_for(num_pairs: int, requested: int = 0, steps: int = 2000,
     return int(np.clip(num_pairs // steps, lowest, highest))
 
 
+def negatives_for(batch_size: int, requested: int = 0, logits_per_step: int = 2 ** 20) -> int:
+    """Shared negatives per step: `requested`, or a constant logits budget per step (all of
+    a small batch; fewer as batches grow), between 128 and 1024."""
+    if requested:
+        return int(requested)
+    return int(np.clip(logits_per_step // max(batch_size, 1), 128, 1024))
+
+
+def steps_per_epoch_for(num_pairs: int, batch_size: int, cap: int = 1000) -> int:
+    """Steps of one training "epoch": a pass over the pairs, at most `cap` steps (large data
+    then trains on fresh samples each epoch and early stopping looks more often)."""
+    return int(max(1, min(cap, -(-num_pairs // batch_size))))
+
+
 @dataclasses.dataclass
 class Validation:
     """Held-out items of a sample of users, for choosing settings.

@@ -39,7 +39,8 @@ class ModelConfig:
         popular_candidates: most popular items always among the candidates.
         temperature: divides the sampled softmax logits.
         negatives: shared negatives per step of the sampled softmax (drawn from the batch's
-            positives, so by frequency, with logQ correction); cost per pair grows with it.
+            positives, so by frequency, with logQ correction); cost per pair grows with it
+            (0 = auto: all of a small batch, fewer for large ones).
         embedding_l2: L2 on the embedding rows a batch touches.
         optimizer / learning_rate: gradient training.
         batch_size: pairs per step (0 = auto: grows with the data so an epoch stays a few
@@ -65,7 +66,7 @@ class ModelConfig:
     retrieval_candidates: int = 200
     popular_candidates: int = 50
     temperature: float = 0.1
-    negatives: int = 1024
+    negatives: int = 0
     embedding_l2: float = 1e-5
     optimizer: str = "adam"
     learning_rate: float = 0.005
@@ -86,12 +87,11 @@ class ModelConfig:
         object.__setattr__(self, "agents", tuple(a for a in AGENT_NAMES if a in self.agents))
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer={self.optimizer!r}: use one of {OPTIMIZERS}")
-        for name in ("embedding_dim", "history_length", "retrieval_candidates", "gate_users",
-                     "negatives"):
+        for name in ("embedding_dim", "history_length", "retrieval_candidates", "gate_users"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name}={getattr(self, name)!r} must be a positive integer")
         for name in ("hybrid_cross_layers", "neighbours", "spectral_rank", "cold_neighbours",
-                     "popular_candidates", "epochs", "gate_epochs", "batch_size"):
+                     "popular_candidates", "epochs", "gate_epochs", "batch_size", "negatives"):
             if int(getattr(self, name)) < 0:
                 raise ValueError(f"{name}={getattr(self, name)!r} must be >= 0 (0 = auto / off)")
         for name in ("learning_rate", "temperature", "cold_temperature"):

@@ -64,6 +64,7 @@ class MultiAgentModel(tfrs.Model):
         self.calibration = self.add_weight(name="log_temperature", shape=(len(self.agents),),
                                            initializer="zeros")
         self.pair_task, self.candidate_task = InBatchSoftmax(), CandidateSoftmax()
+        self.negatives = config.negatives or 1024  # the trainer sets it from the batch size
         self.stage = "pairs"
         self._stage_metrics = {stage: [tf.keras.metrics.Mean(name=f"loss_{stage}_ensemble")]
                                for stage in STAGES}
@@ -243,9 +244,9 @@ class MultiAgentModel(tfrs.Model):
         # A learned temperature per agent puts fitted agents' raw scores (which can be large)
         # on the scale of the trained ones before they enter the ensemble's mean logit.
         scale = tf.exp(self.calibration) / self.config.temperature
-        negatives = positives[:self.config.negatives]
+        negatives = positives[:self.negatives]
         log_q = tf.cast(inputs[F.LOG_SAMPLING_PROBABILITY], tf.float32)
-        log_q_negatives = log_q[:self.config.negatives]
+        log_q_negatives = log_q[:self.negatives]
         positive, negative = [], []
         for i in active:
             state = states[self.agents[i].name]

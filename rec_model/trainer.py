@@ -92,7 +92,7 @@ def _pairs_dataset(data: Interactions, batch_size: int, seed: int):
                                              F.ITEM_INDEX: data.item_index.astype(np.int32),
                                              F.LOG_SAMPLING_PROBABILITY: log_q})
     ds = ds.shuffle(min(data.size, 1_000_000), seed=seed, reshuffle_each_iteration=True)
-    return ds.batch(batch_size, drop_remainder=data.size >= batch_size).prefetch(2)
+    return ds.repeat().batch(batch_size, drop_remainder=True).prefetch(2)
 
 
 def _log(stage: str, history, out: List[Dict[str, float]]):
@@ -196,13 +196,18 @@ def _train(config, data, text, verbose, strategy, callbacks, initial_model) -> T
         model.set_stage("pairs")
         model.compile(optimizer=_optimizer(config, replicas))
         batch = auto_settings.batch_size_for(rest.size, config.batch_size) * replicas
-        ds = _pairs_dataset(rest, batch, config.seed)
+        model.negatives = auto_settings.negatives_for(batch // replicas, config.negatives)
+        steps = auto_settings.steps_per_epoch_for(rest.size, batch)
         stop = [] if held.size < batch else [tf.keras.callbacks.EarlyStopping(
             monitor=f"val_{EARLY_STOPPING_METRIC}", patience=1, restore_best_weights=True)]
-        history = model.fit(ds, epochs=epochs, verbose=verbose, callbacks=callbacks("pairs") + stop,
-                            validation_data=_pairs_dataset(held, batch, config.seed) if stop else None)
+        history = model.fit(
+            _pairs_dataset(rest, batch, config.seed), epochs=epochs, steps_per_epoch=steps,
+            verbose=verbose, callbacks=callbacks("pairs") + stop,
+            validation_data=_pairs_dataset(held, batch, config.seed) if stop else None,
+            validation_steps=auto_settings.steps_per_epoch_for(held.size, batch, cap=100))
         _log("pairs", history, logs)
-        examples_per_second = rest.size * len(history.epoch) / max(time.perf_counter() - start, 1e-9)
+        examples_per_second = (steps * batch * len(history.epoch)
+                               / max(time.perf_counter() - start, 1e-9))
     seconds["pairs"] = time.perf_counter() - start
     for agent in model.agents:
         agent.finalize(rest_ctx)

@@ -1,9 +1,10 @@
 """Sentence embeddings of item texts with a keras-hub BERT backbone (Keras 3).
 
 Masked mean pooling over the backbone's `sequence_output`, then L2 normalisation: the
-sentence-transformers recipe of all-MiniLM-L6-v2, the offline default. Every text is packed
-to the same fixed `sequence_length` ([CLS] tokens [SEP] [PAD]...), so an item's embedding does
-not depend on which other texts share its batch.
+sentence-transformers recipe of all-MiniLM-L6-v2, the offline default. Texts are packed to
+`sequence_length` ([CLS] tokens [SEP] [PAD]...); batches are formed from texts of similar
+length and cut to their longest text, so short catalogues do not pay for padding. Padding is
+masked, so an item's embedding does not depend on its batch (beyond ~1e-6 of float noise).
 
 This module is Keras 3 only: hand its numpy output to Keras 2 / TFRS models, never its layers.
 """
@@ -64,7 +65,7 @@ class TextEmbedder:
             pad_value=self.tokenizer.pad_token_id,
             return_padding_mask=True,
         )
-        spec = tf.TensorSpec([None, sequence_length], tf.int32)
+        spec = tf.TensorSpec([None, None], tf.int32)
         self._forward = tf.function(self._pooled, input_signature=[spec, spec])
         self._encode_fn = tf.function(self._encode, input_signature=[tf.TensorSpec([None], tf.string)])
 
@@ -122,12 +123,15 @@ class TextEmbedder:
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dim), np.float32), np.zeros((0,), np.int64)
-        chunks, counts = [], []
+        token_ids, padding_mask, counts = self.tokenize(texts)
+        lengths = np.minimum(counts, self.sequence_length)
+        order = np.argsort(lengths, kind="stable")  # similar lengths share a batch
+        out = np.zeros((len(texts), self.dim), np.float32)
         for start in range(0, len(texts), batch_size):
-            token_ids, padding_mask, count = self.tokenize(texts[start:start + batch_size])
-            chunks.append(self._forward(token_ids, padding_mask).numpy())
-            counts.append(count)
-        return np.concatenate(chunks).astype(np.float32, copy=False), np.concatenate(counts)
+            rows = order[start:start + batch_size]
+            width = int(lengths[rows].max())
+            out[rows] = self._forward(token_ids[rows, :width], padding_mask[rows, :width]).numpy()
+        return out, counts
 
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Embeds texts: [n] strings -> float32 [n, dim], L2-normalised rows."""

@@ -32,7 +32,7 @@ class ContentAgent(FactorAgent):
                                 name="text_embeddings")
         self.profile_text = tf.Variable(np.zeros((num_items, min(_PROFILE_DIM, text_dim)),
                                                  np.float32), trainable=False, name="profile_text")
-        self.adapter_hidden = tf.keras.layers.Dense(4 * dim, activation="gelu",
+        self.adapter_hidden = tf.keras.layers.Dense(2 * dim, activation="gelu",
                                                     kernel_initializer=glorot)
         self.adapter_out = tf.keras.layers.Dense(dim + 1, kernel_initializer=glorot)
         self.user_tower = tf.keras.layers.Dense(dim, kernel_initializer=glorot)
