@@ -101,8 +101,12 @@ def build_standin_module(n_users=20, n_items=50, dim=8, seed=0, agent_weights=(1
             collab = tf.matmul(user_vec, self.item_emb, transpose_b=True)  # [b, items]
             pop = tf.broadcast_to(self.popularity[None, :], tf.shape(collab))
             total = self.weights[0] * collab + self.weights[1] * pop
+            # Scatter rather than one_hot: [b, m, items] floats grew past memory at 100k items.
             eidx = self.item_table.lookup(exclude)
-            hit = tf.reduce_max(tf.one_hot(eidx, n_items, dtype=tf.float32), axis=1)
+            where = tf.where(eidx >= 0)
+            pairs = tf.stack([where[:, 0], tf.gather_nd(eidx, where)], axis=1)
+            hit = tf.scatter_nd(pairs, tf.ones(tf.shape(pairs)[:1]),
+                                tf.shape(total, out_type=tf.int64))
             total = tf.where(hit > 0, tf.fill(tf.shape(total), -np.inf), total)
             scores, idx = tf.math.top_k(total, k=k)
             agents = tf.stack(

@@ -1,4 +1,4 @@
-"""Configuration of batch scoring (the `recsys batch-score` command and the batch_scorer component)."""
+"""Configuration of batch scoring (`recsys batch-score` and the batch_scorer component)."""
 
 import dataclasses
 import json
@@ -10,10 +10,13 @@ class BatchScoreConfig:
 
     Attributes:
         k: recommendations per user (the `recommend` signature's `k`).
-        exclude_seen: pass each user's seen items (from the seen-items source) as `exclude`,
-            so nothing the user already interacted with is recommended.
+        exclude_seen: pass each user's seen items (from the seen-items source) as `exclude`.
+            When False, the model's `recommend_include_seen` signature is used if it has one
+            (plain `recommend` drops the user's training items by itself).
         include_agent_scores: add `"agent_scores": {agent name: [k floats]}` to every line.
-        max_batch_size: most users per `recommend` call (RunInference batches up to this).
+        max_batch_size: most users per `recommend` call.
+        max_exclude_cells: most padded `exclude` cells (users x longest list) per call, so a
+            few heavy users do not blow up a call's tensors.
         max_user_id_bytes: longer user ids are reported as bad instead of scored.
         seen_split: split of an `Examples` artifact whose items count as seen ("train").
     """
@@ -21,21 +24,31 @@ class BatchScoreConfig:
     k: int = 10
     exclude_seen: bool = True
     include_agent_scores: bool = True
-    max_batch_size: int = 256
+    max_batch_size: int = 1024
+    max_exclude_cells: int = 262_144
     max_user_id_bytes: int = 256
     seen_split: str = "train"
 
     def __post_init__(self):
-        if self.k < 1:
-            raise ValueError(f"k must be >= 1, got {self.k}")
-        if self.max_batch_size < 1:
-            raise ValueError(f"max_batch_size must be >= 1, got {self.max_batch_size}")
-        if self.max_user_id_bytes < 1:
-            raise ValueError(f"max_user_id_bytes must be >= 1, got {self.max_user_id_bytes}")
+        for name in ("k", "max_batch_size", "max_exclude_cells", "max_user_id_bytes"):
+            if getattr(self, name) < 1:
+                raise ValueError(
+                    f"BatchScoreConfig.{name} must be >= 1, got {getattr(self, name)}")
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> "BatchScoreConfig":
-        return cls(**json.loads(text)) if text else cls()
+        """Inverse of `to_json`; "" gives the defaults.
+
+        Raises:
+            ValueError: a field this version does not know (names the known ones).
+        """
+        values = json.loads(text) if text else {}
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(
+                f"BatchScoreConfig: unknown field(s) {unknown}; known fields: {sorted(known)}")
+        return cls(**values)

@@ -36,9 +36,15 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         model_path.check_signature(saved_model_dir)
         out = os.path.join(result.uri, RECOMMENDATIONS_FILE)
         errors = os.path.join(result.uri, ERRORS_FILE)
-        with self._make_beam_pipeline() as pipeline:
-            scoring_job.add_scoring(pipeline, saved_model_dir, scoring_job.ALL_USERS, out, errors, config,
-                                    seen_from=examples.uri, seen_splits=[config.seen_split])
+        # TFX's default pipeline would run locally on Prism, ignoring --direct_num_workers.
+        if self._make_beam_pipeline_fn is not None:
+            pipeline = self._make_beam_pipeline()
+        else:
+            pipeline = beam_score.make_pipeline(self._beam_pipeline_args)
+        with pipeline:
+            scoring_job.add_scoring(pipeline, saved_model_dir, scoring_job.ALL_USERS, out,
+                                    errors, config, seen_from=examples.uri,
+                                    seen_splits=[config.seen_split])
         scored, bad = beam_score.count_lines(out), beam_score.count_lines(errors)
         result.set_int_custom_property("users_scored", scored)
         result.set_int_custom_property("bad_user_ids", bad)

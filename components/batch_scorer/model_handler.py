@@ -2,114 +2,69 @@
 
 Beam's stock `TFModelHandlerTensor` loads models with `tf.keras.models.load_model` and calls
 them with one stacked tensor; the serving contract needs a named signature with four inputs
-(`user_id` [batch] string, `k` [] int32, `history` / `exclude` [batch, n] string), so this
-handler loads the SavedModel with `tf.saved_model.load` once per worker process (RunInference
-shares it across the worker's threads) and calls `recommend` on each batch.
+(`user_id` [batch] string, `k` [] int32, `history` / `exclude` [batch, n] string). This handler
+loads the SavedModel with `tf.saved_model.load` once per worker process (RunInference keeps it
+in a `Shared` handle for all of the process's bundles and threads) and scores one
+`ScoringBlock` per call: blocks are already sized by `batch_plan`, so RunInference's own
+batching is one block per batch, and the result is the block's JSON lines as one string.
 """
 
-import os
-from typing import Any, Dict, Iterable, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, Optional, Sequence
 
-import numpy as np
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 
+from components.batch_scorer import json_lines
+from components.batch_scorer.batch_plan import ScoringBlock
+from components.batch_scorer.loaded_model import LoadedRecommend, recommend_batch
 from rec_model import features as F
 
-# An element is (user id, items to exclude).
-UserRequest = Tuple[str, Sequence[str]]
 
-
-class _LoadedRecommend:
-    """Keeps the loaded SavedModel alive next to its `recommend` function."""
-
-    def __init__(self, path: str):
-        os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-        import tensorflow as tf
-
-        self.tf = tf
-        self.loaded = tf.saved_model.load(path)
-        self.fn = self.loaded.signatures[F.SIGNATURE_RECOMMEND]
-
-
-def pad(rows: Sequence[Sequence[str]]) -> np.ndarray:
-    """Id lists -> [batch, max(1, longest)] object array of bytes padded with b""."""
-    width = max([1] + [len(r) for r in rows])
-    out = np.full((len(rows), width), b"", dtype=object)
-    for i, row in enumerate(rows):
-        out[i, : len(row)] = [v.encode("utf-8") for v in row]
-    return out
-
-
-def recommend_batch(model: _LoadedRecommend, user_ids: Sequence[str], k: int,
-                    excludes: Sequence[Sequence[str]]) -> Dict[str, np.ndarray]:
-    """One `recommend` call.
-
-    Returns:
-        item_ids [batch, k] bytes, scores [batch, k] float32, and when the model has them
-        agent_scores [batch, k, n_agents] float32 and agent_names [n_agents] bytes.
-    """
-    tf = model.tf
-    batch = len(user_ids)
-    outputs = model.fn(
-        **{F.USER_ID: tf.constant([u.encode("utf-8") for u in user_ids], tf.string),
-           F.K: tf.constant(k, tf.int32),
-           F.HISTORY: tf.constant(pad([[] for _ in range(batch)]), tf.string),
-           F.EXCLUDE: tf.constant(pad(excludes), tf.string)})
-    return {name: value.numpy() for name, value in outputs.items()}
-
-
-def to_row(user_id: str, outputs: Dict[str, np.ndarray], i: int, include_agent_scores: bool) -> dict:
-    """Row `i` of `recommend` outputs as the JSON record of one user.
-
-    Slots with a non-finite score (excluded items that filled the top k because the user has
-    seen nearly the whole catalogue) are dropped, so a row may hold fewer than k items.
-    """
-    keep = np.isfinite(outputs[F.SCORES][i])
-    row = {
-        F.USER_ID: user_id,
-        F.ITEM_IDS: [v.decode("utf-8", "replace") for v in outputs[F.ITEM_IDS][i][keep]],
-        F.SCORES: [round(float(s), 6) for s in outputs[F.SCORES][i][keep]],
-    }
-    if include_agent_scores and F.AGENT_SCORES in outputs and F.AGENT_NAMES in outputs:
-        names = [n.decode("utf-8", "replace") for n in outputs[F.AGENT_NAMES]]
-        per_item = outputs[F.AGENT_SCORES][i][keep]  # [kept, n_agents]
-        row[F.AGENT_SCORES] = {name: [round(float(v), 6) for v in per_item[:, a]] for a, name in enumerate(names)}
-    return row
-
-
-class RecommendModelHandler(ModelHandler[UserRequest, PredictionResult, Any]):
-    """RunInference handler: (user id, exclude list) -> PredictionResult(inference=JSON-able row).
+class RecommendModelHandler(ModelHandler[ScoringBlock, PredictionResult, LoadedRecommend]):
+    """RunInference handler: `ScoringBlock` -> PredictionResult(example=block key,
+    inference=the block's JSON lines).
 
     Args:
         saved_model_dir: a SavedModel with the `recommend` signature.
         k: recommendations per user.
-        include_agent_scores: add per-agent scores to each row.
-        max_batch_size: most users per call.
+        include_agent_scores: add per-agent scores to each line.
+        signature: the signature to call (see `LoadedRecommend`).
+        threads: TensorFlow threads per worker process (see `LoadedRecommend`).
     """
 
-    def __init__(self, saved_model_dir: str, k: int, include_agent_scores: bool = True, max_batch_size: int = 256):
-        super().__init__(min_batch_size=1, max_batch_size=max_batch_size)
+    def __init__(self, saved_model_dir: str, k: int, include_agent_scores: bool = True,
+                 signature: str = F.SIGNATURE_RECOMMEND, threads: Optional[int] = None):
+        super().__init__()
         self._path = saved_model_dir
         self._k = int(k)
         self._include_agent_scores = include_agent_scores
+        self._signature = signature
+        self._threads = threads
 
-    def load_model(self) -> _LoadedRecommend:
-        return _LoadedRecommend(self._path)
+    def load_model(self) -> LoadedRecommend:
+        return LoadedRecommend(self._path, self._signature, self._threads)
 
-    def run_inference(self, batch: Sequence[UserRequest], model: _LoadedRecommend,
-                      inference_args: Optional[Dict[str, Any]] = None) -> Iterable[PredictionResult]:
-        users = [u for u, _ in batch]
-        try:
-            outputs = recommend_batch(model, users, self._k, [list(e) for _, e in batch])
-        except Exception as e:  # pylint: disable=broad-except
-            raise RuntimeError(
-                f"`recommend` of {self._path} failed on a batch of {len(batch)} users with k={self._k}: {e}. "
-                "Is k larger than the catalogue? Lower --k.") from e
-        return [PredictionResult(example, to_row(example[0], outputs, i, self._include_agent_scores), self._path)
-                for i, example in enumerate(batch)]
+    def batch_elements_kwargs(self):
+        return {"min_batch_size": 1, "max_batch_size": 1}  # A block is already one call.
 
-    def get_num_bytes(self, batch: Sequence[UserRequest]) -> int:
-        return sum(len(u) + sum(len(x) for x in e) for u, e in batch)
+    def run_inference(self, batch: Sequence[ScoringBlock], model: LoadedRecommend,
+                      inference_args: Optional[Dict[str, Any]] = None
+                      ) -> Iterable[PredictionResult]:
+        results = []
+        for block in batch:
+            try:
+                outputs = recommend_batch(model, block.user_ids, self._k, block.excludes)
+            except Exception as e:  # pylint: disable=broad-except
+                raise RuntimeError(
+                    f"`{self._signature}` of {self._path} failed on a batch of "
+                    f"{len(block.user_ids)} users with k={self._k}: {e}. "
+                    "Is k larger than the catalogue? Lower --k.") from e
+            text = json_lines.format_lines(block.user_ids, outputs, self._include_agent_scores)
+            results.append(PredictionResult(block.key, text, self._path))
+        return results
+
+    def get_num_bytes(self, batch: Sequence[ScoringBlock]) -> int:
+        """Characters of the user ids (a cheap size for Beam's metrics; excludes not counted)."""
+        return sum(len(u) for b in batch for u in b.user_ids)
 
     def get_metrics_namespace(self) -> str:
         return "RecsysBatchScoring"

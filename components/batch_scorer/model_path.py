@@ -20,7 +20,8 @@ def _gfile():
 
 def _is_saved_model(path: str) -> bool:
     gfile = _gfile()
-    return any(gfile.exists(os.path.join(path, n)) for n in ("saved_model.pb", "saved_model.pbtxt"))
+    return any(gfile.exists(os.path.join(path, n))
+               for n in ("saved_model.pb", "saved_model.pbtxt"))
 
 
 def resolve_saved_model(path: str) -> str:
@@ -46,32 +47,52 @@ def resolve_saved_model(path: str) -> str:
     if versions:
         return os.path.join(path, str(max(versions)))
     raise FileNotFoundError(
-        f"no SavedModel at {path}: expected saved_model.pb there, in {path}/{SERVING_SUBDIR}/ (a TFX Model "
-        f"artifact), or in numeric version folders {path}/<version>/ (a TF Serving base path)")
+        f"no SavedModel at {path}: expected saved_model.pb there, in {path}/{SERVING_SUBDIR}/ "
+        f"(a TFX Model artifact), or in numeric version folders {path}/<version>/ "
+        "(a TF Serving base path)")
+
+
+def signature_names(saved_model_dir: str) -> List[str]:
+    """Names of the SavedModel's `serve` signatures."""
+    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+    from tensorflow.python.tools import saved_model_utils  # pylint: disable=no-name-in-module
+
+    return sorted(saved_model_utils.get_meta_graph_def(saved_model_dir, "serve").signature_def)
 
 
 def check_signature(saved_model_dir: str) -> None:
-    """Raises ValueError unless the SavedModel has the `recommend` signature with the contract's inputs."""
+    """Raises ValueError unless the SavedModel has `recommend` with the contract's inputs."""
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
     from tensorflow.python.tools import saved_model_utils  # pylint: disable=no-name-in-module
 
     meta = saved_model_utils.get_meta_graph_def(saved_model_dir, "serve")
     signatures = meta.signature_def
     if F.SIGNATURE_RECOMMEND not in signatures:
-        raise ValueError(f"{saved_model_dir}: signatures {sorted(signatures)} have no {F.SIGNATURE_RECOMMEND!r}; "
-                         "export the model as serving/README.md describes")
-    missing = {F.USER_ID, F.K, F.HISTORY, F.EXCLUDE} - set(signatures[F.SIGNATURE_RECOMMEND].inputs)
+        raise ValueError(f"{saved_model_dir}: signatures {sorted(signatures)} have no "
+                         f"{F.SIGNATURE_RECOMMEND!r}; export the model as serving/README.md "
+                         "describes")
+    inputs = set(signatures[F.SIGNATURE_RECOMMEND].inputs)
+    missing = {F.USER_ID, F.K, F.HISTORY, F.EXCLUDE} - inputs
     if missing:
-        raise ValueError(f"{saved_model_dir}: the {F.SIGNATURE_RECOMMEND!r} signature lacks inputs {sorted(missing)}")
+        raise ValueError(f"{saved_model_dir}: the {F.SIGNATURE_RECOMMEND!r} signature lacks "
+                         f"inputs {sorted(missing)}")
 
 
-def model_user_ids(saved_model_dir: str) -> Optional[List[str]]:
-    """The model's user vocabulary from `<SavedModel>/assets.extra/user_ids.txt` (or `assets/`),
+def user_ids_file(saved_model_dir: str) -> Optional[str]:
+    """`<SavedModel>/assets.extra/user_ids.txt` (or `assets/`), the model's user vocabulary with
     one id per line; None when the model ships no such file."""
     gfile = _gfile()
     for folder in USER_IDS_LOCATIONS:
         path = os.path.join(saved_model_dir, folder, USER_IDS_ASSET)
         if gfile.exists(path):
-            with gfile.GFile(path, "r") as f:
-                return [line.strip() for line in f if line.strip()]
+            return path
     return None
+
+
+def model_user_ids(saved_model_dir: str) -> Optional[List[str]]:
+    """The ids in `user_ids_file` (blank lines skipped), or None without one."""
+    path = user_ids_file(saved_model_dir)
+    if path is None:
+        return None
+    with _gfile().GFile(path, "r") as f:
+        return [line.strip() for line in f if line.strip()]

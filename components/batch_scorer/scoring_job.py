@@ -1,22 +1,116 @@
-"""`run_batch_scoring`: builds and runs the batch-scoring Beam pipeline (used by `recsys batch-score`)."""
+"""`run_batch_scoring`: plans and runs the batch-scoring Beam pipeline (`recsys batch-score`).
+
+The driver only looks at file sizes and line breaks (C-speed scans, no per-line Python): it
+splits the users file and the seen-items source into ranges and picks the number of hash
+buckets; reading, joining and scoring run on the workers (`beam_score`).
+"""
 
 import logging
+import math
+import os
 import time
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
-import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
 
-from components.batch_scorer import beam_score, model_path
+from components.batch_scorer import beam_score, bucket_join, file_chunks, model_path, seen_pairs
 from components.batch_scorer.config import BatchScoreConfig
+from components.batch_scorer.model_handler import RecommendModelHandler
+from rec_model import features as F
 
 ALL_USERS = "all"
+MIN_BUCKETS = 8  # Several buckets per worker, so the GroupByKey's split balances them.
+MAX_BUCKETS = 4096
+BUCKET_INPUT_BYTES = 8 << 20  # Input bytes (users file + seen items) per bucket.
 
 
 def errors_path_for(out_path: str) -> str:
     """`recs.jsonl` -> `recs.errors.jsonl`."""
     stem = out_path[: -len(".jsonl")] if out_path.endswith(".jsonl") else out_path
     return stem + ".errors.jsonl"
+
+
+def seen_source_kind(path: str) -> str:
+    """"canonical" for a data folder (interactions*.csv), "examples" for an Examples artifact.
+
+    Raises:
+        FileNotFoundError: neither (says what is expected).
+    """
+    import tensorflow as tf
+
+    from components.example_gen import input_files
+
+    if any(tf.io.gfile.glob(os.path.join(path, p)) for p in input_files.INTERACTION_GLOBS):
+        return "canonical"
+    if tf.io.gfile.glob(os.path.join(path, "Split-*")):
+        return "examples"
+    raise FileNotFoundError(
+        f"{path}: neither a canonical data folder (interactions.csv) nor an Examples artifact "
+        "(Split-*/); pass --seen-from DATA_DIR or the uri of example_gen's examples")
+
+
+def seen_units(source: str, splits: Optional[Sequence[str]] = None) -> List[bucket_join.SeenUnit]:
+    """The pieces in which workers read a seen-items source.
+
+    Args:
+        source: canonical data folder or Examples artifact uri.
+        splits: Examples splits to read (all when None); ignored for a canonical folder.
+    """
+    import tensorflow as tf
+
+    from components.example_gen import input_files
+
+    def whole(kind, path):
+        chunk = file_chunks.FileChunk(path, 0, file_chunks.WHOLE_FILE, 1)
+        return bucket_join.SeenUnit(kind, chunk)
+
+    units = []
+    if seen_source_kind(source) == "canonical":
+        for path in input_files.find_interaction_files(source):
+            layout = seen_pairs.read_layout(path)
+            chunks, quoted = file_chunks.scan(path, start=layout.data_start,
+                                              first_line=layout.data_line)
+            if quoted:
+                units.append(whole(bucket_join.SEEN_CSV_WHOLE, path))
+            else:
+                units.extend(bucket_join.SeenUnit(bucket_join.SEEN_CSV_RANGE, c, layout)
+                             for c in chunks)
+        return units
+    dirs = [d.rstrip("/") for d in tf.io.gfile.glob(os.path.join(source, "Split-*"))]
+    if splits is not None:
+        dirs = [d for d in dirs if os.path.basename(d)[len("Split-"):] in splits]
+    if not dirs:
+        raise FileNotFoundError(
+            f"{source}: no Split-{splits} folder; available: {tf.io.gfile.listdir(source)}")
+    for d in sorted(dirs):
+        for path in sorted(tf.io.gfile.glob(os.path.join(d, "*"))):
+            units.append(whole(bucket_join.SEEN_TFRECORD, path))
+    return units
+
+
+def _bytes(paths) -> int:
+    return sum(FileSystems.match([p])[0].metadata_list[0].size_in_bytes for p in paths)
+
+
+def worker_threads(options: PipelineOptions) -> Optional[int]:
+    """TensorFlow threads per worker process: the cores split among local worker processes,
+    or None (TensorFlow's default) when workers do not share this machine."""
+    direct = options.view_as(DirectOptions)
+    if options.view_as(StandardOptions).runner not in beam_score.LOCAL_RUNNERS:
+        return None
+    workers = direct.direct_num_workers or os.cpu_count() or 1
+    if direct.direct_running_mode != "multi_processing" or workers <= 1:
+        return None
+    return max(1, (os.cpu_count() or 1) // workers)
+
+
+def scoring_signature(signatures: Sequence[str], exclude_seen: bool) -> str:
+    """`recommend`, or `recommend_include_seen` when seen items are wanted and the model has it
+    (`recommend` drops each known user's training items by itself)."""
+    if not exclude_seen and F.SIGNATURE_RECOMMEND_INCLUDE_SEEN in signatures:
+        return F.SIGNATURE_RECOMMEND_INCLUDE_SEEN
+    return F.SIGNATURE_RECOMMEND
 
 
 def add_scoring(pipeline, saved_model_dir: str, users: str, out_path: str, errors_path: str,
@@ -39,32 +133,31 @@ def add_scoring(pipeline, saved_model_dir: str, users: str, out_path: str, error
     if config.exclude_seen and not seen_from:
         raise ValueError("excluding seen items needs --seen-from DATA_DIR (or an Examples uri); "
                          "pass it, or --no-exclude-seen")
-    seen = None
-    if seen_from:
-        splits = list(seen_splits) if seen_splits is not None else [config.seen_split]
-        seen = pipeline | "ReadSeen" >> beam_score.ReadInteractionPairs(seen_from, splits)
-    if users == ALL_USERS:
-        known = model_path.model_user_ids(saved_model_dir)
-        if known is not None:
-            source = f"{saved_model_dir}/{model_path.USER_IDS_LOCATIONS[0]}/{model_path.USER_IDS_ASSET}"
-            raw = pipeline | "ModelUsers" >> beam.Create([(source, i + 1, u) for i, u in enumerate(known)])
-        elif seen is not None:
-            raw = (seen | "UserOf" >> beam.Map(lambda pair: pair[0]) | "DistinctUsers" >> beam.Distinct()
-                   | "AsRaw" >> beam.Map(lambda u, src=seen_from: (src, 0, u)))
-        else:
+    users_file, vocabulary = users, users == ALL_USERS
+    if vocabulary:
+        users_file = model_path.user_ids_file(saved_model_dir)
+        if users_file is None and not seen_from:
             raise ValueError(
-                f"--users all: the model ({saved_model_dir}) ships no {model_path.USER_IDS_ASSET} in assets.extra/ "
-                "or assets/; pass --seen-from DATA_DIR to score every user of that data, or --users FILE")
-    else:
-        raw = (pipeline | "UsersFile" >> beam.Create([users])
-               | "ReadUsers" >> beam.FlatMap(beam_score._read_users_file)  # pylint: disable=protected-access
-               | "SpreadUsers" >> beam.Reshuffle())
-    seen_for_exclude = seen if config.exclude_seen else None
+                f"--users all: the model ({saved_model_dir}) ships no {model_path.USER_IDS_ASSET} "
+                "in assets.extra/ or assets/; pass --seen-from DATA_DIR to score every user of "
+                "that data, or --users FILE")
+    units = None
+    if seen_from and (config.exclude_seen or users_file is None):
+        splits = list(seen_splits) if seen_splits is not None else [config.seen_split]
+        units = seen_units(seen_from, splits)
+    chunks = file_chunks.scan(users_file)[0] if users_file is not None else None
+    inputs = _bytes([users_file] if users_file else []) + _bytes(
+        {u.chunk.path for u in units or []})
+    n_buckets = min(MAX_BUCKETS, max(MIN_BUCKETS, math.ceil(inputs / BUCKET_INPUT_BYTES)))
+    signature = scoring_signature(model_path.signature_names(saved_model_dir), config.exclude_seen)
+    handler = RecommendModelHandler(saved_model_dir, config.k, config.include_agent_scores,
+                                    signature, worker_threads(pipeline.options))
     return pipeline | "Score" >> beam_score.ScoreUsers(
-        raw, saved_model_dir, config, out_path, errors_path, seen_for_exclude)
+        handler, config, out_path, errors_path, n_buckets, chunks, vocabulary, units)
 
 
-def run_batch_scoring(model: str, users: str, out_path: str, config: BatchScoreConfig = BatchScoreConfig(),
+def run_batch_scoring(model: str, users: str, out_path: str,
+                      config: BatchScoreConfig = BatchScoreConfig(),
                       seen_from: Optional[str] = None, errors_path: Optional[str] = None,
                       beam_args: Optional[List[str]] = None, seen_splits=None) -> dict:
     """Scores users in bulk with Beam (DirectRunner unless `beam_args` say otherwise).
@@ -86,8 +179,9 @@ def run_batch_scoring(model: str, users: str, out_path: str, config: BatchScoreC
     model_path.check_signature(saved_model_dir)
     errors_path = errors_path or errors_path_for(out_path)
     start = time.time()
-    with beam.Pipeline(options=PipelineOptions(list(beam_args or []))) as pipeline:
-        add_scoring(pipeline, saved_model_dir, users, out_path, errors_path, config, seen_from, seen_splits)
+    with beam_score.make_pipeline(beam_args) as pipeline:
+        add_scoring(pipeline, saved_model_dir, users, out_path, errors_path, config, seen_from,
+                    seen_splits)
     summary = {
         "model": saved_model_dir,
         "users_scored": beam_score.count_lines(out_path),
