@@ -15,7 +15,7 @@ export TF_USE_LEGACY_KERAS := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install browser demo test test-slow bench clean help
+.PHONY: install browser demo test test-slow bench bench-scale clean help
 
 help:
 	@echo "make install    create .venv/ with the pinned stack (idempotent)"
@@ -24,6 +24,7 @@ help:
 	@echo "make browser    Debian's chromium + chromium-driver for the web UI's browser tests"
 	@echo "make test-slow  run the slow tests (minutes)"
 	@echo "make bench      run the benchmarks; results under bench/results/"
+	@echo "make bench-scale  scale protocol: S, M now, L in the background (bench/results/scale.md)"
 
 install: $(STAMP)
 
@@ -65,6 +66,22 @@ test-slow: install browser
 
 bench: install
 	bash scripts/bench.sh
+
+# The scale protocol of ../shared/BENCHMARK.md through the real pipeline (bench/scale/run.py).
+# S and M run here; L needs the whole machine for hours, so it runs in the background and
+# merges its results into the same files when done (log: bench/results/scale-L.log).
+# --skip-existing resumes: phases already measured on the same code are not re-run.
+# SCALE_DATA=/path reuses synthetic data folders <path>/S, M, L made by `recsys data synth`.
+SCALE_WORK ?= out/scale
+SCALE_DATA ?= $(SCALE_WORK)/data
+SCALE_FLAGS ?=
+SCALE_RUN = $(PY) -m bench.scale.run --work $(SCALE_WORK) --data-root $(SCALE_DATA) \
+	--out bench/results/scale.json --skip-existing $(SCALE_FLAGS)
+
+bench-scale: install
+	$(SCALE_RUN) --sizes S,M
+	setsid nohup $(SCALE_RUN) --sizes L > bench/results/scale-L.log 2>&1 < /dev/null &
+	@echo "L runs in the background: tail -f bench/results/scale-L.log"
 
 clean:
 	rm -rf out .pytest_cache

@@ -1,0 +1,105 @@
+"""Batch scoring of the pushed model: `recsys batch-score` against a plain in-process loop.
+
+Both run as child processes of the benchmark (so both pay the same interpreter and
+TensorFlow start-up, and each gets its own peak RSS) on the same SavedModel, the same
+seeded sample of known users, k=10, and the same seen items to exclude (the size's
+canonical data folder, i.e. every interaction the pushed model was fitted on):
+- `python -m tfx_pipeline.cli.main batch-score ...` (Beam RunInference, DirectRunner);
+- `python -m bench.scale.batch --loop ...`: bench/bench_batch_scoring.py's `baseline`
+  (read seen items, call `recommend` on batches of 256, write JSON lines).
+The ratio is the loop's wall time over batch-score's (> 1: batch-score is faster).
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from typing import Dict, List, Optional
+
+from bench.scale.monitor import run_monitored
+
+K = 10
+
+
+def write_users(saved_model: str, out_path: str, n: int, seed: int) -> int:
+    """Writes up to `n` random known users (one per line); returns how many."""
+    from bench.scale.serving import sample_users
+
+    users = sample_users(saved_model, n, seed)
+    with open(out_path, "w", encoding="utf-8") as f:
+        f.write("\n".join(users) + "\n")
+    return len(users)
+
+
+def _inner_seconds(done) -> float:
+    """The child's own timing from its last JSON line ("seconds" or "loop_seconds")."""
+    for _, text in reversed(done.lines):
+        if text.startswith("{"):
+            try:
+                summary = json.loads(text)
+            except ValueError:
+                continue
+            return summary.get("seconds", summary.get("loop_seconds"))
+    return None
+
+
+def _lines(path: str) -> int:
+    if not os.path.exists(path):
+        return 0
+    with open(path, encoding="utf-8") as f:
+        return sum(1 for _ in f)
+
+
+def run(saved_model: str, data_dir: str, work: str, log_path: str, env: Dict, n_users: int,
+        seed: int = 0, beam_args: List[str] = (), max_rss: Optional[int] = None) -> Dict:
+    """Both scorers on one user sample; see the module docstring."""
+    os.makedirs(work, exist_ok=True)
+    users_file = os.path.join(work, "users.txt")
+    count = write_users(saved_model, users_file, n_users, seed)
+    py = sys.executable
+    commands = {
+        "batch_score": [py, "-m", "tfx_pipeline.cli.main", "batch-score", "--model", saved_model,
+                        "--users", users_file, "--k", str(K), "--seen-from", data_dir,
+                        "--out", os.path.join(work, "batch_score.jsonl"), *beam_args],
+        "plain_loop": [py, "-m", "bench.scale.batch", "--loop", "--model", saved_model,
+                       "--users", users_file, "--data", data_dir,
+                       "--out", os.path.join(work, "plain_loop.jsonl")],
+    }
+    result = {"users": count, "k": K, "beam_args": list(beam_args), "seen_from": data_dir}
+    for name, command in commands.items():
+        done = run_monitored(command, log_path, env=env, max_rss=max_rss)
+        out = command[command.index("--out") + 1]
+        result[name] = {"returncode": done.returncode, "seconds": round(done.seconds, 1),
+                        "inner_seconds": _inner_seconds(done),
+                        "peak_rss": done.peak_rss, "rows": _lines(out),
+                        "users_per_s": round(_lines(out) / done.seconds, 1),
+                        "command": " ".join(command[1:]), "load": done.load}
+        if done.returncode != 0:
+            result[name]["tail"] = done.tail()
+    ok = all(result[n]["returncode"] == 0 and result[n]["rows"] == count for n in commands)
+    result["ok"] = ok
+    if ok:
+        result["ratio_vs_loop"] = round(result["plain_loop"]["seconds"]
+                                        / result["batch_score"]["seconds"], 3)
+    return result
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--loop", action="store_true", help="run the plain in-process loop")
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--users", required=True)
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    from bench.bench_batch_scoring import baseline
+
+    start = time.time()
+    seconds = baseline(args.model, args.users, args.data, args.out)
+    print(json.dumps({"loop_seconds": round(seconds, 2), "wall": round(time.time() - start, 2)}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
