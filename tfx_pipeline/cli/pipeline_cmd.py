@@ -146,8 +146,6 @@ def _launcher_fields(args) -> dict:
 def run(args) -> int:
     config, components = build_configs(args)
     if args.action == "compile":
-        import sys
-
         from tfx_pipeline import kubeflow_runner
 
         try:

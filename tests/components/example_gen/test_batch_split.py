@@ -66,7 +66,7 @@ def test_random_split_matches_the_per_record_hash():
 
 def test_bucket_parts_put_each_user_in_one_bucket_and_lose_no_row():
     rows = _random_rows(1)
-    parts = list(batch_split.bucket_parts(_batch(rows), 7))
+    parts = list(batch_split.bucket_parts((_batch(rows), False), 7))
     assert len({bucket for bucket, _ in parts}) == len(parts)
     seen = {}
     back = []

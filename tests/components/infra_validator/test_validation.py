@@ -21,7 +21,7 @@ def test_well_formed_answer_passes():
 
 @pytest.mark.parametrize("row,message", [
     (_row(items=("a",), scores=(1.0,), agents=((1, 1),)), "expected k=2"),
-    (_row(items=("a", "")), "empty item id"),
+    (_row(items=("", "a")), "empty item id"),
     (_row(items=("a", "x")), "excluded"),
     (_row(scores=(1.0, float("nan"))), "non-finite scores"),
     (_row(scores=(1.0, 2.0)), "not sorted"),
@@ -30,6 +30,10 @@ def test_well_formed_answer_passes():
 ])
 def test_malformed_answers_are_named(row, message):
     assert message in validation.check_response([row], REQUEST, k=2)
+
+
+def test_trailing_padding_is_allowed_when_fewer_than_k_candidates_exist():
+    assert validation.check_response([_row(items=("a", ""))], REQUEST, k=2) is None
 
 
 def test_row_count_must_match_users():
