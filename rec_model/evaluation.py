@@ -5,32 +5,16 @@ as `recommend` serves them; a seeded sample of at most `max_users` users keeps t
 bounded, and every mean comes with a 95% confidence interval over users.
 """
 
-from typing import Dict, Sequence
+from typing import Dict
 
 import numpy as np
 import tensorflow as tf
 
 from rec_model.interactions import Interactions
 from rec_model.ranking_metrics import ndcg_at_k, recall_at_k
+from rec_model.sampled_metrics import mean_with_ci, sample_users
 
 _BATCH = 256
-
-
-def sample_users(users: np.ndarray, max_users: int, seed: int) -> np.ndarray:
-    """Sorted users, at most `max_users` of them (a seeded sample; all when fewer)."""
-    users = np.unique(np.asarray(users))
-    if max_users and users.size > max_users:
-        users = np.sort(np.random.default_rng(seed).choice(users, max_users, replace=False))
-    return users
-
-
-def mean_with_ci(values: Sequence[float]) -> Dict[str, float]:
-    """Mean and the half-width of its normal-approximation 95% confidence interval."""
-    v = np.asarray(values, np.float64)
-    if v.size == 0:
-        return {"mean": float("nan"), "ci95": float("nan")}
-    half = 1.96 * v.std(ddof=1) / np.sqrt(v.size) if v.size > 1 else float("inf")
-    return {"mean": float(v.mean()), "ci95": float(half)}
 
 
 def recommend_users(model, users: np.ndarray, k: int):
@@ -57,7 +41,7 @@ def held_out_sets(model, test: Interactions, max_users: int, seed: int):
         relevant[u] -= set(values[splits[u]:splits[u + 1]].tolist())
         if not relevant[u]:
             del relevant[u]
-    users = sample_users(np.array(sorted(relevant), np.int64), max_users, seed)
+    users = np.array(sample_users(sorted(relevant), max_users, seed), np.int64)
     return users, relevant
 
 
@@ -68,7 +52,7 @@ def ranking_metrics(ids: np.ndarray, users: np.ndarray, relevant, ks) -> Dict[st
         for name, fn in (("recall", recall_at_k), ("ndcg", ndcg_at_k)):
             stats = mean_with_ci([fn(row[row >= 0], relevant[int(u)], k)
                                   for row, u in zip(ids, users)])
-            out[f"{name}@{k}"], out[f"{name}@{k}_ci95"] = stats["mean"], stats["ci95"]
+            out[f"{name}@{k}"], out[f"{name}@{k}_ci95"] = stats.mean, stats.half_width
     return out
 
 

@@ -27,6 +27,7 @@ def build_weights(model: MultiAgentModel) -> MultiAgentModel:
     ids = tf.constant([[0]], tf.int32)
     scores = model.agent_scores(states, ids)
     model.gate(scores, candidate_statistics(scores, ids >= 0), users.side)
+    model.built = True  # Every weight exists now; Keras callbacks (BackupAndRestore) check this.
     return model
 
 

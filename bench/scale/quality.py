@@ -59,12 +59,12 @@ def test_sets(tr_u, tr_i, ev_u, ev_i, n_items: int, max_users: int, seed: int):
 
 
 def ndcg_summary(ranked: List[np.ndarray], users: np.ndarray, relevant) -> Dict[str, float]:
-    from rec_model.evaluation import mean_with_ci
+    from rec_model.sampled_metrics import mean_with_ci
     from rec_model.ranking_metrics import ndcg_at_k, recall_at_k
 
     ndcg = mean_with_ci([ndcg_at_k(r, relevant[int(u)], K) for r, u in zip(ranked, users)])
     recall = mean_with_ci([recall_at_k(r, relevant[int(u)], K) for r, u in zip(ranked, users)])
-    return {"ndcg@10": ndcg["mean"], "ndcg@10_ci95": ndcg["ci95"], "recall@10": recall["mean"]}
+    return {"ndcg@10": ndcg.mean, "ndcg@10_ci95": ndcg.half_width, "recall@10": recall.mean}
 
 
 def popularity_lists(x: sp.csr_matrix, counts: np.ndarray, users: np.ndarray) -> List[np.ndarray]:

@@ -4,9 +4,9 @@ import os
 import re
 from typing import List, Optional
 
+from components.model_layout import SERVING_SUBDIR
 from rec_model import features as F
 
-SERVING_SUBDIR = "Format-Serving"  # TFX's layout of a Model artifact.
 USER_IDS_ASSET = "user_ids.txt"  # Optional: one known user id per line.
 USER_IDS_LOCATIONS = ("assets.extra", "assets")
 

@@ -1,8 +1,7 @@
 import numpy as np
 import pytest
 
-from rec_model.evaluation import (evaluate, held_out_sets, mean_with_ci, popularity_ids,
-                                  ranking_metrics, sample_users)
+from rec_model.evaluation import evaluate, held_out_sets, popularity_ids, ranking_metrics
 from rec_model.interactions import Interactions
 from tests.rec_model.synthetic import NUM_ITEMS, fitted_model, stored_items
 
@@ -12,24 +11,6 @@ def split(fitted):
     _, data, text = fitted
     rest, held = data.split_per_user(0.34, seed=0)
     return fitted_model(data=rest, text=text), rest, held
-
-
-def test_sample_users_is_sorted_unique_capped_and_deterministic():
-    users = np.array([5, 3, 3, 9, 1, 7, 8, 2, 4])
-    assert sample_users(users, 0, 0).tolist() == [1, 2, 3, 4, 5, 7, 8, 9]
-    assert sample_users(users, 100, 0).tolist() == [1, 2, 3, 4, 5, 7, 8, 9]
-    a, b = sample_users(users, 4, seed=1), sample_users(users, 4, seed=1)
-    assert a.tolist() == b.tolist() and len(a) == 4 and np.all(np.diff(a) > 0)
-    draws = {tuple(sample_users(np.arange(100), 5, seed=s)) for s in range(5)}
-    assert len(draws) > 1
-
-
-def test_mean_with_ci():
-    out = mean_with_ci([1.0, 2.0, 3.0, 4.0])
-    assert out["mean"] == pytest.approx(2.5)
-    assert out["ci95"] == pytest.approx(1.96 * np.std([1, 2, 3, 4], ddof=1) / 2)
-    assert mean_with_ci([3.0]) == {"mean": 3.0, "ci95": float("inf")}
-    assert all(np.isnan(v) for v in mean_with_ci([]).values())
 
 
 def test_ranking_metrics_ignore_padding():

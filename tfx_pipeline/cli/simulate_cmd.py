@@ -46,6 +46,7 @@ def pipeline_runner(epochs: int, model_name: str):
 def run(args) -> int:
     from serving.client import RecommendClient
     from serving.launcher import start_model_server
+    from tfx_pipeline import log_filters
     from tfx_pipeline.continuous.trigger import ContinuousTrigger, TriggerPolicy
     from tfx_pipeline.simulation import closed_loop
 
@@ -67,7 +68,8 @@ def run(args) -> int:
 
     loop = closed_loop.ClosedLoop(args.work_dir, config, run_pipeline, start_server,
                                   lambda target: RecommendClient(target, closed_loop.MODEL_NAME))
-    report = loop.run(trigger_factory)
+    with log_filters.quiet_known_noise():
+        report = loop.run(trigger_factory)
     paths = closed_loop.write_report(report, args.work_dir)
     print("CTR per round: " + ", ".join(f"{c:.4f}" for c in report["ctr"]))
     print(f"rose over the rounds: {report['ctr_rose']}; report {paths['json']}, plot {paths['png']}")
