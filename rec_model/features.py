@@ -16,6 +16,9 @@ USER_ID = "user_id"
 ITEM_ID = "item_id"
 TIMESTAMP = "timestamp"
 RATING = "rating"  # explicit rating or any positive interaction strength; 0 = absent
+# tf.Example int64 written by example_gen: 1 = the row came from a feedback span (an
+# interaction on a list the live model served), 0 = from the data itself.
+FROM_FEEDBACK = "from_feedback"
 INTERACTION_REQUIRED_COLUMNS = (USER_ID, ITEM_ID, TIMESTAMP)
 INTERACTION_OPTIONAL_COLUMNS = (RATING,)
 

@@ -25,6 +25,9 @@ class Interactions:
         timestamp: optional [n] unix seconds (float64).
         rating: optional [n] explicit ratings or other positive interaction strengths;
             `weights` turns them into interaction weights.
+        from_feedback: optional [n] bool, True for interactions on lists the live model
+            served (they train, but never validate: the model that chose them would look
+            better than it is).
     """
 
     user_index: np.ndarray
@@ -33,6 +36,7 @@ class Interactions:
     num_items: int
     timestamp: Optional[np.ndarray] = None
     rating: Optional[np.ndarray] = None
+    from_feedback: Optional[np.ndarray] = None
 
     def __post_init__(self):
         u = np.asarray(self.user_index, np.int64)
@@ -54,6 +58,11 @@ class Interactions:
                 if not np.all(np.isfinite(value)):
                     raise ValueError(f"{name} has NaN or infinite entries; clean the input data")
                 object.__setattr__(self, name, value)
+        if self.from_feedback is not None:
+            flags = np.asarray(self.from_feedback, bool)
+            if flags.shape != u.shape:
+                raise ValueError("from_feedback must have one entry per interaction")
+            object.__setattr__(self, "from_feedback", flags)
         if self.rating is not None and self.rating.size and self.rating.min() <= 0:
             raise ValueError("ratings must be > 0 to act as interaction weights; drop the rating "
                              "column or shift it to positive values")
@@ -100,7 +109,8 @@ class Interactions:
     def subset(self, mask: np.ndarray) -> "Interactions":
         pick = (lambda a: None if a is None else a[mask])
         return Interactions(self.user_index[mask], self.item_index[mask], self.num_users,
-                            self.num_items, pick(self.timestamp), pick(self.rating))
+                            self.num_items, pick(self.timestamp), pick(self.rating),
+                            pick(self.from_feedback))
 
     def concat(self, other: "Interactions") -> "Interactions":
         """Both sets over the same vocabularies (timestamps / ratings kept when both have them)."""
@@ -110,10 +120,12 @@ class Interactions:
         return Interactions(np.concatenate([self.user_index, other.user_index]),
                             np.concatenate([self.item_index, other.item_index]), self.num_users,
                             self.num_items, both(self.timestamp, other.timestamp),
-                            both(self.rating, other.rating))
+                            both(self.rating, other.rating),
+                            both(self.from_feedback, other.from_feedback))
 
     def split_per_user(self, share: float, seed: int) -> Tuple["Interactions", "Interactions"]:
-        """Holds out floor(share x n_u) random interactions of each user (at least one kept).
+        """Holds out floor(share x n_u) random interactions of each user (at least one kept),
+        n_u counting only the user's interactions not `from_feedback` (never held out).
 
         Returns:
             (rest, held_out).
@@ -121,13 +133,17 @@ class Interactions:
         if not 0.0 <= share < 1.0:
             raise ValueError(f"share={share} must be in [0, 1)")
         rng = np.random.default_rng(seed)
-        order = np.lexsort((rng.random(self.size), self.user_index))
+        eligible = (np.ones(self.size, bool) if self.from_feedback is None
+                    else ~self.from_feedback)
+        # Eligible rows first within each user, in random order.
+        order = np.lexsort((rng.random(self.size), ~eligible, self.user_index))
         counts = self.user_counts()
+        n_eligible = np.bincount(self.user_index[eligible], minlength=self.num_users)
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         users = self.user_index[order]
         position = np.arange(self.size) - starts[users]
         held = np.zeros(self.size, bool)
-        held[order] = position < np.floor(share * counts[users])
+        held[order] = position < np.floor(share * n_eligible[users])
         return self.subset(~held), self.subset(held)
 
     def histories(self, max_length: int = 0, rating_power: float = 0.0

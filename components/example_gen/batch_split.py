@@ -18,23 +18,22 @@ from components.example_gen.config import ExampleGenConfig
 from rec_model import features as F
 from rec_model.data.interaction_batches import InteractionBatch
 
-TRAIN_ONLY = "train_only"  # rows that may not go to eval (see ExampleGenConfig)
 SCHEMA = pa.schema([
     (F.USER_ID, pa.string()), (F.ITEM_ID, pa.string()),
     (F.TIMESTAMP, pa.int64()), (F.RATING, pa.float64()),  # rating null = not given
-    (TRAIN_ONLY, pa.bool_()),
+    (F.FROM_FEEDBACK, pa.bool_()),
 ])
 SPLITS = (F.TRAIN_SPLIT, F.EVAL_SPLIT)
 _IPC_OPTIONS = pa.ipc.IpcWriteOptions(
     compression="zstd" if pa.Codec.is_available("zstd") else None)
 
 
-def to_table(batch: InteractionBatch, train_only: bool = False) -> pa.Table:
+def to_table(batch: InteractionBatch, from_feedback: bool = False) -> pa.Table:
     """The good rows of a batch as an Arrow table with `SCHEMA`."""
     return pa.Table.from_arrays(
         [pa.array(batch.user_ids, pa.string()), pa.array(batch.item_ids, pa.string()),
          pa.array(batch.timestamps, pa.int64()), pa.array(batch.ratings, pa.float64()),
-         pa.array(np.full(len(batch), train_only, bool), pa.bool_())],
+         pa.array(np.full(len(batch), from_feedback, bool), pa.bool_())],
         schema=SCHEMA)
 
 
@@ -64,15 +63,15 @@ def from_bytes(parts) -> pa.Table:
 def bucket_parts(tagged: Tuple[InteractionBatch, bool], n_buckets: int
                  ) -> Iterator[Tuple[int, bytes]]:
     """(bucket, Arrow bytes of the batch's rows in that bucket) for each non-empty bucket of a
-    (batch, train_only) pair."""
-    batch, train_only = tagged
+    (batch, from_feedback) pair."""
+    batch, from_feedback = tagged
     if not len(batch):
         return
     crc32 = zlib.crc32
     keys = np.fromiter((crc32(u.encode("utf-8")) for u in batch.user_ids), np.uint32,
                        count=len(batch)) % n_buckets
     order = np.argsort(keys, kind="stable")
-    table = to_table(batch, train_only).take(pa.array(order))
+    table = to_table(batch, from_feedback).take(pa.array(order))
     ends = np.cumsum(np.bincount(keys, minlength=n_buckets))
     start = 0
     for bucket, end in enumerate(ends.tolist()):
@@ -110,13 +109,14 @@ def time_split(table: pa.Table, config: ExampleGenConfig) -> Tuple[pa.Table, np.
     n_eval = np.where(sizes >= config.min_interactions_for_eval, n_eval, 0).astype(np.int64)
     group = np.cumsum(starts) - 1
     rank = np.arange(n) - first[group]
-    return table, _allowed(table, rank >= (sizes - n_eval)[group])
+    return table, _allowed(table, rank >= (sizes - n_eval)[group], config)
 
 
-def _allowed(table: pa.Table, is_eval: np.ndarray) -> np.ndarray:
-    """`is_eval` without the rows marked train-only."""
-    only = table.column(TRAIN_ONLY).to_numpy(zero_copy_only=False)
-    return is_eval & ~only
+def _allowed(table: pa.Table, is_eval: np.ndarray, config: ExampleGenConfig) -> np.ndarray:
+    """`is_eval` without feedback rows unless `config.evaluate_feedback`."""
+    if config.evaluate_feedback:
+        return is_eval
+    return is_eval & ~table.column(F.FROM_FEEDBACK).to_numpy(zero_copy_only=False)
 
 
 def random_split(table: pa.Table, config: ExampleGenConfig) -> np.ndarray:
@@ -124,7 +124,8 @@ def random_split(table: pa.Table, config: ExampleGenConfig) -> np.ndarray:
     eval_split = F.EVAL_SPLIT
     rows = zip(*(table.column(c).to_pylist() for c in (F.USER_ID, F.ITEM_ID, F.TIMESTAMP)))
     return _allowed(table, np.fromiter((splitting.random_split_key(u, i, t, config) == eval_split
-                                        for u, i, t in rows), dtype=bool, count=table.num_rows))
+                                        for u, i, t in rows), dtype=bool, count=table.num_rows),
+                    config)
 
 
 def by_split(table: pa.Table, is_eval: np.ndarray) -> List[Tuple[str, pa.Table]]:
@@ -137,14 +138,16 @@ def by_split(table: pa.Table, is_eval: np.ndarray) -> List[Tuple[str, pa.Table]]
 
 
 def example_batch(table: pa.Table) -> pa.RecordBatch:
-    """The raw tf.Example columns of `table` (one value per feature; rating 0.0 = none)."""
+    """The raw tf.Example columns of `table` (one value per feature; rating 0.0 = none;
+    from_feedback 0/1)."""
     offsets = pa.array(np.arange(table.num_rows + 1, dtype=np.int32))
     columns = [
         table.column(F.USER_ID).combine_chunks().cast(pa.binary()),
         table.column(F.ITEM_ID).combine_chunks().cast(pa.binary()),
         table.column(F.TIMESTAMP).combine_chunks(),
         pc.fill_null(table.column(F.RATING), 0.0).combine_chunks().cast(pa.float32()),
+        table.column(F.FROM_FEEDBACK).combine_chunks().cast(pa.int64()),
     ]
     return pa.RecordBatch.from_arrays(
         [pa.ListArray.from_arrays(offsets, column) for column in columns],
-        [F.USER_ID, F.ITEM_ID, F.TIMESTAMP, F.RATING])
+        [F.USER_ID, F.ITEM_ID, F.TIMESTAMP, F.RATING, F.FROM_FEEDBACK])

@@ -41,20 +41,19 @@ class _ReadBatchesFn(beam.DoFn):
     """Streams one canonical CSV file as `InteractionBatch`es; malformed rows go to the
     quarantine output as JSON lines."""
 
-    def __init__(self, batch_rows: int, evaluate_feedback: bool = True):
+    def __init__(self, batch_rows: int):
         super().__init__()
-        self._batch_rows, self._evaluate_feedback = batch_rows, evaluate_feedback
+        self._batch_rows = batch_rows
         self._rows = beam.metrics.Metrics.counter("example_gen", "rows_read")
 
     def process(self, path: str):
-        train_only = (not self._evaluate_feedback
-                      and fnmatch.fnmatch(os.path.basename(path), F.FEEDBACK_SPAN_GLOB))
+        from_feedback = fnmatch.fnmatch(os.path.basename(path), F.FEEDBACK_SPAN_GLOB)
         for batch in interaction_batches.iter_interaction_batches(path, self._batch_rows):
             self._rows.inc(len(batch) + len(batch.quarantined))
             for record in batch.quarantined:
                 yield beam.pvalue.TaggedOutput(QUARANTINE_TAG, record.to_json())
             if len(batch):
-                yield batch, train_only
+                yield batch, from_feedback
 
 
 def interaction_to_example(record) -> bytes:
@@ -110,7 +109,7 @@ def IngestInteractions(  # pylint: disable=invalid-name
         pipeline
         | "InputFiles" >> beam.Create(sorted(input_files))
         | "ReadCsv" >> beam.ParDo(
-            _ReadBatchesFn(batch_rows, config.evaluate_feedback)).with_outputs(
+            _ReadBatchesFn(batch_rows)).with_outputs(
             QUARANTINE_TAG, main="batches")
     )
     if config.split_mode == "user_time":

@@ -30,7 +30,8 @@ from rec_model.item_embeddings import load_item_embeddings
 _ARRAYS = "arrays.npz"
 _META = "inputs.json"
 _USERS, _ITEMS = "user_ids.txt", "item_ids.txt"
-Rows = Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # users, items, timestamps, ratings
+# users, items, timestamps, ratings[, from_feedback (0/1, optional)]
+Rows = Tuple[np.ndarray, ...]
 
 
 @dataclasses.dataclass
@@ -60,7 +61,8 @@ class TrainingInputs:
         for name, data in (("train", self.train), ("eval", self.eval)):
             arrays.update({f"{name}_user": data.user_index, f"{name}_item": data.item_index,
                            f"{name}_time": _or_empty(data.timestamp),
-                           f"{name}_rating": _or_empty(data.rating)})
+                           f"{name}_rating": _or_empty(data.rating),
+                           f"{name}_feedback": _or_empty(data.from_feedback)})
         np.savez(os.path.join(directory, _ARRAYS), **arrays)
         for name, ids in ((_USERS, self.user_ids), (_ITEMS, self.item_ids)):
             with open(os.path.join(directory, name), "w", encoding="utf-8", newline="\n") as f:
@@ -82,7 +84,8 @@ class TrainingInputs:
                 ids.append(f.read().split("\n")[:-1])
         with np.load(os.path.join(directory, _ARRAYS), allow_pickle=False) as a:
             data = [Interactions(a[f"{n}_user"], a[f"{n}_item"], len(ids[0]), len(ids[1]),
-                                 _or_none(a[f"{n}_time"]), _or_none(a[f"{n}_rating"]))
+                                 _or_none(a[f"{n}_time"]), _or_none(a[f"{n}_rating"]),
+                                 _or_none(a[f"{n}_feedback"]) if f"{n}_feedback" in a else None)
                     for n in ("train", "eval")]
             return cls(ids[0], ids[1], a["text"], data[0], data[1], meta["counts"],
                        meta["data_span"])
@@ -110,6 +113,14 @@ def _ratings(values: np.ndarray, counts: Dict[str, int]) -> Optional[np.ndarray]
     return np.where(present, values, values[present].mean())
 
 
+def _feedback_flags(column: List[np.ndarray], counts: Dict[str, int]) -> Optional[np.ndarray]:
+    """bool [n] from an optional from_feedback column; None when absent or all zero."""
+    if not column or not np.any(column[0]):
+        return None
+    counts["rows_from_feedback"] = int(np.count_nonzero(column[0]))
+    return column[0].astype(bool)
+
+
 def _decode(values) -> List[str]:
     return [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in values]
 
@@ -121,7 +132,7 @@ def build_inputs(train_rows: Rows, eval_rows: Rows, embeddings_dir: str,
 
     Args:
         train_rows / eval_rows: (user ids [n], item ids [n] as str or utf-8 bytes,
-            timestamps [n] int64, ratings [n] float with 0 = none).
+            timestamps [n] int64, ratings [n] float with 0 = none[, from_feedback [n] 0/1]).
         embeddings_dir: an item-embeddings folder (`rec_model.item_embeddings`).
         user_vocab: fixed user vocabulary (the TransformGraph's); None = train users.
         span: data span number for the model card.
@@ -130,7 +141,7 @@ def build_inputs(train_rows: Rows, eval_rows: Rows, embeddings_dir: str,
     Raises:
         ValueError: no train rows, or a fixed vocabulary that misses train users.
     """
-    users, items, ts, rating = (np.asarray(a) for a in train_rows)
+    users, items, ts, rating, *feedback = (np.asarray(a) for a in train_rows)
     if users.size == 0:
         raise ValueError("no train interactions; check the Examples' Split-train or the data folder")
     catalogue, text, _ = load_item_embeddings(embeddings_dir)
@@ -157,8 +168,9 @@ def build_inputs(train_rows: Rows, eval_rows: Rows, embeddings_dir: str,
                              "(fix the input data)")
     counts = {"train_rows": int(users.size)}
     train = Interactions(user_position[user_codes], item_index, len(user_ids), len(item_ids),
-                         np.asarray(ts, np.float64), _ratings(rating, counts))
-    e_users, e_items, e_ts, _ = (np.asarray(a) for a in eval_rows)
+                         np.asarray(ts, np.float64), _ratings(rating, counts),
+                         _feedback_flags(feedback, counts))
+    e_users, e_items, e_ts = (np.asarray(a) for a in tuple(eval_rows)[:3])
     e_u = pd.Index(user_ids).get_indexer(_decode(e_users)) if e_users.size else np.zeros(0, int)
     e_i = pd.Index(item_ids).get_indexer(_decode(e_items)) if e_items.size else np.zeros(0, int)
     keep = (e_u >= 0) & (e_i >= 0)
@@ -178,7 +190,7 @@ def build_inputs(train_rows: Rows, eval_rows: Rows, embeddings_dir: str,
 
 def read_examples_split(examples_uri: str, split: str) -> Rows:
     """Reads `<uri>/Split-<split>/*.gz` tf.Examples -> (user ids, item ids as bytes,
-    timestamps, ratings (0 = none)) arrays."""
+    timestamps, ratings (0 = none), from_feedback (0/1)) arrays."""
     import tensorflow as tf
 
     pattern = os.path.join(examples_uri, f"Split-{split}", "*")
@@ -189,7 +201,8 @@ def read_examples_split(examples_uri: str, split: str) -> Rows:
     spec = {F.USER_ID: tf.io.FixedLenFeature([], tf.string),
             F.ITEM_ID: tf.io.FixedLenFeature([], tf.string),
             F.TIMESTAMP: tf.io.FixedLenFeature([], tf.int64),
-            F.RATING: tf.io.FixedLenFeature([], tf.float32, default_value=0.0)}
+            F.RATING: tf.io.FixedLenFeature([], tf.float32, default_value=0.0),
+            F.FROM_FEEDBACK: tf.io.FixedLenFeature([], tf.int64, default_value=0)}
     ds = tf.data.TFRecordDataset(paths, compression_type="GZIP", num_parallel_reads=2)
     ds = ds.batch(65536).map(lambda x: tf.io.parse_example(x, spec)).prefetch(2)
     parts = {k: [] for k in spec}
@@ -198,4 +211,4 @@ def read_examples_split(examples_uri: str, split: str) -> Rows:
             parts[key].append(batch[key].numpy())
     cat = (lambda key, dtype: np.concatenate(parts[key]) if parts[key] else np.zeros(0, dtype))
     return (cat(F.USER_ID, object), cat(F.ITEM_ID, object), cat(F.TIMESTAMP, np.int64),
-            cat(F.RATING, np.float32))
+            cat(F.RATING, np.float32), cat(F.FROM_FEEDBACK, np.int64))

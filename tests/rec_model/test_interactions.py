@@ -51,6 +51,19 @@ def test_split_per_user_holds_out_floor_share_and_keeps_at_least_one():
     assert pairs == set(zip(users, items)) and rest.size + held.size == data.size
 
 
+def test_split_per_user_never_holds_out_feedback_rows():
+    users = np.repeat(np.arange(3), 10)
+    items = np.tile(np.arange(10), 3)
+    flags = np.zeros(30, bool)
+    flags[:10] = True  # user 0: only feedback rows
+    flags[10:15] = True  # user 1: half of them
+    data = _data(users, items, n_users=3, n_items=10, from_feedback=flags)
+    rest, held = data.split_per_user(0.4, seed=0)
+    assert not held.from_feedback.any() and rest.from_feedback.sum() == 15
+    np.testing.assert_array_equal(held.user_counts(), [0, 2, 4])  # floor(0.4 x eligible rows)
+    assert rest.size + held.size == data.size
+
+
 def test_split_per_user_is_deterministic_by_seed_and_keeps_columns():
     rng = np.random.default_rng(0)
     data = _data(rng.integers(0, 5, 200), rng.integers(0, 40, 200), n_users=5, n_items=40,

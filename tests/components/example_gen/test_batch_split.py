@@ -79,6 +79,20 @@ def test_bucket_parts_put_each_user_in_one_bucket_and_lose_no_row():
     assert sorted(back, key=repr) == sorted((tuple(r.__dict__.values()) for r in rows), key=repr)
 
 
+def test_feedback_rows_are_flagged_and_stay_in_train_unless_evaluated():
+    rows = [Interaction(f"u{n}", f"i{n}", n, None) for n in range(40)]
+    table = batch_split.to_table(_batch(rows), from_feedback=True)
+    record_batch = batch_split.example_batch(table)
+    assert record_batch.column(F.FROM_FEEDBACK).to_pylist() == [[1]] * 40
+    kept = ExampleGenConfig(split_mode="random", eval_fraction=0.5, seed=1)
+    assert not batch_split.random_split(table, kept).any()
+    evaluated = ExampleGenConfig(split_mode="random", eval_fraction=0.5, seed=1,
+                                 evaluate_feedback=True)
+    assert batch_split.random_split(table, evaluated).any()
+    plain = batch_split.to_table(_batch(rows))
+    assert batch_split.example_batch(plain).column(F.FROM_FEEDBACK).to_pylist() == [[0]] * 40
+
+
 def test_example_batch_fills_missing_ratings_with_zero():
     rows = [Interaction("u1", "i\u00e9", 5, None), Interaction("u2", "i2", 6, 2.5)]
     record_batch = batch_split.example_batch(batch_split.to_table(_batch(rows)))

@@ -65,6 +65,21 @@ def test_bytes_ids_are_decoded(tmp_path):
     assert inputs.user_ids == ["u1"] and inputs.train.item_index.tolist() == [0]
 
 
+def test_feedback_flags_reach_the_train_interactions_and_survive_save_load(tmp_path):
+    helpers.write_embeddings(str(tmp_path / "e"), ["a", "b", "c"])
+    train = _rows([("u1", "c"), ("u1", "a"), ("u2", "b")]) + (np.array([0, 1, 0]),)
+    inputs = build_inputs(train, _rows([("u1", "b")]), str(tmp_path / "e"))
+    assert inputs.train.from_feedback.tolist() == [False, True, False]
+    assert inputs.counts["rows_from_feedback"] == 1
+    inputs.save(str(tmp_path / "saved"))
+    back = TrainingInputs.load(str(tmp_path / "saved"))
+    assert back.train.from_feedback.tolist() == [False, True, False]
+    assert back.eval.from_feedback is None
+    no_flags = build_inputs(_rows([("u1", "a")]) + (np.array([0]),), _rows([("u1", "b")]),
+                           str(tmp_path / "e"))
+    assert no_flags.train.from_feedback is None
+
+
 def test_save_load_round_trip(tmp_path):
     helpers.write_embeddings(str(tmp_path / "e"), ["a", "b", "c"])
     train = _rows([("u1", "c"), ("u1", "a"), ("u2", "b")], ratings=[5.0, 0.0, 1.0])
