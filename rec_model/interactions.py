@@ -124,8 +124,13 @@ class Interactions:
                             both(self.from_feedback, other.from_feedback))
 
     def split_per_user(self, share: float, seed: int) -> Tuple["Interactions", "Interactions"]:
-        """Holds out floor(share x n_u) random interactions of each user (at least one kept),
+        """Holds out about share x n_u random interactions of each user (at least one kept),
         n_u counting only the user's interactions not `from_feedback` (never held out).
+
+        The count is share x n_u rounded up or down at random (in expectation exactly
+        share x n_u), so users with few interactions are held out too: with a plain floor
+        only users with at least 1/share interactions would ever validate, and on sparse data
+        that slice is a handful of heavy users.
 
         Returns:
             (rest, held_out).
@@ -143,7 +148,9 @@ class Interactions:
         users = self.user_index[order]
         position = np.arange(self.size) - starts[users]
         held = np.zeros(self.size, bool)
-        held[order] = position < np.floor(share * n_eligible[users])
+        quota = np.floor(share * n_eligible + rng.random(self.num_users))
+        quota = np.minimum(quota, np.maximum(counts - 1, 0))
+        held[order] = position < quota[users]
         return self.subset(~held), self.subset(held)
 
     def histories(self, max_length: int = 0, rating_power: float = 0.0
