@@ -28,6 +28,8 @@ class Interactions:
         from_feedback: optional [n] bool, True for interactions on lists the live model
             served (they train, but never validate: the model that chose them would look
             better than it is).
+        row_key: optional [n] uint64 stable identity of each row (a hash of its ids and
+            time), the same in every version of the data; `split_per_user` draws from it.
     """
 
     user_index: np.ndarray
@@ -37,6 +39,7 @@ class Interactions:
     timestamp: Optional[np.ndarray] = None
     rating: Optional[np.ndarray] = None
     from_feedback: Optional[np.ndarray] = None
+    row_key: Optional[np.ndarray] = None
 
     def __post_init__(self):
         u = np.asarray(self.user_index, np.int64)
@@ -63,6 +66,11 @@ class Interactions:
             if flags.shape != u.shape:
                 raise ValueError("from_feedback must have one entry per interaction")
             object.__setattr__(self, "from_feedback", flags)
+        if self.row_key is not None:
+            keys = np.asarray(self.row_key, np.uint64)
+            if keys.shape != u.shape:
+                raise ValueError("row_key must have one entry per interaction")
+            object.__setattr__(self, "row_key", keys)
         if self.rating is not None and self.rating.size and self.rating.min() <= 0:
             raise ValueError("ratings must be > 0 to act as interaction weights; drop the rating "
                              "column or shift it to positive values")
@@ -110,7 +118,7 @@ class Interactions:
         pick = (lambda a: None if a is None else a[mask])
         return Interactions(self.user_index[mask], self.item_index[mask], self.num_users,
                             self.num_items, pick(self.timestamp), pick(self.rating),
-                            pick(self.from_feedback))
+                            pick(self.from_feedback), pick(self.row_key))
 
     def concat(self, other: "Interactions") -> "Interactions":
         """Both sets over the same vocabularies (timestamps / ratings kept when both have them)."""
@@ -121,36 +129,39 @@ class Interactions:
                             np.concatenate([self.item_index, other.item_index]), self.num_users,
                             self.num_items, both(self.timestamp, other.timestamp),
                             both(self.rating, other.rating),
-                            both(self.from_feedback, other.from_feedback))
+                            both(self.from_feedback, other.from_feedback),
+                            both(self.row_key, other.row_key))
 
     def split_per_user(self, share: float, seed: int) -> Tuple["Interactions", "Interactions"]:
-        """Holds out about share x n_u random interactions of each user (at least one kept),
-        n_u counting only the user's interactions not `from_feedback` (never held out).
+        """Holds out each interaction with probability `share` (never one `from_feedback`),
+        keeping at least one interaction of every user.
 
-        The count is share x n_u rounded up or down at random (in expectation exactly
-        share x n_u), so users with few interactions are held out too: with a plain floor
-        only users with at least 1/share interactions would ever validate, and on sparse data
-        that slice is a handful of heavy users.
+        A row's draw comes from its `row_key` when given (a stable hash of the row), so it
+        does not move when the data grows: a model warm-started from one trained on an
+        earlier version of the data never trained on this slice. Every user can be held
+        out, light ones included (a per-user floor(share x n) would validate only users
+        with at least 1/share interactions: a handful of heavy users on sparse data).
 
         Returns:
             (rest, held_out).
         """
         if not 0.0 <= share < 1.0:
             raise ValueError(f"share={share} must be in [0, 1)")
-        rng = np.random.default_rng(seed)
-        eligible = (np.ones(self.size, bool) if self.from_feedback is None
-                    else ~self.from_feedback)
-        # Eligible rows first within each user, in random order.
-        order = np.lexsort((rng.random(self.size), ~eligible, self.user_index))
-        counts = self.user_counts()
-        n_eligible = np.bincount(self.user_index[eligible], minlength=self.num_users)
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        users = self.user_index[order]
-        position = np.arange(self.size) - starts[users]
-        held = np.zeros(self.size, bool)
-        quota = np.floor(share * n_eligible + rng.random(self.num_users))
-        quota = np.minimum(quota, np.maximum(counts - 1, 0))
-        held[order] = position < quota[users]
+        if self.row_key is None:
+            draw = np.random.default_rng(seed).random(self.size)
+        else:
+            draw = _uniform(self.row_key, seed)
+        held = draw < share
+        if self.from_feedback is not None:
+            held &= ~self.from_feedback
+        # Users left with nothing keep their row with the largest draw.
+        kept = np.bincount(self.user_index[~held], minlength=self.num_users)
+        empty = np.flatnonzero(held & (kept[self.user_index] == 0))
+        if empty.size:
+            order = empty[np.lexsort((-draw[empty], self.user_index[empty]))]
+            first = np.ones(order.size, bool)
+            first[1:] = self.user_index[order][1:] != self.user_index[order][:-1]
+            held[order[first]] = False
         return self.subset(~held), self.subset(held)
 
     def histories(self, max_length: int = 0, rating_power: float = 0.0
@@ -174,3 +185,13 @@ class Interactions:
         splits = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         weights = self.weights(rating_power)[order]
         return self.item_index[order].astype(np.int32), weights, splits
+
+
+def _uniform(keys: np.ndarray, seed: int) -> np.ndarray:
+    """[n] float64 in [0, 1): a seeded splitmix64 of each uint64 key."""
+    with np.errstate(over="ignore"):
+        z = keys + np.uint64((seed * 0x9E3779B97F4A7C15) % 2 ** 64)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) / float(2 ** 53)

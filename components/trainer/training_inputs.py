@@ -62,7 +62,8 @@ class TrainingInputs:
             arrays.update({f"{name}_user": data.user_index, f"{name}_item": data.item_index,
                            f"{name}_time": _or_empty(data.timestamp),
                            f"{name}_rating": _or_empty(data.rating),
-                           f"{name}_feedback": _or_empty(data.from_feedback)})
+                           f"{name}_feedback": _or_empty(data.from_feedback),
+                           f"{name}_key": _or_empty(data.row_key)})
         np.savez(os.path.join(directory, _ARRAYS), **arrays)
         for name, ids in ((_USERS, self.user_ids), (_ITEMS, self.item_ids)):
             with open(os.path.join(directory, name), "w", encoding="utf-8", newline="\n") as f:
@@ -83,9 +84,10 @@ class TrainingInputs:
             with open(os.path.join(directory, name), encoding="utf-8") as f:
                 ids.append(f.read().split("\n")[:-1])
         with np.load(os.path.join(directory, _ARRAYS), allow_pickle=False) as a:
+            optional = (lambda key: _or_none(a[key]) if key in a else None)
             data = [Interactions(a[f"{n}_user"], a[f"{n}_item"], len(ids[0]), len(ids[1]),
                                  _or_none(a[f"{n}_time"]), _or_none(a[f"{n}_rating"]),
-                                 _or_none(a[f"{n}_feedback"]) if f"{n}_feedback" in a else None)
+                                 optional(f"{n}_feedback"), optional(f"{n}_key"))
                     for n in ("train", "eval")]
             return cls(ids[0], ids[1], a["text"], data[0], data[1], meta["counts"],
                        meta["data_span"])
@@ -119,6 +121,16 @@ def _feedback_flags(column: List[np.ndarray], counts: Dict[str, int]) -> Optiona
         return None
     counts["rows_from_feedback"] = int(np.count_nonzero(column[0]))
     return column[0].astype(bool)
+
+
+def row_keys(users: np.ndarray, items: np.ndarray, timestamps: np.ndarray) -> np.ndarray:
+    """[n] uint64 stable identity of each (user id, item id, timestamp) row: the same in
+    every version of the data (pandas' fixed-key SipHash), whatever the vocabularies."""
+    hash_array = pd.util.hash_array  # str and its utf-8 bytes hash alike
+    parts = (hash_array(np.asarray(users, object)), hash_array(np.asarray(items, object)),
+             hash_array(np.asarray(timestamps, np.int64)))
+    with np.errstate(over="ignore"):
+        return parts[0] * np.uint64(0x9E3779B97F4A7C15) ^ parts[1] * np.uint64(3) ^ parts[2]
 
 
 def _decode(values) -> List[str]:
@@ -169,7 +181,7 @@ def build_inputs(train_rows: Rows, eval_rows: Rows, embeddings_dir: str,
     counts = {"train_rows": int(users.size)}
     train = Interactions(user_position[user_codes], item_index, len(user_ids), len(item_ids),
                          np.asarray(ts, np.float64), _ratings(rating, counts),
-                         _feedback_flags(feedback, counts))
+                         _feedback_flags(feedback, counts), row_keys(users, items, ts))
     e_users, e_items, e_ts = (np.asarray(a) for a in tuple(eval_rows)[:3])
     e_u = pd.Index(user_ids).get_indexer(_decode(e_users)) if e_users.size else np.zeros(0, int)
     e_i = pd.Index(item_ids).get_indexer(_decode(e_items)) if e_items.size else np.zeros(0, int)

@@ -75,6 +75,10 @@ def test_feedback_flags_reach_the_train_interactions_and_survive_save_load(tmp_p
     back = TrainingInputs.load(str(tmp_path / "saved"))
     assert back.train.from_feedback.tolist() == [False, True, False]
     assert back.eval.from_feedback is None
+    np.testing.assert_array_equal(back.train.row_key, inputs.train.row_key)
+    again = build_inputs(_rows([("u9", "b"), ("u1", "a")], start=1000) + (np.array([0, 1]),),
+                         _rows([("u1", "b")]), str(tmp_path / "e"))
+    assert again.train.row_key[1] == inputs.train.row_key[1]  # same row, other data version
     no_flags = build_inputs(_rows([("u1", "a")]) + (np.array([0]),), _rows([("u1", "b")]),
                            str(tmp_path / "e"))
     assert no_flags.train.from_feedback is None
