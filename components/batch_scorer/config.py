@@ -3,6 +3,8 @@
 import dataclasses
 import json
 
+from components import config_fields
+
 
 @dataclasses.dataclass(frozen=True)
 class BatchScoreConfig:
@@ -45,10 +47,4 @@ class BatchScoreConfig:
         Raises:
             ValueError: a field this version does not know (names the known ones).
         """
-        values = json.loads(text) if text else {}
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(
-                f"BatchScoreConfig: unknown field(s) {unknown}; known fields: {sorted(known)}")
-        return cls(**values)
+        return config_fields.from_json(cls, text)

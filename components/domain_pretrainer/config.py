@@ -4,6 +4,8 @@ import dataclasses
 import json
 from typing import Optional
 
+from components import config_fields
+
 
 @dataclasses.dataclass(frozen=True)
 class PretrainerConfig:
@@ -58,4 +60,9 @@ class PretrainerConfig:
 
     @classmethod
     def from_json(cls, text: str) -> "PretrainerConfig":
-        return cls(**json.loads(text)) if text else cls()
+        """Inverse of `to_json`; "" gives the defaults.
+
+        Raises:
+            ValueError: a field this version does not know (names the known ones).
+        """
+        return config_fields.from_json(cls, text)

@@ -4,6 +4,8 @@ import dataclasses
 import json
 from typing import Tuple
 
+from components import config_fields
+
 
 @dataclasses.dataclass(frozen=True)
 class EvaluatorConfig:
@@ -59,15 +61,9 @@ class EvaluatorConfig:
 
     @classmethod
     def from_json(cls, text: str) -> "EvaluatorConfig":
-        """Inverse of `to_json`; missing fields take their defaults.
+        """Inverse of `to_json`; "" gives the defaults.
 
         Raises:
             ValueError: a field this version does not know (names the known ones).
         """
-        values = json.loads(text) if text else {}
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f"EvaluatorConfig has no field(s) {unknown}; known fields: "
-                             f"{sorted(known)}")
-        return cls(**values)
+        return config_fields.from_json(cls, text)

@@ -3,6 +3,8 @@
 import dataclasses
 import json
 
+from components import config_fields
+
 SPLIT_MODES = ("user_time", "random")
 
 
@@ -49,4 +51,9 @@ class ExampleGenConfig:
 
     @classmethod
     def from_json(cls, text: str) -> "ExampleGenConfig":
-        return cls(**json.loads(text)) if text else cls()
+        """Inverse of `to_json`; "" gives the defaults.
+
+        Raises:
+            ValueError: a field this version does not know (names the known ones).
+        """
+        return config_fields.from_json(cls, text)

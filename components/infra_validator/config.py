@@ -3,6 +3,8 @@
 import dataclasses
 import json
 
+from components import config_fields
+
 BINARIES = ("auto", "tensorflow_model_server", "python")
 
 
@@ -48,4 +50,9 @@ class InfraValidatorConfig:
 
     @classmethod
     def from_json(cls, text: str) -> "InfraValidatorConfig":
-        return cls(**json.loads(text)) if text else cls()
+        """Inverse of `to_json`; "" gives the defaults.
+
+        Raises:
+            ValueError: a field this version does not know (names the known ones).
+        """
+        return config_fields.from_json(cls, text)

@@ -3,6 +3,8 @@
 import dataclasses
 import json
 
+from components import config_fields
+
 
 @dataclasses.dataclass(frozen=True)
 class PusherConfig:
@@ -32,4 +34,9 @@ class PusherConfig:
 
     @classmethod
     def from_json(cls, text: str) -> "PusherConfig":
-        return cls(**json.loads(text))
+        """Inverse of `to_json`; "" gives the defaults.
+
+        Raises:
+            ValueError: a field this version does not know (names the known ones).
+        """
+        return config_fields.from_json(cls, text)

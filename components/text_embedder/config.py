@@ -4,6 +4,8 @@ import dataclasses
 import json
 from typing import Optional
 
+from components import config_fields
+
 
 @dataclasses.dataclass(frozen=True)
 class EmbedderConfig:
@@ -37,4 +39,9 @@ class EmbedderConfig:
 
     @classmethod
     def from_json(cls, text: str) -> "EmbedderConfig":
-        return cls(**json.loads(text)) if text else cls()
+        """Inverse of `to_json`; "" gives the defaults.
+
+        Raises:
+            ValueError: a field this version does not know (names the known ones).
+        """
+        return config_fields.from_json(cls, text)

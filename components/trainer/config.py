@@ -3,7 +3,7 @@
 import dataclasses
 import json
 
-from components.trainer.config_fields import from_dict
+from components.config_fields import from_dict
 from components.trainer.tfjob_config import TFJobConfig
 from components.trainer.vertex_config import VertexJobConfig
 

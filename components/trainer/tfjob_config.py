@@ -5,7 +5,7 @@ import json
 import re
 from typing import Dict
 
-from components.trainer.config_fields import from_dict
+from components.config_fields import from_dict
 
 RESTART_POLICIES = ("OnFailure", "ExitCode", "Never")
 CLEAN_POD_POLICIES = ("Running", "All", "None")

@@ -4,7 +4,7 @@ import dataclasses
 import json
 from typing import Dict
 
-from components.trainer.config_fields import from_dict
+from components.config_fields import from_dict
 
 
 @dataclasses.dataclass(frozen=True)

@@ -63,7 +63,7 @@ def test_message_cites_intervals_difference_and_sample():
 
 
 def test_config_json_names_unknown_fields():
-    with pytest.raises(ValueError, match=r"no field\(s\) \['max_user'\].*max_users"):
+    with pytest.raises(ValueError, match=r"unknown EvaluatorConfig field\(s\) \['max_user'\].*max_users"):
         EvaluatorConfig.from_json('{"max_user": 5}')
     assert EvaluatorConfig.from_json('{"max_users": 5}').seed == 42
     assert EvaluatorConfig().max_users == 10_000

@@ -1,7 +1,8 @@
-"""JSON round-trip of the trainer's frozen config dataclasses, with helpful unknown-field
+"""JSON round-trip of the components' frozen config dataclasses, with helpful unknown-field
 errors."""
 
 import dataclasses
+import json
 from typing import Any, Mapping, Type, TypeVar
 
 T = TypeVar("T")
@@ -26,3 +27,8 @@ def from_dict(cls: Type[T], data: Mapping[str, Any], where: str) -> T:
         raise ValueError(f"unknown {where} field(s) {extra}; known fields: {sorted(known)}")
     return cls(**data)
 
+
+
+def from_json(cls: Type[T], text: str) -> T:
+    """`from_dict` of a JSON object; "" gives the defaults."""
+    return from_dict(cls, json.loads(text) if text else {}, cls.__name__)
