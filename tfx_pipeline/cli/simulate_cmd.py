@@ -14,10 +14,11 @@ def add_arguments(parser):
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--users", type=int, default=300, help="users served per round")
     parser.add_argument("--k", type=int, default=10)
-    parser.add_argument("--catalogue-users", type=int, default=600)
+    # Sparse (3 interactions per user) so that feedback has something to teach, with enough
+    # users that the evaluator's held-out slice can tell a better retrained model from noise.
+    parser.add_argument("--catalogue-users", type=int, default=1500)
     parser.add_argument("--catalogue-items", type=int, default=300)
-    parser.add_argument("--initial-interactions", type=int, default=1200,
-                        help="sparse on purpose: feedback then has something to teach")
+    parser.add_argument("--initial-interactions", type=int, default=4500)
     parser.add_argument("--epochs", type=int, default=10, help="training epochs per pipeline run")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work-dir", default="out/simulate")

@@ -32,9 +32,9 @@ class SimulationConfig:
     rounds: int = 3
     users_per_round: int = 300
     k: int = 10
-    catalogue_users: int = 600
+    catalogue_users: int = 1500
     catalogue_items: int = 300
-    initial_interactions: int = 1200
+    initial_interactions: int = 4500
     seed: int = 0
 
     def __post_init__(self):
