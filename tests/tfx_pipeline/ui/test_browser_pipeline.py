@@ -84,8 +84,8 @@ def test_pages_over_a_real_run_and_live_server(pipeline_run, tmp_path):
 
             page = browser.open(ui.url + "#/run/" + urllib.parse.quote(run["run"]), "run")
             assert page.locator("#components-table tbody tr").count() >= 7
-            assert page.is_visible("#curve-agents-train-loss") and page.is_visible(
-                "#curve-agents-train-alpha"
+            assert page.is_visible("#curve-pairs-train-loss") and page.is_visible(
+                "#curve-pairs-train-alpha"
             )
             assert page.locator("#evaluation-table tbody tr").count() >= 2
             browser.screenshot(shots / "run.png")
