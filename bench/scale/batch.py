@@ -5,8 +5,9 @@ TensorFlow start-up, and each gets its own peak RSS) on the same SavedModel, the
 seeded sample of known users, k=10, and the same seen items to exclude (the size's
 canonical data folder, i.e. every interaction the pushed model was fitted on):
 - `python -m tfx_pipeline.cli.main batch-score ...` (Beam RunInference, DirectRunner);
-- `python -m bench.scale.batch --loop ...`: bench/bench_batch_scoring.py's `baseline`
-  (read seen items, call `recommend` on batches of 256, write JSON lines).
+- `python -m bench.scale.batch --loop ...`: the plain in-process loop of
+  `components/batch_scorer/plain_loop.py` (read seen items, call `recommend` on batches,
+  write JSON lines), the baseline of bench/bench_batch_scoring.py too.
 The ratio is the loop's wall time over batch-score's (> 1: batch-score is faster).
 """
 
@@ -93,11 +94,14 @@ def main(argv=None) -> int:
     parser.add_argument("--data", required=True)
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
-    from bench.bench_batch_scoring import baseline
+    from components.batch_scorer import plain_loop
+    from components.batch_scorer.config import BatchScoreConfig
 
     start = time.time()
-    seconds = baseline(args.model, args.users, args.data, args.out)
-    print(json.dumps({"loop_seconds": round(seconds, 2), "wall": round(time.time() - start, 2)}))
+    plain_loop.score_users(args.model, args.out, BatchScoreConfig(k=K), args.users,
+                           seen_from=args.data)
+    seconds = time.time() - start
+    print(json.dumps({"loop_seconds": round(seconds, 2), "wall": round(seconds, 2)}))
     return 0
 
 

@@ -18,7 +18,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 _START = re.compile(r"^\[(\d\d:\d\d:\d\d)\] > (\S+)\s*$")
-_END = re.compile(r"^\[(\d\d:\d\d:\d\d)\] \+ (\S+) ([0-9.]+)s( \(cached\))?\s*$")
+_END = re.compile(r"^\[(\d\d:\d\d:\d\d)\] \+ (\S+) ([0-9.]+)s( \(cached\))?(:.*)?\s*$")
 
 
 def _children_map() -> Dict[int, List[int]]:

@@ -33,8 +33,8 @@ def load_split_indices(examples: str):
     """Both splits as index arrays over one user and one item vocabulary."""
     from components.trainer.training_inputs import read_examples_split
 
-    tr_u, tr_i, tr_t, _ = read_examples_split(examples, "train")
-    ev_u, ev_i, _, _ = read_examples_split(examples, "eval")
+    tr_u, tr_i, tr_t = read_examples_split(examples, "train")[:3]
+    ev_u, ev_i = read_examples_split(examples, "eval")[:2]
     users, user_ids = pd.factorize(np.concatenate([tr_u, ev_u]))
     items, item_ids = pd.factorize(np.concatenate([tr_i, ev_i]))
     n = tr_u.size

@@ -21,6 +21,13 @@ def test_parse_progress_windows_and_cached():
     assert got[1]["cached"] and got[1]["finished"]
 
 
+def test_parse_progress_reads_end_lines_with_a_rate():
+    lines = _lines("[10:00:00] > example_gen",
+                   "[10:00:35] + example_gen 35.0s: 4,000,000 rows in 34.6s (115,520 rows/s)")
+    (stage,) = monitor.parse_progress(lines)
+    assert stage["finished"] and stage["seconds"] == 35.0
+
+
 def test_parse_progress_marks_a_crashed_component():
     lines = _lines("[10:00:00] > trainer", "Traceback (most recent call last):", "MemoryError")
     (trainer,) = monitor.parse_progress(lines)
