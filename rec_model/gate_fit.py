@@ -17,7 +17,7 @@ from rec_model import features as F
 from rec_model.agent_gate import candidate_statistics
 from rec_model.users import USER_SIDE_FEATURES
 
-_GRID = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
+_GRID = (0.0, 0.125, 0.25, 0.375, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 _KS = (10, 20, 50)  # the selection metric averages NDCG at these cut-offs (less noisy than @10)
 _MIN_GAIN = 0.002  # relative gain a coordinate step needs (guards against fitting noise)
 _BATCH = 256
@@ -97,7 +97,7 @@ def fit_static_blend(z: np.ndarray, arrays, names) -> Tuple[List[float], Dict[st
     single = [metric(z[:, :, i], arrays) for i in range(len(names))]
     coef = (np.arange(len(names)) == int(np.argmax(single))).astype(np.float64)
     best = max(single)
-    for _ in range(2):
+    for _ in range(3):
         for i in range(len(names)):
             for value in _GRID:
                 trial = coef.copy()
