@@ -11,13 +11,16 @@ import argparse
 import hashlib
 import json
 import math
+import os
 import pathlib
 import time
 from typing import Dict, List
 
-import numpy as np
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # TFRS needs Keras 2 (before TF loads)
 
-from bench.robustness import shapes as shape_lib
+import numpy as np  # noqa: E402
+
+from bench.robustness import shapes as shape_lib  # noqa: E402
 
 TEXT_DIM = 128
 
