@@ -28,7 +28,6 @@ def from_dict(cls: Type[T], data: Mapping[str, Any], where: str) -> T:
     return cls(**data)
 
 
-
 def from_json(cls: Type[T], text: str) -> T:
     """`from_dict` of a JSON object; "" gives the defaults."""
     return from_dict(cls, json.loads(text) if text else {}, cls.__name__)

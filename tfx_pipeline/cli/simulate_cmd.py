@@ -11,16 +11,18 @@ import os
 
 
 def add_arguments(parser):
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--users", type=int, default=300, help="users served per round")
-    parser.add_argument("--k", type=int, default=10)
-    # Sparse (3 interactions per user) so that feedback has something to teach, with enough
-    # users that the evaluator's held-out slice can tell a better retrained model from noise.
-    parser.add_argument("--catalogue-users", type=int, default=1500)
-    parser.add_argument("--catalogue-items", type=int, default=300)
-    parser.add_argument("--initial-interactions", type=int, default=4500)
+    from tfx_pipeline.simulation.closed_loop import SimulationConfig  # no TensorFlow
+
+    world = SimulationConfig()  # the defaults live there, with why they were chosen
+    parser.add_argument("--rounds", type=int, default=world.rounds)
+    parser.add_argument("--users", type=int, default=world.users_per_round,
+                        help="users served per round")
+    parser.add_argument("--k", type=int, default=world.k)
+    parser.add_argument("--catalogue-users", type=int, default=world.catalogue_users)
+    parser.add_argument("--catalogue-items", type=int, default=world.catalogue_items)
+    parser.add_argument("--initial-interactions", type=int, default=world.initial_interactions)
     parser.add_argument("--epochs", type=int, default=10, help="training epochs per pipeline run")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=world.seed)
     parser.add_argument("--work-dir", default="out/simulate")
 
 

@@ -25,7 +25,9 @@ class SimulationConfig:
         users_per_round: users asked for recommendations each round.
         k: items shown per request.
         catalogue_users / catalogue_items / initial_interactions: the synthetic world; the
-            initial training data is deliberately sparse so feedback has something to teach.
+            initial training data is deliberately sparse (3 interactions per user) so feedback
+            has something to teach, with enough users that the evaluator's held-out slice can
+            tell a better retrained model from noise.
         seed: of the world, the users drawn each round and the clicks.
     """
 
