@@ -6,6 +6,8 @@ from typing import Tuple
 
 from components import config_fields
 
+RULES = ("no_significant_regression", "mean")
+
 
 @dataclasses.dataclass(frozen=True)
 class EvaluatorConfig:
@@ -14,8 +16,14 @@ class EvaluatorConfig:
     Attributes:
         ks: ranking cut-offs K of Recall@K / NDCG@K (../shared/BENCHMARK.md reports 10, 50, 100).
         metric: the gating metric, "ndcg@K" or "recall@K" with K in `ks`.
-        tolerance: relative slack against the baseline: blessed when
-            candidate >= baseline * (1 - tolerance). 0.01 = may be at most 1 % worse.
+        tolerance: relative slack against the baseline: the bar is
+            baseline * (1 - tolerance). 0.01 = may be at most 1 % worse.
+        rule: how the candidate is held to that bar. "mean": its mean must reach it.
+            "no_significant_regression" (a guardrail, as in online experiments): blessed when
+            the mean reaches the bar or when the paired difference's `confidence` interval
+            still reaches it, i.e. unless the evaluation shows the candidate significantly
+            below the bar; a statistical tie then goes to the candidate, which was trained on
+            the newer data. Without per-user values both rules use the mean.
         min_lift_over_popularity: with no baseline (first model) the candidate must reach
             popularity * (1 + min_lift_over_popularity) and be strictly better than it.
         batch_size: users per signature call.
@@ -32,6 +40,7 @@ class EvaluatorConfig:
     ks: Tuple[int, ...] = (10, 50, 100)
     metric: str = "ndcg@10"
     tolerance: float = 0.01
+    rule: str = "no_significant_regression"
     min_lift_over_popularity: float = 0.0
     batch_size: int = 256
     history_length: int = 50
@@ -49,6 +58,8 @@ class EvaluatorConfig:
             raise ValueError(f"metric must be 'ndcg@K' or 'recall@K' with K in ks={self.ks}, got {self.metric!r}")
         if not 0.0 <= self.tolerance < 1.0:
             raise ValueError(f"tolerance is relative and must be in [0, 1), got {self.tolerance}")
+        if self.rule not in RULES:
+            raise ValueError(f"rule must be one of {RULES}, got {self.rule!r}")
         if self.min_lift_over_popularity < 0.0:
             raise ValueError(f"min_lift_over_popularity must be >= 0, got {self.min_lift_over_popularity}")
         if self.batch_size < 1 or self.history_length < 0 or self.max_users < 0:

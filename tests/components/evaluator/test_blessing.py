@@ -69,3 +69,30 @@ def test_config_json_names_unknown_fields():
     assert EvaluatorConfig().max_users == 10_000
     with pytest.raises(ValueError, match="confidence"):
         EvaluatorConfig(confidence=95)
+
+
+def _per_user(values):
+    import numpy as np
+
+    from components.evaluator.metrics import PER_USER
+    values = np.asarray(values, dtype=float)
+    return {"ndcg@10": float(values.mean()), PER_USER: {"ndcg@10": list(values)}}
+
+
+def test_a_tie_within_noise_goes_to_the_candidate_a_clear_regression_does_not():
+    rng = __import__("numpy").random.default_rng(0)
+    base = rng.uniform(0.0, 1.0, 400)
+    tie = _per_user(base + rng.normal(-0.02, 0.3, 400))  # 2 points lower, noise 0.3 per user
+    worse = _per_user(base - 0.2)                       # every user loses 0.2
+    ok, reason = decide_blessing(tie, _per_user(base), POP, EvaluatorConfig())
+    assert ok and "within noise" in reason, reason
+    ok, reason = decide_blessing(worse, _per_user(base), POP, EvaluatorConfig())
+    assert not ok and "significantly below" in reason, reason
+    # The strict rule holds the mean to the bar whatever the noise.
+    assert not decide_blessing(tie, _per_user(base), POP, EvaluatorConfig(rule="mean"))[0]
+
+
+def test_without_per_user_values_the_mean_decides():
+    assert not decide_blessing({"ndcg@10": 0.2969}, {"ndcg@10": 0.30}, POP, EvaluatorConfig())[0]
+    with pytest.raises(ValueError, match="rule must be one of"):
+        EvaluatorConfig(rule="median")

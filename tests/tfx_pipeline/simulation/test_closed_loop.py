@@ -10,6 +10,13 @@ import pytest
 from tests.conftest import REPO_ROOT
 
 
+def _blessings(work):
+    """The evaluator's reasons, oldest first, for the failure message."""
+    found = sorted(work.glob("pipeline/evaluator/blessing/*/metrics.json"),
+                   key=lambda path: int(path.parent.name))
+    return [json.loads(path.read_text()).get("reason") for path in found]
+
+
 @pytest.mark.slow
 def test_simulate_pushes_every_round_and_ctr_rises(tmp_path):
     work = tmp_path / "simulate"
@@ -25,6 +32,7 @@ def test_simulate_pushes_every_round_and_ctr_rises(tmp_path):
     assert len(rounds) == 3
     versions = [r["model_version"] for r in rounds]
     # Each retraining between rounds pushed a new version and the server swapped to it.
-    assert versions == sorted(set(versions)), f"a retraining pushed no model: {versions}"
+    assert versions == sorted(set(versions)), (
+        f"a retraining pushed no model: {versions}; the evaluator said: {_blessings(work)}")
     assert all(r["retrain"]["succeeded"] for r in rounds[:-1]), rounds
     assert report["ctr"][-1] > report["ctr"][0], report["ctr"]
