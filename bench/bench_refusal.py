@@ -202,13 +202,21 @@ def _bad_summary(reports, rows):
             "p99_ms": round(float(np.percentile(ms, 99)), 2), "max_ms": round(float(ms.max()), 2)}
 
 
-def run(duration, rows, rounds, paced_rate, work):
-    """Rounds of (alone, flood, paced) phases on one server; ratios are taken within a round."""
+def run(duration, rows, rounds, paced_rate, work, model_base=None):
+    """Rounds of (alone, flood, paced) phases on one server; ratios are taken within a round.
+
+    `model_base`: a folder of numbered SavedModel versions (e.g. a pipeline's
+    `<serving-dir>/recsys`) served instead of the stand-in; the clients' ids `u0`, `u1`, ...
+    are `recsys data synth`'s users.
+    """
     from serving.launcher import start_model_server
     from serving.testing import export_standin
 
-    base = pathlib.Path(work) / MODEL
-    export_standin(base, 1, **SPEC)
+    if model_base is None:
+        base = pathlib.Path(work) / MODEL
+        export_standin(base, 1, **SPEC)
+    else:
+        base = pathlib.Path(model_base).resolve()
     kinds = {"alone": (0, 0), "flood": (rows, 0), "paced": (rows, paced_rate)}
     phases = {kind: [] for kind in kinds}
     with start_model_server(base, MODEL, binary="python",
@@ -259,7 +267,8 @@ def write_report(result, out_dir):
     flood = result["phases"]["flood"]["bad_client"]
     lines = ["# Refusing oversized requests (`bench/bench_refusal.py`)", "",
              f"{result['when']} on {result['machine']}; `python -m serving` with default limits "
-             "(--max_batch_size 1024, --max_request_cells 262144), MovieLens-scale stand-in; "
+             "(--max_batch_size 1024, --max_request_cells 262144), "
+             f"{result['model']}; "
              f"{result['rounds']} rounds of three {result['duration_s']} s phases; {CLIENTS} good "
              "gRPC clients (recommend, 1 user, k=10) in every phase; in `flood` and `paced` a bad "
              f"client in its own process sends {flood['rows']:,} user ids "
@@ -292,10 +301,16 @@ def main(argv=None) -> int:
     parser.add_argument("--paced-rate", type=float, default=10.0,
                         help="requests per second of the paced bad client")
     parser.add_argument("--out", default=str(RESULTS))
+    parser.add_argument("--model-base-path", default=None,
+                        help="serve this folder of SavedModel versions (a pipeline's pushed "
+                        "model) instead of the MovieLens-scale stand-in")
     args = parser.parse_args(argv)
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-refusal-") as work:
-        result = run(args.duration, args.rows, args.rounds, args.paced_rate, work)
+        result = run(args.duration, args.rows, args.rounds, args.paced_rate, work,
+                     args.model_base_path)
+    result["model"] = (f"the pushed model {args.model_base_path}" if args.model_base_path
+                       else "MovieLens-scale stand-in")
     result.update({"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                    "machine": f"{platform.machine()} {os.cpu_count()} cpus, "
                               f"python {platform.python_version()}",
