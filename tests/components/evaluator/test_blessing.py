@@ -1,7 +1,9 @@
+import numpy as np
 import pytest
 
 from components.evaluator.blessing import decide_blessing
 from components.evaluator.config import EvaluatorConfig
+from components.evaluator.metrics import PER_USER, rank_metrics
 
 POP = {"ndcg@10": 0.20}
 
@@ -47,8 +49,6 @@ def test_config_json_round_trip():
 
 
 def test_message_cites_intervals_difference_and_sample():
-    from components.evaluator.metrics import rank_metrics
-
     relevant = [{"a"}] * 40
     cand = rank_metrics([["a"]] * 30 + [["b"]] * 10, relevant, (10,), keep_per_user=True)
     base = rank_metrics([["a"]] * 25 + [["b"]] * 15, relevant, (10,), keep_per_user=True)
@@ -72,15 +72,12 @@ def test_config_json_names_unknown_fields():
 
 
 def _per_user(values):
-    import numpy as np
-
-    from components.evaluator.metrics import PER_USER
     values = np.asarray(values, dtype=float)
     return {"ndcg@10": float(values.mean()), PER_USER: {"ndcg@10": list(values)}}
 
 
 def test_a_tie_within_noise_goes_to_the_candidate_a_clear_regression_does_not():
-    rng = __import__("numpy").random.default_rng(0)
+    rng = np.random.default_rng(0)
     base = rng.uniform(0.0, 1.0, 400)
     tie = _per_user(base + rng.normal(-0.02, 0.3, 400))  # 2 points lower, noise 0.3 per user
     worse = _per_user(base - 0.2)                       # every user loses 0.2
