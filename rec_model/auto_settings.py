@@ -29,8 +29,12 @@ def neighbours_for(num_items: int, requested: int = 0) -> int:
 
 
 def epochs_for(num_pairs: int, requested: int = 0, visits: float = 4e6,
-               lowest: int = 2, highest: int = 20) -> int:
-    """Passes over the training pairs: `requested`, or about `visits` example visits."""
+               lowest: int = 1, highest: int = 20) -> int:
+    """Passes over the training pairs: `requested`, or about `visits` example visits.
+
+    Large data gets one epoch (of at most `steps_per_epoch_for`'s cap): its steps, not the
+    passes, are what the training budget pays for.
+    """
     if requested:
         return int(requested)
     return int(np.clip(round(visits / max(num_pairs, 1)), lowest, highest))

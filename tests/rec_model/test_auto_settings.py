@@ -17,7 +17,7 @@ def test_neighbours_follow_the_request_or_the_budget():
 
 def test_epochs_follow_the_request_or_a_visit_budget():
     assert auto_settings.epochs_for(1000, 3) == 3
-    assert auto_settings.epochs_for(10) == 20 and auto_settings.epochs_for(10**9) == 2
+    assert auto_settings.epochs_for(10) == 20 and auto_settings.epochs_for(10**9) == 1
     assert auto_settings.epochs_for(400_000) == 10
 
 
