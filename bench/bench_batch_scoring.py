@@ -8,7 +8,11 @@ interleaved over `--repeats` rounds in rotating order:
 - tuned_loop: one process, no Beam, but the Beam path's reading, call planning and
   formatting; it shows what Beam itself costs or gains;
 - beam1: `run_batch_scoring` on the local runner, one in-process worker;
-- beam2: the same with `--direct_num_workers=2 --direct_running_mode=multi_processing`.
+- beam2: the same with `--direct_num_workers=2 --direct_running_mode=multi_processing`
+  (each worker process gets one of the 2 cores: `scoring_job.worker_threads`);
+- loop_1t / beam1_1t: loop / beam1 with TensorFlow held to one thread
+  (`TF_NUM_INTRAOP_THREADS=1`, `TF_NUM_INTEROP_THREADS=1`), the one-core worker that beam2 runs
+  two of: beam2 against beam1_1t is the scaling in workers at one core per worker.
 Users: the first `--users` distinct users of `--data` (all by default); seen items: `--data`.
 Model: `--model` (any SavedModel / TF Serving base path / TFX Model uri) or a serving.testing
 stand-in of `--standin USERS,ITEMS,DIM` (ids u0.. and i0.., as `recsys data synth` writes).
@@ -35,7 +39,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 RESULTS = ROOT / "bench" / "results"
-MODES = ("loop", "tuned_loop", "beam1", "beam2")
+MODES = ("loop", "tuned_loop", "beam1", "beam2", "loop_1t", "beam1_1t")
+ONE_CORE = "_1t"
 BEAM_ARGS = {"beam1": [],
              "beam2": ["--direct_num_workers=2", "--direct_running_mode=multi_processing"]}
 
@@ -104,6 +109,7 @@ def child(mode: str, model_dir: str, users_file: str, data: str, out: str, k: in
     from components.batch_scorer.scoring_job import run_batch_scoring
 
     config = BatchScoreConfig(k=k, max_batch_size=batch_size)
+    mode = mode.removesuffix(ONE_CORE)
     start, cpu = time.time(), cpu_seconds()
     if mode == "loop":
         plain_loop.score_users(model_dir, out, config, users_file, seen_from=data)
@@ -120,7 +126,10 @@ def run_mode(args, mode: str, model_dir: str, users_file: str, out: str) -> dict
     cmd = [sys.executable, __file__, "--child", mode, "--model", model_dir,
            "--users-file", users_file, "--data", args.data, "--out-file", out,
            "--k", str(args.k), "--batch-size", str(args.batch_size)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    env = dict(os.environ)
+    if mode.endswith(ONE_CORE):
+        env.update(TF_NUM_INTRAOP_THREADS="1", TF_NUM_INTEROP_THREADS="1")
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     if proc.returncode:
         raise RuntimeError(f"{mode} failed:\n{proc.stderr[-3000:]}")
     timing = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -158,6 +167,9 @@ def summarise(rounds, n_users: int, modes) -> list:
             row["ratio_vs_loop_per_round"] = [round(x, 3) for x in ratios]
             cpu_ratios = [r["loop"]["cpu_seconds"] / r[mode]["cpu_seconds"] for r in rounds]
             row["cpu_ratio_vs_loop_median"] = round(statistics.median(cpu_ratios), 3)
+        if mode == "beam2" and "beam1_1t" in modes:
+            ratios = [r["beam1_1t"]["seconds"] / r[mode]["seconds"] for r in rounds]
+            row["ratio_vs_beam1_1t_median"] = round(statistics.median(ratios), 3)
         table.append(row)
     return table
 
@@ -179,6 +191,10 @@ def write_results(result: dict, name: str) -> None:
             f"| {row['mode']} | {row['seconds_median']} | {row['users_per_s']:,} | "
             f"{row.get('ratio_vs_loop_median', '-')} | {row.get('ratio_vs_loop_per_round', '')} | "
             f"{row['cpu_seconds_median']} | {row.get('cpu_ratio_vs_loop_median', '-')} |")
+    scaling = [r for r in result["table"] if "ratio_vs_beam1_1t_median" in r]
+    if scaling:
+        lines += ["", "Workers at one core each: beam2 is "
+                  f"{scaling[0]['ratio_vs_beam1_1t_median']}x beam1_1t (median over rounds)."]
     lines += ["", f"Same item lists as the loop: {result['same_items_as_loop']}", "",
               result["note"], ""]
     (RESULTS / f"{name}.md").write_text("\n".join(lines))

@@ -4,7 +4,8 @@
 every agent's scores of their candidates; the gate, the calibration temperatures and alpha
 are then trained on these arrays (the agents are fixed by then). `fit_static_blend` searches
 per-agent coefficients directly on NDCG (coordinate ascent), the gate's starting point and
-the fallback it must beat.
+the fallback it must beat; the search is bagged over halves of the users, so the blend
+does not jump with the slice.
 """
 
 from typing import Dict, List, Tuple
@@ -20,6 +21,8 @@ from rec_model.users import USER_SIDE_FEATURES
 _GRID = (0.0, 0.125, 0.25, 0.375, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 _KS = (10, 20, 50)  # the selection metric averages NDCG at these cut-offs (less noisy than @10)
 _MIN_GAIN = 0.002  # relative gain a coordinate step needs (guards against fitting noise)
+_BAGS = 8  # half-samples of the validation users whose ascents are averaged
+_MIN_BAG_USERS = 50  # below this many users per half, one ascent on the whole slice
 _BATCH = 256
 
 
@@ -69,36 +72,45 @@ def standardised(arrays) -> np.ndarray:
     return ((arrays[F.AGENT_CANDIDATE_SCORES] - mean.numpy()) / std.numpy()).astype(np.float32)
 
 
-def ndcg(scores: np.ndarray, arrays, k: int) -> float:
-    """Mean NDCG@k of ranking each user's candidates by `scores` [n, C]; held-out items that
-    are not among the candidates count as misses (the ideal DCG uses every held-out item)."""
+def ndcg_at(scores: np.ndarray, arrays, ks) -> List[float]:
+    """Mean NDCG@k for each k of `ks`, ranking each user's candidates by `scores` [n, C];
+    held-out items that are not among the candidates count as misses (the ideal DCG uses
+    every held-out item). One partial sort at the largest k serves every k."""
     s = np.where(arrays[F.CANDIDATE_MASK], scores, -np.inf)
-    k = min(k, s.shape[1])
-    top = np.argsort(-s, axis=1, kind="stable")[:, :k]
-    hits = np.take_along_axis(arrays[F.CANDIDATE_LABELS], top, 1)
-    discounts = 1.0 / np.log2(np.arange(2, k + 2))
-    ideal = np.cumsum(discounts)[np.clip(arrays["targets"], 1, k) - 1]
-    return float(((hits * discounts).sum(1) / ideal).mean())
+    width = min(max(ks), s.shape[1])
+    top = (np.argpartition(-s, width - 1, axis=1)[:, :width] if width < s.shape[1]
+           else np.broadcast_to(np.arange(s.shape[1]), s.shape))
+    order = np.argsort(-np.take_along_axis(s, top, 1), axis=1, kind="stable")
+    hits = np.take_along_axis(arrays[F.CANDIDATE_LABELS], np.take_along_axis(top, order, 1), 1)
+    discounts = 1.0 / np.log2(np.arange(2, width + 2))
+    gains = np.cumsum(hits * discounts, axis=1)
+    out = []
+    for k in ks:
+        k = min(k, width)
+        ideal = np.cumsum(discounts)[np.clip(arrays["targets"], 1, k) - 1]
+        out.append(float((gains[:, k - 1] / ideal).mean()))
+    return out
+
+
+def ndcg(scores: np.ndarray, arrays, k: int) -> float:
+    """Mean NDCG@k (see `ndcg_at`)."""
+    return ndcg_at(scores, arrays, [k])[0]
 
 
 def metric(scores: np.ndarray, arrays) -> float:
-    return float(np.mean([ndcg(scores, arrays, k) for k in _KS]))
+    return float(np.mean(ndcg_at(scores, arrays, _KS)))
 
 
-def fit_static_blend(z: np.ndarray, arrays, names) -> Tuple[List[float], Dict[str, float]]:
-    """Coordinate ascent of per-agent coefficients on mean NDCG@{10,20,50}.
+def _subset(arrays, rows: np.ndarray) -> Dict[str, np.ndarray]:
+    return {key: arrays[key][rows] for key in (F.CANDIDATE_MASK, F.CANDIDATE_LABELS, "targets")}
 
-    Starts from the best single agent; a step is taken only when it gains at least 0.2%
-    (relative), so a small slice does not pull in weak agents by noise.
 
-    Returns:
-        (coefficients per agent, {"agent:<name>": each agent alone, "static": the blend}).
-    """
-    single = [metric(z[:, :, i], arrays) for i in range(len(names))]
-    coef = (np.arange(len(names)) == int(np.argmax(single))).astype(np.float64)
+def _coordinate_ascent(z: np.ndarray, arrays, single: List[float]) -> np.ndarray:
+    """From the best single agent, grid steps per coefficient that gain >= `_MIN_GAIN`."""
+    coef = (np.arange(len(single)) == int(np.argmax(single))).astype(np.float64)
     best = max(single)
     for _ in range(3):
-        for i in range(len(names)):
+        for i in range(len(single)):
             for value in _GRID:
                 trial = coef.copy()
                 trial[i] = value
@@ -107,8 +119,39 @@ def fit_static_blend(z: np.ndarray, arrays, names) -> Tuple[List[float], Dict[st
                 score = metric(z @ trial, arrays)
                 if score > best * (1.0 + _MIN_GAIN):
                     best, coef = score, trial
+    return coef
+
+
+def fit_static_blend(z: np.ndarray, arrays, names, bags: int = _BAGS,
+                     seed: int = 0) -> Tuple[List[float], Dict[str, float]]:
+    """Per-agent coefficients on mean NDCG@{10,20,50}: coordinate ascent, bagged.
+
+    One ascent on a validation slice jumps between near-equal blends as the slice changes
+    (a weak agent in or out at 0 or 2x), so the blend is the mean of the normalised
+    coefficients of ascents on `bags` random halves of the users (subagging), kept when it
+    scores at least the best single agent on the whole slice (else the whole slice's ascent).
+
+    Returns:
+        (coefficients per agent, {"agent:<name>": each agent alone, "static": the blend}).
+    """
+    single = [metric(z[:, :, i], arrays) for i in range(len(names))]
+    whole = _coordinate_ascent(z, arrays, single)
+    coef, n = whole, z.shape[0]
+    if bags > 1 and n >= 2 * _MIN_BAG_USERS:
+        rng = np.random.default_rng(seed)
+        total = np.zeros(len(names))
+        for _ in range(bags):
+            rows = np.sort(rng.choice(n, n // 2, replace=False))
+            part, z_part = _subset(arrays, rows), z[rows]
+            found = _coordinate_ascent(
+                z_part, part, [metric(z_part[:, :, i], part) for i in range(len(names))])
+            total += found / found.sum()
+        bagged = total / bags
+        bagged = bagged / bagged.max()  # the best agent at 1, as the ascent reports it
+        if metric(z @ bagged, arrays) >= max(single):
+            coef = bagged
     report = {f"agent:{n}": s for n, s in zip(names, single)}
-    report["static"] = best
+    report["static"] = metric(z @ coef, arrays)
     return coef.tolist(), report
 
 

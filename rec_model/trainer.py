@@ -12,6 +12,7 @@
 
 import contextlib
 import dataclasses
+import gc
 import time
 from typing import Callable, Dict, List, Optional
 
@@ -219,6 +220,9 @@ def _train(config, data, text, verbose, strategy, callbacks, initial_model) -> T
                          verbose, logs)
         seconds["gate"] = time.perf_counter() - start
     model.set_stage("pairs")
+    # The refit holds a second set of fitted state while it runs: drop the split's first.
+    del rest, held, rest_ctx, validation
+    gc.collect()
 
     start = time.perf_counter()
     refit(model, data, text)

@@ -85,3 +85,27 @@ def test_candidate_arrays_label_held_out_items_among_eligible_candidates(fitted)
     assert np.all(labels[~mask] == 0) and labels.sum() > 0
     np.testing.assert_array_equal(arrays["targets"], validation.target.getnnz(axis=1))
     assert np.all(labels.sum(1) <= arrays["targets"])
+
+
+def test_partial_sort_ndcg_matches_a_full_sort():
+    arrays = _arrays(3, n=60, c=30)
+    scores = np.random.default_rng(1).normal(size=(60, 30))
+    for k in (1, 5, 10, 30, 50):
+        s = np.where(arrays[F.CANDIDATE_MASK], scores, -np.inf)
+        top = np.argsort(-s, axis=1, kind="stable")[:, :min(k, 30)]
+        hits = np.take_along_axis(arrays[F.CANDIDATE_LABELS], top, 1)
+        discounts = 1.0 / np.log2(np.arange(2, top.shape[1] + 2))
+        ideal = np.cumsum(discounts)[np.clip(arrays["targets"], 1, top.shape[1]) - 1]
+        expected = ((hits * discounts).sum(1) / ideal).mean()
+        assert gate_fit.ndcg(scores, arrays, k) == pytest.approx(expected)
+
+
+def test_bagged_blend_keeps_the_informative_agents_and_is_reproducible():
+    arrays = _arrays(0, n=400, c=20)  # enough users for the half-sample ascents
+    z = gate_fit.standardised(arrays)
+    coef, report = gate_fit.fit_static_blend(z, arrays, ["a", "b", "c"])
+    again, _ = gate_fit.fit_static_blend(z, arrays, ["a", "b", "c"])
+    assert coef == again
+    assert max(coef) == pytest.approx(1.0) and coef[0] == max(coef)
+    assert coef[2] < coef[0] / 2  # the noise agent never leads the blend
+    assert report["static"] >= max(report[f"agent:{n}"] for n in "abc")
