@@ -4,8 +4,7 @@
 every agent's scores of their candidates; the gate, the calibration temperatures and alpha
 are then trained on these arrays (the agents are fixed by then). `fit_static_blend` searches
 per-agent coefficients directly on NDCG (coordinate ascent), the gate's starting point and
-the fallback it must beat; the search is bagged over halves of the users, so the blend
-does not jump with the slice.
+the fallback it must beat.
 """
 
 from typing import Dict, List, Tuple
@@ -21,8 +20,6 @@ from rec_model.users import USER_SIDE_FEATURES
 _GRID = (0.0, 0.125, 0.25, 0.375, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 _KS = (10, 20, 50)  # the selection metric averages NDCG at these cut-offs (less noisy than @10)
 _MIN_GAIN = 0.002  # relative gain a coordinate step needs (guards against fitting noise)
-_BAGS = 8  # half-samples of the validation users whose ascents are averaged
-_MIN_BAG_USERS = 50  # below this many users per half, one ascent on the whole slice
 _BATCH = 256
 
 
@@ -101,10 +98,6 @@ def metric(scores: np.ndarray, arrays) -> float:
     return float(np.mean(ndcg_at(scores, arrays, _KS)))
 
 
-def _subset(arrays, rows: np.ndarray) -> Dict[str, np.ndarray]:
-    return {key: arrays[key][rows] for key in (F.CANDIDATE_MASK, F.CANDIDATE_LABELS, "targets")}
-
-
 def _coordinate_ascent(z: np.ndarray, arrays, single: List[float]) -> np.ndarray:
     """From the best single agent, grid steps per coefficient that gain >= `_MIN_GAIN`."""
     coef = (np.arange(len(single)) == int(np.argmax(single))).astype(np.float64)
@@ -122,34 +115,17 @@ def _coordinate_ascent(z: np.ndarray, arrays, single: List[float]) -> np.ndarray
     return coef
 
 
-def fit_static_blend(z: np.ndarray, arrays, names, bags: int = _BAGS,
-                     seed: int = 0) -> Tuple[List[float], Dict[str, float]]:
-    """Per-agent coefficients on mean NDCG@{10,20,50}: coordinate ascent, bagged.
+def fit_static_blend(z: np.ndarray, arrays, names) -> Tuple[List[float], Dict[str, float]]:
+    """Coordinate ascent of per-agent coefficients on mean NDCG@{10,20,50}.
 
-    One ascent on a validation slice jumps between near-equal blends as the slice changes
-    (a weak agent in or out at 0 or 2x), so the blend is the mean of the normalised
-    coefficients of ascents on `bags` random halves of the users (subagging), kept when it
-    scores at least the best single agent on the whole slice (else the whole slice's ascent).
+    Starts from the best single agent; a step is taken only when it gains at least 0.2%
+    (relative), so a small slice does not pull in weak agents by noise.
 
     Returns:
         (coefficients per agent, {"agent:<name>": each agent alone, "static": the blend}).
     """
     single = [metric(z[:, :, i], arrays) for i in range(len(names))]
-    whole = _coordinate_ascent(z, arrays, single)
-    coef, n = whole, z.shape[0]
-    if bags > 1 and n >= 2 * _MIN_BAG_USERS:
-        rng = np.random.default_rng(seed)
-        total = np.zeros(len(names))
-        for _ in range(bags):
-            rows = np.sort(rng.choice(n, n // 2, replace=False))
-            part, z_part = _subset(arrays, rows), z[rows]
-            found = _coordinate_ascent(
-                z_part, part, [metric(z_part[:, :, i], part) for i in range(len(names))])
-            total += found / found.sum()
-        bagged = total / bags
-        bagged = bagged / bagged.max()  # the best agent at 1, as the ascent reports it
-        if metric(z @ bagged, arrays) >= max(single):
-            coef = bagged
+    coef = _coordinate_ascent(z, arrays, single)
     report = {f"agent:{n}": s for n, s in zip(names, single)}
     report["static"] = metric(z @ coef, arrays)
     return coef.tolist(), report

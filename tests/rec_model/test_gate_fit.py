@@ -99,13 +99,3 @@ def test_partial_sort_ndcg_matches_a_full_sort():
         expected = ((hits * discounts).sum(1) / ideal).mean()
         assert gate_fit.ndcg(scores, arrays, k) == pytest.approx(expected)
 
-
-def test_bagged_blend_keeps_the_informative_agents_and_is_reproducible():
-    arrays = _arrays(0, n=400, c=20)  # enough users for the half-sample ascents
-    z = gate_fit.standardised(arrays)
-    coef, report = gate_fit.fit_static_blend(z, arrays, ["a", "b", "c"])
-    again, _ = gate_fit.fit_static_blend(z, arrays, ["a", "b", "c"])
-    assert coef == again
-    assert max(coef) == pytest.approx(1.0) and coef[0] == max(coef)
-    assert coef[2] < coef[0] / 2  # the noise agent never leads the blend
-    assert report["static"] >= max(report[f"agent:{n}"] for n in "abc")
