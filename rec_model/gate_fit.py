@@ -44,7 +44,8 @@ def candidate_arrays(model, validation) -> Dict[str, np.ndarray]:
         ids = ids.numpy()
         target = validation.target[start:start + _BATCH]
         labels = np.asarray(target[np.arange(ids.shape[0])[:, None], np.maximum(ids, 0)].todense())
-        parts[F.AGENT_CANDIDATE_SCORES].append(model.agent_scores(states, tf.constant(ids)).numpy())
+        scores = model.agent_scores(states, tf.constant(ids)).numpy()
+        parts[F.AGENT_CANDIDATE_SCORES].append(scores)
         parts[F.CANDIDATE_MASK].append(eligible)
         parts[F.CANDIDATE_LABELS].append((labels > 0) & eligible)
         parts[F.USER_SIDE].append(users.side.numpy())
