@@ -1,7 +1,8 @@
 """Refusing oversized requests: refusal latency, server RSS, and other clients' latency.
 
 A MovieLens-scale stand-in (943 users, 1,682 items, 64-d), or with `--model-base-path` a
-pipeline's pushed model, served by `python -m serving` with default flags (started by `serving.launcher`, so the RSS read from /proc is the server's own).
+pipeline's pushed model, served by `python -m serving` with default flags (started by
+`serving.launcher`, so the RSS read from /proc is the server's own).
 `--rounds` rounds of three `--duration`-second phases, 4 well-behaved gRPC clients (recommend,
 1 user, k=10) in each:
 - alone: the 4 clients only (the baseline, measured in the same round);

@@ -81,11 +81,11 @@ def ndcg_at(scores: np.ndarray, arrays, ks) -> List[float]:
     order = np.argsort(-np.take_along_axis(s, top, 1), axis=1, kind="stable")
     hits = np.take_along_axis(arrays[F.CANDIDATE_LABELS], np.take_along_axis(top, order, 1), 1)
     discounts = 1.0 / np.log2(np.arange(2, width + 2))
-    gains = np.cumsum(hits * discounts, axis=1)
+    gains, ideal_gains = np.cumsum(hits * discounts, axis=1), np.cumsum(discounts)
     out = []
     for k in ks:
         k = min(k, width)
-        ideal = np.cumsum(discounts)[np.clip(arrays["targets"], 1, k) - 1]
+        ideal = ideal_gains[np.clip(arrays["targets"], 1, k) - 1]
         out.append(float((gains[:, k - 1] / ideal).mean()))
     return out
 
@@ -99,23 +99,6 @@ def metric(scores: np.ndarray, arrays) -> float:
     return float(np.mean(ndcg_at(scores, arrays, _KS)))
 
 
-def _coordinate_ascent(z: np.ndarray, arrays, single: List[float]) -> np.ndarray:
-    """From the best single agent, grid steps per coefficient that gain >= `_MIN_GAIN`."""
-    coef = (np.arange(len(single)) == int(np.argmax(single))).astype(np.float64)
-    best = max(single)
-    for _ in range(3):
-        for i in range(len(single)):
-            for value in _GRID:
-                trial = coef.copy()
-                trial[i] = value
-                if trial.sum() <= 0 or value == coef[i]:
-                    continue
-                score = metric(z @ trial, arrays)
-                if score > best * (1.0 + _MIN_GAIN):
-                    best, coef = score, trial
-    return coef
-
-
 def fit_static_blend(z: np.ndarray, arrays, names) -> Tuple[List[float], Dict[str, float]]:
     """Coordinate ascent of per-agent coefficients on mean NDCG@{10,20,50}.
 
@@ -126,9 +109,20 @@ def fit_static_blend(z: np.ndarray, arrays, names) -> Tuple[List[float], Dict[st
         (coefficients per agent, {"agent:<name>": each agent alone, "static": the blend}).
     """
     single = [metric(z[:, :, i], arrays) for i in range(len(names))]
-    coef = _coordinate_ascent(z, arrays, single)
+    coef = (np.arange(len(names)) == int(np.argmax(single))).astype(np.float64)
+    best = max(single)
+    for _ in range(3):
+        for i in range(len(names)):
+            for value in _GRID:
+                trial = coef.copy()
+                trial[i] = value
+                if trial.sum() <= 0 or value == coef[i]:
+                    continue
+                score = metric(z @ trial, arrays)
+                if score > best * (1.0 + _MIN_GAIN):
+                    best, coef = score, trial
     report = {f"agent:{n}": s for n, s in zip(names, single)}
-    report["static"] = metric(z @ coef, arrays)
+    report["static"] = best
     return coef.tolist(), report
 
 

@@ -98,4 +98,6 @@ def test_partial_sort_ndcg_matches_a_full_sort():
         ideal = np.cumsum(discounts)[np.clip(arrays["targets"], 1, top.shape[1]) - 1]
         expected = ((hits * discounts).sum(1) / ideal).mean()
         assert gate_fit.ndcg(scores, arrays, k) == pytest.approx(expected)
-
+    ks = (1, 5, 10, 30, 50)  # one partial sort at the largest k serves every k
+    assert gate_fit.ndcg_at(scores, arrays, ks) == pytest.approx(
+        [gate_fit.ndcg(scores, arrays, k) for k in ks])
