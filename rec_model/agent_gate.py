@@ -1,5 +1,6 @@
 """The gate: blends the agents' calibrated scores of a candidate set, with attribution."""
 
+import numpy as np
 import tensorflow as tf
 
 _EPSILON = 1e-6
@@ -45,6 +46,14 @@ class AgentGate(tf.keras.layers.Layer):
     def weights_for(self, side):
         """[b, s] user side features -> [b, A] agent weights."""
         return tf.nn.softmax(self.mix(side), axis=1)
+
+    def silent_agents(self, tolerance: float = 1e-6):
+        """Indices of the agents whose weight is zero for every user: a static blend (zero
+        kernel) giving them a coefficient of 0, whatever they score (eager only)."""
+        if not self.mix.built or np.any(self.mix.kernel.numpy() != 0):
+            return []
+        weights = tf.nn.softmax(self.mix.bias).numpy() * np.exp(self.log_scale.numpy())
+        return [i for i, w in enumerate(weights) if w < tolerance * weights.max()]
 
     def call(self, scores, statistics, side):
         """scores [b, n, A]; statistics from `candidate_statistics`; side [b, s].

@@ -8,7 +8,10 @@ runs in two stages, the same code in training, evaluation and serving:
      most popular items;
   2. every agent scores the candidates; the gate standardises each agent's scores over the
      candidates and blends them per user; contributions are the per-agent attribution.
-Nothing is sized by the catalogue except the one brute-force scan of stage 1.
+Nothing is sized by the catalogue except the one brute-force scan of stage 1. Agents the
+fitted gate weighs 0 for every user can be muted (`mute`): they score nothing (attribution 0)
+and, optionally, propose nothing; when no retrieving agent is left, the first factor agent
+left scans the catalogue.
 
 Training (see `trainer.py`) has two objectives, both L = sum_i alpha_i L_i + L_ensemble with
 alpha learned (`AgentWeighting`): the pairs stage (in-batch softmax with logQ over (user,
@@ -59,6 +62,7 @@ class MultiAgentModel(tfrs.Model):
                 factors[0].fallback_retrieval = True
         self.popular = tf.Variable(np.zeros(1, np.int32), trainable=False,
                                    shape=tf.TensorShape([None]), name="popular_items")
+        self.muted, self.muted_retrieval = frozenset(), False  # see `mute`
         self.gate = AgentGate(len(self.agents), name="gate")
         self.weighting = AgentWeighting(len(self.agents), name="alpha")
         self.calibration = self.add_weight(name="log_temperature", shape=(len(self.agents),),
@@ -102,6 +106,29 @@ class MultiAgentModel(tfrs.Model):
     def alphas(self) -> dict:
         return dict(zip(self.agent_names, [float(a) for a in self.weighting.alphas().numpy()]))
 
+    def mute(self, names, retrieval: bool = False) -> None:
+        """Leaves agents out of ranking (not training): out of scoring, which changes nothing
+        when the gate weighs them 0 for every user (`AgentGate.silent_agents`), and with
+        `retrieval` out of the candidates too, which changes the candidate set."""
+        unknown = set(names) - set(self.agent_names)
+        if unknown:
+            raise ValueError(f"cannot mute {sorted(unknown)}: agents are {self.agent_names}")
+        self.muted, self.muted_retrieval = frozenset(names), bool(retrieval and names)
+
+    def _scoring_agents(self):
+        return [a for a in self.agents if a.name not in self.muted]
+
+    def _retrieving_agents(self):
+        return self._scoring_agents() if self.muted_retrieval else self.agents
+
+    def _needed_states(self):
+        """Indices of the agents ranking runs and of every agent whose state they read."""
+        needed = {a.name for a in self._scoring_agents() + self._retrieving_agents()}
+        for agent in reversed(self.agents):  # peers are registered before their readers
+            if agent.name in needed:
+                needed.update(p.name for p in agent.peers)
+        return {i for i, a in enumerate(self.agents) if a.name in needed}
+
     def set_popular(self, counts: np.ndarray) -> None:
         n = min(self.config.popular_candidates, int((counts > 0).sum()))
         self.popular.assign(np.argsort(-counts, kind="stable")[:n].astype(np.int32))
@@ -140,15 +167,21 @@ class MultiAgentModel(tfrs.Model):
         and the popular items (PAD-padded)."""
         batch = tf.shape(users.index)[0]
         parts = [tf.broadcast_to(self.popular[None, :], [batch, tf.shape(self.popular)[0]])]
-        for agent in self.agents:
+        retrieving = self._retrieving_agents()
+        for agent in retrieving:
             found = agent.retrieve(states[agent.name], n, exclude)
             if found is not None:
                 parts.append(tf.cast(found, tf.int32))
+        if not any(a.retrieves or getattr(a, "fallback_retrieval", False) for a in retrieving):
+            factor = next((a for a in retrieving if isinstance(a, FactorAgent)), None)
+            if factor is not None:  # the muted retrievers' place: one catalogue-wide scan
+                parts.append(factor.brute_force(states[factor.name], n, exclude))
         return cand.unique_per_row(tf.concat(parts, axis=1), self.num_items, min_width=n)
 
     def agent_scores(self, states, ids):
-        """[b, C, A] every agent's scores of `ids` [b, C]."""
-        return tf.stack([a.score(states[a.name], ids) for a in self.agents], axis=2)
+        """[b, C, A] every agent's scores of `ids` [b, C] (0 for muted agents)."""
+        return tf.stack([tf.zeros(tf.shape(ids), tf.float32) if a.name in self.muted
+                         else a.score(states[a.name], ids) for a in self.agents], axis=2)
 
     # -- ranking (serving, evaluation) ------------------------------------------------
     def _blend(self, users, retrieved_scores, eligible, scores, ids):
@@ -177,7 +210,7 @@ class MultiAgentModel(tfrs.Model):
             (ids [b, k], scores [b, k], contributions [b, k, A]); EXCLUDED_SCORE and id PAD
             where fewer than k candidates remain.
         """
-        states = self.states(users)
+        states = self.states(users, only=self._needed_states())
         base, base_scores, eligible = self._standard_candidates(users, states, seen)
         n = tf.constant(self.config.retrieval_candidates)
 
@@ -217,7 +250,7 @@ class MultiAgentModel(tfrs.Model):
         """Scores of given items [b, n] (PAD -> EXCLUDED_SCORE), on the same scale as
         `recommend_indices` with the same `seen`. Returns (scores [b, n], contributions
         [b, n, A])."""
-        states = self.states(users)
+        states = self.states(users, only=self._needed_states())
         _, base_scores, eligible = self._standard_candidates(users, states, seen)
         score, contributions = self._blend(users, base_scores, eligible,
                                            self.agent_scores(states, ids), ids)

@@ -5,7 +5,9 @@
 2. pairs: every factor agent's in-batch softmax plus the ensemble term, alpha learned.
 3. gate: on the slice's candidate sets, a static blend fitted on NDCG, then the per-user
    gate (kept only if it beats the static blend on the half of the slice it did not see),
-   calibration temperatures and alpha over every agent.
+   calibration temperatures and alpha over every agent. Agents the gate weighs 0 are then
+   muted (`MultiAgentModel.mute`): they score nothing, and propose no candidates either when
+   the slice's NDCG does not drop without theirs.
 4. refit (`refit`): closed forms, statistics and stored histories on all the data given
    (the same settings), serving tables rebuilt.
 """
@@ -128,6 +130,21 @@ def _fit_gate(model, arrays, callbacks, verbose, logs) -> Dict[str, float]:
     return report
 
 
+def mute_silent_agents(model, arrays, validation) -> Dict[str, float]:
+    """Mutes the agents the fitted gate weighs 0 for every user (they change no score), and
+    their retrieval too when the validation slice's NDCG does not drop without it."""
+    silent = [model.agent_names[i] for i in model.gate.silent_agents()]
+    if not silent:
+        return {}
+    model.mute(silent, retrieval=True)
+    narrow = gate_fit.candidate_arrays(model, validation)
+    kept = gate_fit.metric(_gate_scores(model, arrays), arrays)
+    dropped = gate_fit.metric(_gate_scores(model, narrow), narrow)
+    model.mute(silent, retrieval=dropped >= kept)
+    return {**{f"muted:{name}": 1.0 for name in silent}, "muted_retrieval": float(dropped >= kept),
+            "validation_with_muted_retrieval": dropped, "validation_with_all_retrieval": kept}
+
+
 def standardised_blend(z: np.ndarray, coef) -> np.ndarray:
     return z @ np.asarray(coef, np.float64)
 
@@ -177,6 +194,7 @@ def _train(config, data, text, verbose, strategy, callbacks, initial_model) -> T
         model = initial_model
     else:
         model = MultiAgentModel(config, data.num_users, data.num_items, text.shape[1])
+    model.mute(())  # every agent proposes and scores until the gate is fitted
     rest, held = data.split_per_user(config.gate_share, config.seed)
     validation = auto_settings.Validation.from_split(rest, held, config.gate_users, config.seed,
                                                      config.rating_power)
@@ -216,8 +234,10 @@ def _train(config, data, text, verbose, strategy, callbacks, initial_model) -> T
     gate = {}
     if validation is not None and config.num_agents > 1:
         start = time.perf_counter()
-        gate = _fit_gate(model, gate_fit.candidate_arrays(model, validation), callbacks,
-                         verbose, logs)
+        arrays = gate_fit.candidate_arrays(model, validation)
+        gate = _fit_gate(model, arrays, callbacks, verbose, logs)
+        gate.update(mute_silent_agents(model, arrays, validation))
+        del arrays
         seconds["gate"] = time.perf_counter() - start
     model.set_stage("pairs")
     # The refit holds a second set of fitted state while it runs: drop the split's first.

@@ -62,7 +62,8 @@ def in_process(saved_model: str, users, concurrency, duration: float):
     return rows, load
 
 
-def served(base: str, name: str, users, concurrency, duration: float, binary: str):
+def served(base: str, name: str, users, concurrency, duration: float, binary: str,
+           server_flags=()):
     """Server start-up seconds, peak RSS and per-concurrency summaries over gRPC."""
     import grpc
     from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
@@ -80,7 +81,8 @@ def served(base: str, name: str, users, concurrency, duration: float, binary: st
     start = time.perf_counter()
     rows = {}
     with start_model_server(base, name, binary=binary,
-                            extra_flags=["--file_system_poll_wait_seconds=0"]) as server:
+                            extra_flags=["--file_system_poll_wait_seconds=0",
+                                         *server_flags]) as server:
         with RssSampler(server.process.pid) as sampler:
             server.wait_until_available(timeout=3600)
             ready = time.perf_counter() - start
@@ -99,7 +101,7 @@ def served(base: str, name: str, users, concurrency, duration: float, binary: st
 
 
 def run(base: str, name: str, duration: float = 10.0, concurrency=(1, 4), n_users: int = 256,
-        seed: int = 0, binary: str = "python") -> dict:
+        seed: int = 0, binary: str = "python", server_flags=()) -> dict:
     """See the module docstring."""
     from components.batch_scorer.model_path import resolve_saved_model
     from serving.testing import export_standin, user_ids
@@ -113,7 +115,7 @@ def run(base: str, name: str, duration: float = 10.0, concurrency=(1, 4), n_user
                               duration)
     model, load = in_process(saved_model, users, concurrency, duration)
     gc.collect()
-    server = served(base, name, users, concurrency, duration, binary)
+    server = served(base, name, users, concurrency, duration, binary, server_flags)
     rows = []
     for n in concurrency:
         s, f, m = server["rows"][n], floor[n], model[n]
@@ -129,7 +131,8 @@ def run(base: str, name: str, duration: float = 10.0, concurrency=(1, 4), n_user
                   "errors": four["server"]["errors"],
                   "met": four["server"]["p99_ms"] <= bound and four["server"]["errors"] == 0}
     return {"saved_model": saved_model, "items": n_items, "users_sampled": len(users),
-            "duration_s": duration, "model_load_seconds": round(load, 1),
+            "duration_s": duration, "server_flags": list(server_flags),
+            "model_load_seconds": round(load, 1),
             "server_kind": server["kind"], "server_ready_seconds": server["ready_seconds"],
             "server_idle_rss": server["idle_rss"], "server_peak_rss": server["peak_rss"],
             "rows": rows, "target": target}
@@ -144,8 +147,11 @@ def main(argv=None) -> int:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per cell")
     parser.add_argument("--binary", default="python",
                         choices=["auto", "python", "tensorflow_model_server"])
+    parser.add_argument("--server-flag", action="append", default=[], dest="server_flags",
+                        help="extra model-server flag, e.g. --server-flag=--enable_batching")
     args = parser.parse_args(argv)
-    result = run(args.base, args.model_name, args.duration, binary=args.binary)
+    result = run(args.base, args.model_name, args.duration, binary=args.binary,
+                 server_flags=args.server_flags)
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(result, f, indent=1)
     print(json.dumps(result["target"]), flush=True)

@@ -66,13 +66,16 @@ def _top_k(column: np.ndarray, k: int) -> np.ndarray:
 
 
 def _per_agent_by_score(model, data, users, kmax, n_agents) -> List[List[List[str]]]:
-    """[agent][user] ranked lists from the `score` signature over the whole catalogue."""
+    """[agent][user] ranked lists from the `score` signature over the whole catalogue, and
+    [agent] whether any of its scores was non-zero (a muted agent scores 0 everywhere)."""
     catalogue = np.asarray(data.catalogue, dtype=object)
     position = {item: n for n, item in enumerate(data.catalogue)}
     ranked = [[] for _ in range(n_agents)]
+    scored = np.zeros(n_agents, bool)
     step = max(1, _SCORE_CELLS // max(1, len(catalogue)))
     for batch in _batches(users, step):
         out = model.score(batch, [data.catalogue] * len(batch))[F.AGENT_SCORES]  # [b, items, agents]
+        scored |= np.any(out != 0, axis=(0, 1))
         for row, user in enumerate(batch):
             seen = [position[i] for i in data.history[user] if i in position]
             for agent in range(n_agents):
@@ -80,7 +83,7 @@ def _per_agent_by_score(model, data, users, kmax, n_agents) -> List[List[List[st
                 column[seen] = -np.inf
                 top = _top_k(column, kmax)
                 ranked[agent].append([str(catalogue[t]) for t in top if np.isfinite(column[t])])
-    return ranked
+    return ranked, scored
 
 
 def model_metrics(model, data, config) -> Dict:
@@ -94,6 +97,7 @@ def model_metrics(model, data, config) -> Dict:
     Returns:
         {"recall@K", "ndcg@K", "users", "ci", "confidence", "k", "agent_names",
          "per_agent_method", "per_agent": {agent: {"recall@K", "ndcg@K", "users", "ci"}},
+         "muted_agents" (left out of per_agent),
          metrics.PER_USER: per-user values (drop before writing JSON)}.
     """
     users = list(data.users)
@@ -117,15 +121,19 @@ def model_metrics(model, data, config) -> Dict:
     relevant = [data.relevant[u] for u in users]
     result = dict(metrics.rank_metrics(ranked, relevant, config.ks, config.confidence,
                                        keep_per_user=True))
-    result.update(k=k, agent_names=agent_names, per_agent={}, per_agent_method=None)
+    result.update(k=k, agent_names=agent_names, per_agent={}, per_agent_method=None,
+                  muted_agents=[])
     if config.per_agent and agent_names:
+        scored = np.ones(len(agent_names), bool)
         if model.has_score:
-            per_agent = _per_agent_by_score(model, data, users, kmax, len(agent_names))
+            per_agent, scored = _per_agent_by_score(model, data, users, kmax, len(agent_names))
             result["per_agent_method"] = "score_signature"
         else:
             per_agent = reranked
             result["per_agent_method"] = "rerank_top_k"
+        # A muted agent (weight 0 in the blend) scores 0 everywhere: no ranking to judge.
+        result["muted_agents"] = [n for a, n in enumerate(agent_names) if not scored[a]]
         result["per_agent"] = {name: metrics.rank_metrics(per_agent[a], relevant, config.ks,
                                                           config.confidence)
-                               for a, name in enumerate(agent_names)}
+                               for a, name in enumerate(agent_names) if scored[a]}
     return result

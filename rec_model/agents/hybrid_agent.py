@@ -36,7 +36,6 @@ class HybridAgent(FactorAgent):
         self.item_cross = [tfrs.layers.dcn.Cross(kernel_initializer=glorot) for _ in range(layers)]
         self.user_out = tf.keras.layers.Dense(dim, kernel_initializer=glorot)
         self.item_out = tf.keras.layers.Dense(dim, kernel_initializer=glorot)
-        self.peers = []
 
     def connect(self, peers, item_stats):
         super().connect(peers, item_stats)

@@ -5,7 +5,7 @@ import tensorflow as tf
 from rec_model import features as F
 from rec_model.auto_settings import Validation
 from rec_model.candidates import PAD
-from rec_model.gate_fit import candidate_arrays
+from rec_model.gate_fit import candidate_arrays, set_static_gate
 from rec_model.multi_agent_model import EXCLUDED_SCORE, MultiAgentModel
 from tests.rec_model.synthetic import (NUM_ITEMS, fitted_model, make_data, ragged,
                                        stored_items, tiny_config)
@@ -162,3 +162,42 @@ def test_get_config_describes_the_model(fitted):
     config = model.get_config()
     assert config["num_users"] == 30 and config["num_items"] == NUM_ITEMS
     assert config["config"]["agents"] == model.agent_names
+
+
+def _static_model(coefficients, retrieval=False):
+    model = fitted_model()
+    set_static_gate(model.gate, [coefficients.get(name, 0.0) for name in model.agent_names])
+    silent = [model.agent_names[i] for i in model.gate.silent_agents()]
+    model.mute(silent, retrieval=retrieval)
+    return model, silent
+
+
+def test_muting_silent_agents_scoring_changes_no_ranking():
+    model, muted = _static_model({"history": 1.0, "cf": 0.5})
+    assert set(muted) == set(model.agent_names) - {"history", "cf"}
+    ids, scores, contributions = _recommend(model, [0, 1, -1], 4, request=[[], [], [0, 1]])
+    model.mute(())
+    before, before_scores, _ = _recommend(model, [0, 1, -1], 4, request=[[], [], [0, 1]])
+    silent = [i for i, name in enumerate(model.agent_names) if name in muted]
+    assert np.all(contributions[:, :, silent] == 0) and np.all(ids >= 0)
+    np.testing.assert_array_equal(ids, before)
+    np.testing.assert_allclose(scores, before_scores, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(contributions.sum(-1), scores, rtol=1e-4, atol=1e-4)
+
+
+def test_muting_every_retriever_ranks_the_whole_catalogue_by_the_agent_left():
+    model, muted = _static_model({"spectral": 1.0}, retrieval=True)
+    spectral = model.agents[model.agent_names.index("spectral")]
+    assert "spectral" not in muted and not spectral.retrieves
+    for user in range(4):
+        ids, _, _ = _recommend(model, [user], 5)
+        users = model.users(tf.constant([user], tf.int32))
+        full = tf.matmul(spectral.user_state(users, {}), spectral.right, transpose_b=True)
+        full = full.numpy()[0]
+        full[stored_items(model, user)] = -np.inf
+        np.testing.assert_array_equal(ids[0], np.argsort(-full, kind="stable")[:5])
+
+
+def test_mute_rejects_unknown_agents():
+    with pytest.raises(ValueError, match="cannot mute \\['nope'\\]"):
+        fitted_model().mute(["nope"])

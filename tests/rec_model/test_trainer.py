@@ -1,9 +1,11 @@
 import numpy as np
 import pytest
 
+from rec_model import gate_fit
+from rec_model.auto_settings import Validation
 from rec_model.config import ModelConfig
 from rec_model.interactions import Interactions
-from rec_model.trainer import refit, train_multi_agent
+from rec_model.trainer import mute_silent_agents, refit, train_multi_agent
 from tests.rec_model.synthetic import NUM_ITEMS, fitted_model, make_data, tiny_config
 
 
@@ -90,3 +92,22 @@ def test_a_history_only_model_trains():
     data, text = make_data()
     result = train_multi_agent(tiny_config(agents=("history",)), data, text)
     assert result.model.agent_names == ["history"]
+
+
+def test_silent_agents_are_muted_and_their_retrieval_only_when_the_slice_agrees(fitted):
+    _, data, text = fitted
+    rest, held = data.split_per_user(0.34, 0)
+    model = fitted_model(data=rest, text=text)
+    validation = Validation.from_split(rest, held, 100, 0, 0.5)
+    arrays = gate_fit.candidate_arrays(model, validation)
+    gate_fit.set_static_gate(model.gate, [1.0, 0.0, 1.0, 0.0, 0.0])  # cf, content, history, ...
+    report = mute_silent_agents(model, arrays, validation)
+    silent = {model.agent_names[i] for i in (1, 3, 4)}
+    assert model.muted == silent and {k for k in report if k.startswith("muted:")} == {
+        f"muted:{name}" for name in silent}
+    keeps_score = (report["validation_with_muted_retrieval"]
+                   >= report["validation_with_all_retrieval"])
+    assert model.muted_retrieval == keeps_score == bool(report["muted_retrieval"])
+    gate_fit.set_static_gate(model.gate, [1.0] * 5)
+    model.mute(())
+    assert mute_silent_agents(model, arrays, validation) == {} and not model.muted

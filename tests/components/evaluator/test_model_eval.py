@@ -1,8 +1,10 @@
+import numpy as np
 import pytest
 
 from components.evaluator import model_eval, model_io
 from components.evaluator.config import EvaluatorConfig
 from components.evaluator.eval_data import EvalSet
+from rec_model import features as F
 from tests.components.evaluator import standin_data
 
 CONFIG = EvaluatorConfig(ks=(3, 10), metric="ndcg@3", batch_size=7)
@@ -47,3 +49,24 @@ def test_k_is_lowered_when_the_model_rejects_it(tmp_path):
     cfg = EvaluatorConfig(ks=(10, 100), per_agent=False)
     out = model_eval.model_metrics(_load(standin_data.export_model(tmp_path, **standin_data.GOOD)), data, cfg)
     assert out["k"] == 50 and out["per_agent"] == {}
+
+
+class _MutedPopularity:
+    """The model with its popularity agent muted: that column of `score` is 0 everywhere."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __getattr__(self, name):
+        return getattr(self.model, name)
+
+    def score(self, users, items):
+        out = dict(self.model.score(users, items))
+        out[F.AGENT_SCORES] = out[F.AGENT_SCORES] * np.array([1.0, 0.0])
+        return out
+
+
+def test_a_muted_agent_is_listed_instead_of_judged(tmp_path, data):
+    model = _MutedPopularity(_load(standin_data.export_model(tmp_path, **standin_data.GOOD)))
+    out = model_eval.model_metrics(model, data, CONFIG)
+    assert out["muted_agents"] == ["popularity"] and set(out["per_agent"]) == {"collaborative"}

@@ -9,6 +9,7 @@ import tensorflow as tf
 from components.trainer.export import ITEM_VOCAB_FILE, USER_VOCAB_FILE, export_serving_model
 from rec_model import features as F
 from rec_model.config import ModelConfig
+from rec_model.gate_fit import set_static_gate
 from rec_model.interactions import Interactions
 from rec_model.multi_agent_model import EXCLUDED_SCORE
 from rec_model.warm_start import build_weights
@@ -233,3 +234,14 @@ def test_export_checks_the_vocabulary_sizes(in_process, tmp_path):
 @pytest.mark.slow
 def test_a_fitted_but_never_called_model_exports(tmp_path):
     _export(_fitted(20), tmp_path / "m")
+
+
+def test_the_export_honours_muted_agents(tmp_path):
+    model = build_weights(_fitted(30))
+    keep = {"history", "spectral"}
+    set_static_gate(model.gate, [float(name in keep) for name in model.agent_names])
+    model.mute([name for name in model.agent_names if name not in keep], retrieval=True)
+    out = _recommend(tf.saved_model.load(_export(model, tmp_path / "muted")), ["u0", "u1"], 4)
+    muted = [i for i, name in enumerate(model.agent_names) if name not in keep]
+    assert np.all(out[F.AGENT_SCORES][:, :, muted] == 0)
+    assert np.all(np.abs(out[F.AGENT_SCORES]).sum(-1) > 0)
