@@ -62,9 +62,11 @@ step "done"
 echo "canonical data:     $OUT/data"
 echo "pipeline root:      $OUT/pipeline (ML Metadata: $OUT/pipeline/metadata.sqlite)"
 echo "served model:       $OUT/serving/$MODEL_NAME/<version>/"
-echo "metrics:            $(ls -d "$OUT"/pipeline/evaluator/evaluation/*/metrics.json 2>/dev/null | tail -n 1)"
-echo "model card:         $(ls "$OUT"/pipeline/trainer/model/*/model_card.json 2>/dev/null | tail -n 1)"
-echo "TensorBoard logs:   tensorboard --logdir $(ls -d "$OUT"/pipeline/trainer/model_run/*/ 2>/dev/null | tail -n 1)"
+# The newest artifact has the highest execution id: sort numerically (a re-run's 15 after 6).
+newest() { ls -d "$@" 2>/dev/null | sort -V | tail -n 1; }
+echo "metrics:            $(newest "$OUT"/pipeline/evaluator/evaluation/*/metrics.json)"
+echo "model card:         $(newest "$OUT"/pipeline/trainer/model/*/model_card.json)"
+echo "TensorBoard logs:   tensorboard --logdir $(newest "$OUT"/pipeline/trainer/model_run/*/)"
 echo "quarantined rows:   $(cat "$OUT"/pipeline/example_gen/quarantine/*/quarantine-*.jsonl 2>/dev/null | wc -l)"
 echo "request log:        $OUT/request_logs"
 echo
