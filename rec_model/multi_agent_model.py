@@ -13,8 +13,8 @@ fitted gate weighs 0 for every user can be muted (`mute`): they score nothing (a
 and, optionally, propose nothing; when no retrieving agent is left, the first factor agent
 left scans the catalogue.
 
-Training (see `trainer.py`) has two objectives, both L = sum_i alpha_i L_i + L_ensemble with
-alpha learned (`AgentWeighting`): the pairs stage (in-batch softmax with logQ over (user,
+Training (see `trainer.py`; the losses are in `objectives.py`) has two objectives, both
+L = sum_i alpha_i L_i + L_ensemble with alpha learned (`AgentWeighting`): the pairs stage (in-batch softmax with logQ over (user,
 item) pairs for every factor agent; the ensemble term is their mean logit, so each agent
 also learns what the others miss) and the gate stage (softmax over candidate sets of a
 validation slice, every agent's loss calibrated by a learned temperature).
@@ -26,6 +26,7 @@ import tensorflow_recommenders as tfrs
 
 from rec_model import candidates as cand
 from rec_model import features as F
+from rec_model import objectives
 from rec_model.agent_gate import AgentGate, candidate_statistics
 from rec_model.agent_weighting import AgentWeighting
 from rec_model.agents.base import FactorAgent
@@ -258,60 +259,12 @@ class MultiAgentModel(tfrs.Model):
         return (tf.where(valid, score, EXCLUDED_SCORE),
                 contributions * tf.cast(valid, tf.float32)[:, :, None])
 
-    # -- objectives -------------------------------------------------------------------
-    def _record(self, losses, active):
-        alphas = self.weighting.alphas()
-        metrics = iter(self._stage_metrics[self.stage][1:])
-        for i in active:
-            next(metrics).update_state(losses[i])
-            next(metrics).update_state(alphas[i])
-
-    def _pairs_loss(self, inputs):
-        active = self.pair_agents()
-        if not active:  # no factor agent: this stage has nothing to train
-            zero = tf.constant(0.0)
-            return zero, zero, zero
-        positives = tf.cast(inputs[F.ITEM_INDEX], tf.int32)
-        users = self.users(tf.cast(inputs[F.USER_INDEX], tf.int32), drop_items=positives)
-        states = self.states(users, only=set(active))
-        # A learned temperature per agent puts fitted agents' raw scores (which can be large)
-        # on the scale of the trained ones before they enter the ensemble's mean logit.
-        scale = tf.exp(self.calibration) / self.config.temperature
-        negatives = positives[:self.negatives]
-        log_q = tf.cast(inputs[F.LOG_SAMPLING_PROBABILITY], tf.float32)
-        log_q_negatives = log_q[:self.negatives]
-        positive, negative = [], []
-        for i in active:
-            state = states[self.agents[i].name]
-            positive.append(self.agents[i].score(state, positives[:, None])[:, 0] * scale[i])
-            negative.append(self.agents[i].in_batch_logits(state, negatives) * scale[i])
-        per_agent = [self.pair_task(p, n, positives, negatives, log_q, log_q_negatives)
-                     for p, n in zip(positive, negative)]
-        ensemble = self.pair_task(tf.add_n(positive) / len(active), tf.add_n(negative) / len(active),
-                                  positives, negatives, log_q, log_q_negatives)
-        losses = tf.scatter_nd([[i] for i in active], tf.stack(per_agent), [len(self.agents)])
-        mask = np.zeros(len(self.agents), bool)
-        mask[active] = True
-        self._record(losses, active)
-        regularization = tf.add_n([self.agents[i].regularization(users, positives) for i in active])
-        return self.weighting(losses, tf.constant(mask)) + ensemble, ensemble, regularization
-
-    def _gate_loss(self, inputs):
-        scores, mask = inputs[F.AGENT_CANDIDATE_SCORES], inputs[F.CANDIDATE_MASK]
-        labels = tf.cast(inputs[F.CANDIDATE_LABELS], tf.float32)
-        stats = candidate_statistics(scores, mask)
-        ensemble_scores, _, z = self.gate(scores, stats, inputs[F.USER_SIDE])
-        temperature = tf.exp(self.calibration)
-        losses = tf.stack([self.candidate_task(z[:, :, i] * temperature[i], labels, mask)
-                           for i in range(len(self.agents))])
-        ensemble = self.candidate_task(ensemble_scores, labels, mask)
-        self._record(losses, range(len(self.agents)))
-        return self.weighting(losses) + ensemble, ensemble, tf.constant(0.0)
-
+    # -- objectives (rec_model/objectives.py) ---------------------------------------
     def compute_loss(self, inputs, training: bool = False) -> tf.Tensor:
         """The current stage's objective (`set_stage`); see the module docstring."""
-        total, ensemble, regularization = (self._pairs_loss(inputs) if self.stage == "pairs"
-                                           else self._gate_loss(inputs))
+        total, ensemble, regularization = (objectives.pairs_loss(self, inputs)
+                                           if self.stage == "pairs"
+                                           else objectives.gate_loss(self, inputs))
         self._stage_metrics[self.stage][0].update_state(ensemble)
         return total + regularization
 
