@@ -14,10 +14,11 @@ and, optionally, propose nothing; when no retrieving agent is left, the first fa
 left scans the catalogue.
 
 Training (see `trainer.py`; the losses are in `objectives.py`) has two objectives, both
-L = sum_i alpha_i L_i + L_ensemble with alpha learned (`AgentWeighting`): the pairs stage (in-batch softmax with logQ over (user,
-item) pairs for every factor agent; the ensemble term is their mean logit, so each agent
-also learns what the others miss) and the gate stage (softmax over candidate sets of a
-validation slice, every agent's loss calibrated by a learned temperature).
+L = sum_i alpha_i L_i + L_ensemble with alpha learned (`AgentWeighting`): the pairs stage
+(in-batch softmax with logQ over (user, item) pairs for every factor agent; the ensemble term
+is their mean logit, so each agent also learns what the others miss) and the gate stage
+(softmax over candidate sets of a validation slice, every agent's loss calibrated by a
+learned temperature).
 """
 
 import numpy as np
