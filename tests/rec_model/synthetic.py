@@ -8,6 +8,7 @@ Items in COLD_ITEMS get no interactions (they are in the catalogue only).
 import numpy as np
 import tensorflow as tf
 
+from rec_model.auto_settings import Validation
 from rec_model.config import ModelConfig
 from rec_model.interactions import Interactions
 from rec_model.multi_agent_model import MultiAgentModel
@@ -57,6 +58,12 @@ def fitted_model(config=None, data=None, text=None) -> MultiAgentModel:
     model = MultiAgentModel(config, data.num_users, data.num_items, text.shape[1])
     refit(model, data, text)
     return model
+
+
+def held_out_validation(data, text, share: float = 0.34):
+    """(model fitted on the rest of `data`, the Validation of each user's held-out `share`)."""
+    rest, held = data.split_per_user(share, 0)
+    return fitted_model(data=rest, text=text), Validation.from_split(rest, held, 100, 0, 0.5)
 
 
 def stored_items(model, user: int) -> list:

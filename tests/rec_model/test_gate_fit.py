@@ -5,9 +5,8 @@ import tensorflow as tf
 from rec_model import features as F
 from rec_model import gate_fit
 from rec_model.agent_gate import AgentGate, candidate_statistics
-from rec_model.auto_settings import Validation
 from rec_model.users import USER_SIDE_FEATURES
-from tests.rec_model.synthetic import fitted_model
+from tests.rec_model.synthetic import held_out_validation
 
 
 def _arrays(seed, n=40, c=12, agents=3):
@@ -72,10 +71,7 @@ def test_static_gate_rejects_bad_coefficients(coefficients):
 
 
 def test_candidate_arrays_label_held_out_items_among_eligible_candidates(fitted):
-    _, data, text = fitted
-    rest, held = data.split_per_user(0.34, 0)
-    model = fitted_model(data=rest, text=text)
-    validation = Validation.from_split(rest, held, 100, 0, 0.5)
+    model, validation = held_out_validation(*fitted[1:])
     arrays = gate_fit.candidate_arrays(model, validation)
     n = validation.users.size
     scores, mask, labels = (arrays[k] for k in (F.AGENT_CANDIDATE_SCORES, F.CANDIDATE_MASK,

@@ -3,12 +3,11 @@ import pytest
 import tensorflow as tf
 
 from rec_model import features as F
-from rec_model.auto_settings import Validation
 from rec_model.candidates import PAD
 from rec_model.gate_fit import candidate_arrays, set_static_gate
 from rec_model.multi_agent_model import EXCLUDED_SCORE, MultiAgentModel
-from tests.rec_model.synthetic import (NUM_ITEMS, fitted_model, make_data, ragged,
-                                       stored_items, tiny_config)
+from tests.rec_model.synthetic import (NUM_ITEMS, fitted_model, held_out_validation, make_data,
+                                       ragged, stored_items, tiny_config)
 
 
 def _recommend(model, index, k, exclude_extra=None, request=None):
@@ -130,8 +129,8 @@ def test_set_stage_metrics_list_only_that_stages_agents():
 
 def test_compute_loss_is_finite_on_both_stages(fitted):
     _, data, text = fitted
-    rest, held = data.split_per_user(0.25, 0)
-    model = fitted_model(data=rest, text=text)  # stored histories without the held-out items
+    # stored histories without the held-out items
+    model, validation = held_out_validation(data, text, 0.25)
     counts = data.item_counts()
     batch = {F.USER_INDEX: tf.constant(data.user_index[:16], tf.int32),
              F.ITEM_INDEX: tf.constant(data.item_index[:16], tf.int32),
@@ -139,7 +138,7 @@ def test_compute_loss_is_finite_on_both_stages(fitted):
                  np.log(counts[data.item_index[:16]] / data.size), tf.float32)}
     model.set_stage("pairs")
     assert np.isfinite(float(model.compute_loss(batch, training=True)))
-    arrays = candidate_arrays(model, Validation.from_split(rest, held, 100, 0, 0.5))
+    arrays = candidate_arrays(model, validation)
     model.set_stage("gate")
     try:
         loss = model.compute_loss({k: tf.constant(v) for k, v in arrays.items()}, training=True)

@@ -2,11 +2,11 @@ import numpy as np
 import pytest
 
 from rec_model import gate_fit
-from rec_model.auto_settings import Validation
 from rec_model.config import ModelConfig
 from rec_model.interactions import Interactions
 from rec_model.trainer import mute_silent_agents, refit, train_multi_agent
-from tests.rec_model.synthetic import NUM_ITEMS, fitted_model, make_data, tiny_config
+from tests.rec_model.synthetic import (NUM_ITEMS, fitted_model, held_out_validation, make_data,
+                                       tiny_config)
 
 
 def test_losses_are_finite_and_both_stages_are_logged(trained):
@@ -95,10 +95,7 @@ def test_a_history_only_model_trains():
 
 
 def test_silent_agents_are_muted_and_their_retrieval_only_when_the_slice_agrees(fitted):
-    _, data, text = fitted
-    rest, held = data.split_per_user(0.34, 0)
-    model = fitted_model(data=rest, text=text)
-    validation = Validation.from_split(rest, held, 100, 0, 0.5)
+    model, validation = held_out_validation(*fitted[1:])
     arrays = gate_fit.candidate_arrays(model, validation)
     gate_fit.set_static_gate(model.gate, [1.0, 0.0, 1.0, 0.0, 0.0])  # cf, content, history, ...
     report = mute_silent_agents(model, arrays, validation)
