@@ -58,10 +58,6 @@ class MultiAgentModel(tfrs.Model):
             agent = agent_class(name)(config, num_users, num_items, text_dim, name=name)
             agent.connect(list(self.agents), self.item_stats)
             self.agents.append(agent)
-        if not any(agent.retrieves for agent in self.agents):
-            factors = [a for a in self.agents if isinstance(a, FactorAgent)]
-            if factors:  # someone must search the whole catalogue
-                factors[0].fallback_retrieval = True
         self.popular = tf.Variable(np.zeros(1, np.int32), trainable=False,
                                    shape=tf.TensorShape([None]), name="popular_items")
         self.muted, self.muted_retrieval = frozenset(), False  # see `mute`
@@ -170,14 +166,13 @@ class MultiAgentModel(tfrs.Model):
         batch = tf.shape(users.index)[0]
         parts = [tf.broadcast_to(self.popular[None, :], [batch, tf.shape(self.popular)[0]])]
         retrieving = self._retrieving_agents()
+        scanner = None  # someone must search the whole catalogue
+        if not any(agent.retrieves for agent in retrieving):
+            scanner = next((a for a in retrieving if isinstance(a, FactorAgent)), None)
         for agent in retrieving:
-            found = agent.retrieve(states[agent.name], n, exclude)
-            if found is not None:
-                parts.append(tf.cast(found, tf.int32))
-        if not any(a.retrieves or getattr(a, "fallback_retrieval", False) for a in retrieving):
-            factor = next((a for a in retrieving if isinstance(a, FactorAgent)), None)
-            if factor is not None:  # the muted retrievers' place: one catalogue-wide scan
-                parts.append(factor.brute_force(states[factor.name], n, exclude))
+            found = [agent.brute_force(states[agent.name], n, exclude)] if agent is scanner else []
+            found.append(agent.retrieve(states[agent.name], n, exclude))
+            parts += [tf.cast(f, tf.int32) for f in found if f is not None]
         return cand.unique_per_row(tf.concat(parts, axis=1), self.num_items, min_width=n)
 
     def agent_scores(self, states, ids):

@@ -117,11 +117,9 @@ class FactorAgent(Agent):
 
     Subclasses define `user_vectors(users)` [b, d] and `item_vectors(ids)` [..., d]; items
     may come from a table built by `finalize` (`serving_items`), so requests only gather
-    rows. With `retrieves = True` (or `fallback_retrieval`, which the model sets on its first
-    factor agent when no enabled agent retrieves) the agent proposes its brute-force top-n.
+    rows. With `retrieves = True` the agent proposes its brute-force top-n (`brute_force`,
+    which the model also calls on its first factor agent when no ranking agent retrieves).
     """
-
-    fallback_retrieval = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -170,7 +168,7 @@ class FactorAgent(Agent):
         return tf.matmul(state, self._vectors_of(items), transpose_b=True)
 
     def retrieve(self, state, n, exclude):
-        if not (self.retrieves or self.fallback_retrieval):
+        if not self.retrieves:
             return None
         return self.brute_force(state, n, exclude)
 

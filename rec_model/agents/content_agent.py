@@ -78,7 +78,7 @@ class ContentAgent(FactorAgent):
         self.num_cold = int(cold.size)
 
     def retrieve(self, state, n, exclude):
-        found = [self.brute_force(state, n, exclude)] if self.fallback_retrieval else []
+        found = []
         if self.num_cold and self.frozen:
             scores = tf.matmul(state, tf.gather(self.serving_items, self.cold_ids), transpose_b=True)
             cold = tf.broadcast_to(self.cold_ids[None, :], tf.shape(scores))

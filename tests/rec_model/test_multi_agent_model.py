@@ -184,10 +184,19 @@ def test_muting_silent_agents_scoring_changes_no_ranking():
     np.testing.assert_allclose(contributions.sum(-1), scores, rtol=1e-4, atol=1e-4)
 
 
-def test_muting_every_retriever_ranks_the_whole_catalogue_by_the_agent_left():
-    model, muted = _static_model({"spectral": 1.0}, retrieval=True)
+def _spectral_alone(how):
+    if how == "muted":
+        model, muted = _static_model({"spectral": 1.0}, retrieval=True)
+        assert "spectral" not in muted
+        return model
+    return fitted_model(tiny_config(agents=("spectral",), history_l2=5.0))
+
+
+@pytest.mark.parametrize("how", ["muted", "configured"])
+def test_with_no_retrieving_agent_the_first_factor_agent_scans_the_catalogue(how):
+    model = _spectral_alone(how)
     spectral = model.agents[model.agent_names.index("spectral")]
-    assert "spectral" not in muted and not spectral.retrieves
+    assert not spectral.retrieves
     for user in range(4):
         ids, _, _ = _recommend(model, [user], 5)
         users = model.users(tf.constant([user], tf.int32))
