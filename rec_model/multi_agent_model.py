@@ -27,14 +27,14 @@ import tensorflow_recommenders as tfrs
 
 from rec_model import candidates as cand
 from rec_model import features as F
-from rec_model import objectives
+from rec_model import objectives, ragged_rows
 from rec_model.agent_gate import AgentGate, candidate_statistics
 from rec_model.agent_weighting import AgentWeighting
 from rec_model.agents.base import FactorAgent
 from rec_model.agents.registry import agent_class
 from rec_model.item_statistics import ItemStatistics
 from rec_model.tasks import CandidateSoftmax, InBatchSoftmax
-from rec_model.users import HistoryStore, Users, concat_rows, last_per_row, side_features
+from rec_model.users import HistoryStore, Users, side_features
 
 EXCLUDED_SCORE = -1e9
 STAGES = ("pairs", "gate")
@@ -147,9 +147,10 @@ class MultiAgentModel(tfrs.Model):
             keep = tf.not_equal(items.flat_values, tf.gather(drop_items, items.value_rowids()))
             weights = weights.with_flat_values(weights.flat_values * tf.cast(keep, tf.float32))
         if request_items is not None:
-            items = last_per_row(concat_rows(items, request_items), length)
-            weights = last_per_row(concat_rows(weights, tf.ones_like(request_items, tf.float32)),
-                                   length)
+            ones = request_items.with_flat_values(
+                tf.ones_like(request_items.flat_values, tf.float32))
+            items, weights = ragged_rows.append_rows([items, weights], [request_items, ones],
+                                                     length)
         side = side_features(user_index, items, weights, self.item_stats.log_popularity)
         return Users(user_index, items, weights, side)
 

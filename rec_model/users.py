@@ -5,6 +5,8 @@ from typing import NamedTuple
 import numpy as np
 import tensorflow as tf
 
+from rec_model import ragged_rows
+
 USER_SIDE_FEATURES = 4  # log count, mean item popularity, has history, known user
 
 
@@ -70,28 +72,13 @@ class HistoryStore(tf.keras.layers.Layer):
         end = tf.where(known, tf.gather(splits, safe + 1), start)
         if last:
             start = tf.maximum(start, end - last)
-        positions = tf.ragged.range(start, end)
-        items = tf.gather(self.values, positions)
-        weights = tf.gather(self.item_weights, positions)
+        positions = ragged_rows.ranges(start, end)
+        items = positions.with_flat_values(tf.gather(self.values, positions.flat_values))
+        weights = positions.with_flat_values(tf.gather(self.item_weights, positions.flat_values))
         return items, weights
 
     def get_config(self):
         return {**super().get_config(), "num_users": self.num_users}
-
-
-def concat_rows(first: tf.RaggedTensor, second: tf.RaggedTensor) -> tf.RaggedTensor:
-    """Row-wise concatenation of two ragged [b, (n)] tensors."""
-    return tf.concat([first, second], axis=1)
-
-
-def last_per_row(rows: tf.RaggedTensor, last: int) -> tf.RaggedTensor:
-    """Each row's last `last` entries (0 = all)."""
-    if not last:
-        return rows
-    lengths = rows.row_lengths()
-    start = tf.maximum(lengths - last, 0)
-    positions = tf.ragged.range(start, lengths) + rows.row_starts()[:, None]
-    return tf.gather(rows.flat_values, positions)
 
 
 def side_features(index, items: tf.RaggedTensor, weights: tf.RaggedTensor, item_log_popularity):

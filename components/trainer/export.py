@@ -28,6 +28,7 @@ from typing import Optional, Sequence
 import tensorflow as tf
 
 from rec_model import features as F
+from rec_model import ragged_rows
 from rec_model.warm_start import build_weights
 
 _RECOMMEND_SPEC = [tf.TensorSpec([None], tf.string, name=F.USER_ID),
@@ -87,7 +88,7 @@ class ServingModule(tf.Module):
     def _items(self, ids):
         """[b, n] item id strings -> ragged [b, (m)] int32 indices of the known ones."""
         index = tf.cast(self.item_table.lookup(ids), tf.int32)
-        return tf.ragged.boolean_mask(index, index >= 0)
+        return ragged_rows.from_mask(index, index >= 0)
 
     def _users(self, user_id):
         return tf.cast(self.user_table.lookup(user_id), tf.int32)
@@ -105,7 +106,7 @@ class ServingModule(tf.Module):
         request = self._items(history)
         users = self._held.model.users(user_index, request_items=request)
         stored, _ = self._held.model.histories.rows(user_index)
-        seen = tf.concat([stored, request], axis=1)
+        seen = ragged_rows.append_rows([stored], [request])[0]
         ids, scores, contributions = self._held.model.recommend_indices(
             users, k, seen, self._items(exclude), exclude_seen)
         return {F.ITEM_IDS: self.item_names.lookup(tf.cast(ids, tf.int64)), F.SCORES: scores,

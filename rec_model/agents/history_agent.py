@@ -5,7 +5,7 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from rec_model import auto_settings, candidates
+from rec_model import auto_settings, candidates, ragged_rows
 from rec_model.agents.base import Agent
 from rec_model.closed_forms import cold_items, gram, neighbourhood
 
@@ -79,11 +79,12 @@ class HistoryAgent(Agent):
         [b, (reached)], ids distinct per row (the W rows of the history items, summed)."""
         starts = tf.gather(self.row_splits, users.items.flat_values)
         ends = tf.gather(self.row_splits, users.items.flat_values + 1)
-        positions = tf.ragged.range(starts, ends)  # [pairs of (user, history item), (k)]
+        positions = ragged_rows.ranges(starts, ends)  # [pairs of (user, history item), (k)]
+        pair = positions.value_rowids()  # the (user, history item) pair of each entry
         ids = tf.gather(self.row_ids, positions.flat_values)
-        weights = tf.gather(self.row_weights, positions.flat_values) * tf.repeat(
-            users.weights.flat_values, positions.row_lengths())
-        rows = tf.repeat(users.items.value_rowids(), positions.row_lengths())
+        weights = (tf.gather(self.row_weights, positions.flat_values)
+                   * tf.gather(users.weights.flat_values, pair))
+        rows = tf.gather(users.items.value_rowids(), pair)
         pairs = tf.RaggedTensor.from_value_rowids(ids, rows, nrows=users.items.nrows(),
                                                   validate=False)
         values = pairs.with_flat_values(weights)

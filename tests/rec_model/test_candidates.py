@@ -94,3 +94,20 @@ def test_top_per_row_matches_a_dense_reference(n):
         assert len(got) == len(present)
         np.testing.assert_allclose(dense[got], dense[present], rtol=1e-6)
         assert np.all(out[b][len(present):] == PAD)
+
+
+@pytest.mark.parametrize("num_items", [N, 2**30])  # 3 rows x 2**30 keys overflow int32 keys
+def test_set_operations_give_the_same_answers_with_int64_keys(num_items):
+    top = num_items - 1
+    pair_ids = _ragged([[1, top, 1], [], [top, 4]])
+    values = _ragged([[0.5, 2.0, 1.5], [], [9.0, 3.0]], tf.float32)
+    ids, sums = cand.sum_per_row(pair_ids, values, num_items)
+    assert ids.to_list() == [[1, top], [], [top, 4]]
+    assert sums.to_list() == [[2.0, 2.0], [], [9.0, 3.0]]
+    candidates = tf.constant([[top, 2, PAD], [1, 1, PAD], [4, top, 1]], tf.int32)
+    np.testing.assert_allclose(cand.sum_at(pair_ids, values, candidates, num_items),
+                               [[2.0, 0, 0], [0, 0, 0], [3.0, 9.0, 0]])
+    assert cand.member_of(candidates, pair_ids, num_items).numpy().tolist() == [
+        [True, False, False], [False, False, False], [True, True, False]]
+    assert cand.unique_per_row(candidates, num_items).numpy().tolist() == [
+        [top, 2, PAD], [1, PAD, PAD], [4, top, 1]]

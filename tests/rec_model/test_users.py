@@ -3,8 +3,8 @@ import pytest
 import tensorflow as tf
 
 from rec_model.interactions import Interactions
-from rec_model.users import (USER_SIDE_FEATURES, HistoryStore, Users, concat_rows,
-                             last_per_row, side_features, weight_total, weighted_sum)
+from rec_model.users import (USER_SIDE_FEATURES, HistoryStore, Users, side_features,
+                             weight_total, weighted_sum)
 
 
 def _ragged(rows, dtype=tf.int32):
@@ -34,14 +34,6 @@ def test_store_refills_with_any_length_and_checks_splits(store):
     assert store.rows(tf.constant([0], tf.int32))[0].to_list() == [list(range(10))]
     with pytest.raises(ValueError, match="row_splits has 3 entries, expected users \\+ 1 = 4"):
         store.set_histories(np.arange(2), np.ones(2), np.array([0, 1, 2]))
-
-
-def test_last_per_row_and_concat_rows():
-    rows = _ragged([[1, 2, 3, 4], [], [5]])
-    assert last_per_row(rows, 2).to_list() == [[3, 4], [], [5]]
-    assert last_per_row(rows, 0).to_list() == rows.to_list()
-    joined = concat_rows(rows, _ragged([[9], [8, 7], []]))
-    assert joined.to_list() == [[1, 2, 3, 4, 9], [8, 7], [5]]
 
 
 def test_side_features_count_only_weighted_items():

@@ -1,0 +1,73 @@
+"""Ragged [b, (n)] rows built from a few flat ops, for the per-request path.
+
+`tf.RaggedTensor` computes a value's row (`value_rowids`) from the row splits with a
+`tf.repeat` of a dozen ops each time it is asked, and its `tf.concat` and ragged gathers
+expand into hundreds of ops; in a one-user `recommend` call those fixed costs are most of
+the time. The helpers here build each row partition once, with the value rows cached, so
+every later `value_rowids()` is free.
+"""
+
+import tensorflow as tf
+
+
+def value_rows(row_splits, num_values):
+    """[num_values] int64: the row of each value of a partition with `row_splits` [b + 1].
+
+    A running count of the row starts met so far: one scatter and one cumulative sum, linear
+    in the values (a binary search per value, or `tf.repeat`, costs several times more).
+    """
+    starts = tf.cast(row_splits[1:-1], tf.int64)  # where rows 1.. begin (= size if empty last)
+    marks = tf.math.unsorted_segment_sum(tf.ones_like(starts), starts,
+                                         tf.cast(num_values, tf.int64) + 1)
+    return tf.cumsum(marks[:-1])
+
+
+def with_value_rows(rows: tf.RaggedTensor) -> tf.RaggedTensor:
+    """The same [b, (n)] ragged tensor, its value rows computed once and cached."""
+    splits = rows.row_splits
+    values = rows.flat_values
+    return tf.RaggedTensor.from_value_rowids(
+        values, value_rows(splits, tf.shape(values, out_type=splits.dtype)[0]),
+        nrows=tf.shape(splits, out_type=tf.int64)[0] - 1, validate=False)
+
+
+def ranges(starts, limits) -> tf.RaggedTensor:
+    """[b, (limit - start)] ragged int64 row i = start_i .. limit_i - 1, value rows cached."""
+    return with_value_rows(tf.ragged.range(tf.cast(starts, tf.int64), tf.cast(limits, tf.int64)))
+
+
+def from_mask(values, mask) -> tf.RaggedTensor:
+    """[b, n] dense values where `mask` [b, n] holds -> [b, (m)] ragged, value rows cached."""
+    shape = tf.shape(values, out_type=tf.int64)
+    rows = tf.broadcast_to(tf.range(shape[0])[:, None], shape)
+    return tf.RaggedTensor.from_value_rowids(tf.boolean_mask(values, mask),
+                                             tf.boolean_mask(rows, mask), nrows=shape[0],
+                                             validate=False)
+
+
+def append_rows(first, second, last: int = 0):
+    """Row-wise concatenations first[j] ++ second[j], each row cut to its last `last` values.
+
+    Args:
+        first / second: sequences of ragged [b, (n1)] / [b, (n2)] tensors; all of `first`
+            share one row partition, all of `second` another (e.g. items and their weights).
+        last: keep each row's last `last` values (0 = all).
+
+    Returns:
+        A list of ragged [b, (min(n1 + n2, last))], one per pair, value rows cached.
+    """
+    lead_first, lead_second = first[0], second[0]
+    first_lengths, second_lengths = lead_first.row_lengths(), lead_second.row_lengths()
+    total = first_lengths + second_lengths
+    start = tf.maximum(total - last, 0) if last else tf.zeros_like(total)
+    where = ranges(start, total)  # position of each output value in its joined row
+    rows = where.value_rowids()
+    position = where.flat_values
+    first_length = tf.gather(first_lengths, rows)
+    first_size = tf.shape(lead_first.flat_values, out_type=tf.int64)[0]
+    flat = tf.where(position < first_length,
+                    tf.gather(lead_first.row_starts(), rows) + position,
+                    first_size + tf.gather(lead_second.row_starts(), rows) + position
+                    - first_length)
+    return [where.with_flat_values(tf.gather(tf.concat([a.flat_values, b.flat_values], 0), flat))
+            for a, b in zip(first, second)]
