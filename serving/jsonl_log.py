@@ -3,8 +3,9 @@
 Each record is ONE `os.write` on an `O_APPEND` descriptor, so concurrent writers (threads or
 processes) never interleave inside a line and a server crash loses no acknowledged record.
 Files are `DIR/<prefix>-<UTC start>-<pid>-<n>.jsonl`, created with `O_EXCL` so a writer never
-appends to a file another process owns; with `reuse_last`, a restart appends to the newest file
-while it is under `max_bytes`, first ending a line torn by an earlier crash with "\\n".
+appends to a file another process owns; with `reuse_last`, a restart first ends a line torn by
+an earlier crash in the newest file with "\\n", then appends to that file while it is under
+`max_bytes`.
 
 `fsync` policy: "always" (`os.fsync` after every record, survives power loss), "rotate" (fsync
 when a file is closed or rotated), "never".
@@ -48,13 +49,17 @@ class JsonLinesLog:
 
     def _open(self, reuse: bool = False) -> None:
         existing = sorted(self.directory.glob(f"{self.prefix}-*.jsonl")) if reuse else []
-        if existing and existing[-1].stat().st_size < self.max_bytes:
-            self.path = existing[-1]
-            self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND)
-            self._size = os.fstat(self._fd).st_size
-            if self._size and os.pread(self._fd, 1, self._size - 1) != b"\n":
-                self._size += os.write(self._fd, b"\n")  # Terminate a torn record of a crashed writer.
-            return
+        if existing:
+            # A crashed writer may have left a torn record: end it with a newline, so readers
+            # skip it as one corrupt line instead of waiting for the rest of it.
+            fd = os.open(existing[-1], os.O_RDWR | os.O_APPEND)
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                size += os.write(fd, b"\n")
+            if size < self.max_bytes:
+                self.path, self._fd, self._size = existing[-1], fd, size
+                return
+            os.close(fd)
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         while True:
             self._seq += 1

@@ -77,6 +77,19 @@ def test_torn_last_line_is_never_read_and_offsets_stop_before_it(tmp_path):
     assert again == []
 
 
+def test_a_torn_line_in_a_full_file_is_ended_before_the_next_file_starts(tmp_path):
+    with fl.FeedbackLog(tmp_path, max_bytes=1024) as log:
+        path = log.path
+    with open(path, "ab") as f:  # The crash tore a record that filled the file.
+        f.write(b'{"request_id": "r0", "user_id": "' + b"u" * 1100)
+    with fl.FeedbackLog(tmp_path, max_bytes=1024) as log:
+        fl.record_feedback(log, _payload(1))
+        assert log.path != path
+    assert path.read_bytes().endswith(b"\n")
+    records, _, corrupt = fl.read_new_records(tmp_path, {})
+    assert [r["request_id"] for r in records] == ["r1"] and corrupt == 1
+
+
 def test_each_record_is_one_write_on_an_append_fd(tmp_path, monkeypatch):
     writes = []
     real_write = os.write
