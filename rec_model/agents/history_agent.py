@@ -11,7 +11,6 @@ from rec_model.closed_forms import cold_items, gram, neighbourhood
 
 L2_GRID = (1.0, 4.0, 16.0)  # x the mean item weight sum, tried on the validation slice
 DROPOUT_GRID = (0.25, 0.5)  # EDLAE dropout p, tried with each ridge weight
-ROW_GRID = (2.0, 1.0, 0.5)  # x neighbours: entries kept per row (read per history item)
 
 
 def _dynamic(value, dtype, name):
@@ -63,35 +62,14 @@ class HistoryAgent(Agent):
         choice = max(grid, key=grid.get) if grid else settings[0]
         l2, dropout = choice
         w = fits[settings.index(choice)]
-        w, row_length, rows_tried = self._pruned(cold_items.impute_columns(w, ctx.mixing), k,
-                                                 ctx.validation)
+        w = cold_items.impute_columns(w, ctx.mixing)
+        w = neighbourhood.prune_rows(w, 2 * k)
         self.set_rows(w)
         self.settings = {"neighbours": k, "gram_width": width, "l2": float(l2),
-                         "dropout": float(dropout), "row_length": row_length,
-                         "seconds": time.perf_counter() - start,
+                         "dropout": float(dropout), "seconds": time.perf_counter() - start,
                          **{f"validation_ndcg@20_l2={lam:.4g}_p={p:g}": v
-                            for (lam, p), v in grid.items()},
-                         **{f"validation_ndcg@20_row_length={n}": v
-                            for n, v in rows_tried.items()}}
+                            for (lam, p), v in grid.items()}}
         return self.settings
-
-    def _pruned(self, w, k, validation):
-        """W with each row cut to its largest entries: the row length that scores best on the
-        validation slice (ties: the shorter, cheaper one), else the one chosen before, else 2k.
-
-        Returns:
-            (W, row length, {row length tried: validation NDCG}).
-        """
-        known = self.settings.get("row_length")
-        lengths = [known] if known else sorted({max(1, int(f * k)) for f in ROW_GRID})
-        if validation is None or len(lengths) == 1:
-            length = known or max(lengths)
-            return neighbourhood.prune_rows(w, length), length, {}
-        pruned = {n: neighbourhood.prune_rows(w, n) for n in lengths}
-        tried = {n: validation.ndcg(lambda src, m=m: (src @ m).toarray())
-                 for n, m in pruned.items()}
-        length = max(lengths, key=lambda n: (tried[n], -n))
-        return pruned[length], length, tried
 
     def set_rows(self, w) -> None:
         """W [items, items] scipy CSR: row i = the items history item i scores, with weights."""
