@@ -7,7 +7,7 @@ size, interaction count) or chosen on a validation slice carved from the trainin
 
 import dataclasses
 import json
-from typing import Optional, Tuple
+from typing import Tuple
 
 from rec_model.agents.registry import AGENT_NAMES
 
@@ -30,8 +30,7 @@ class ModelConfig:
             size and a compute budget).
         history_l2: ridge weight of the item-item solve (0 = auto: chosen on the validation
             slice from a grid scaled by the mean item weight).
-        edlae_dropout: EDLAE dropout p of that solve (0 = EASE), in [0, 1); None = auto:
-            chosen on the validation slice together with the ridge weight.
+        edlae_dropout: EDLAE dropout p of that solve (0 = EASE), in [0, 1).
         spectral_rank: singular directions of the spectral agent (0 = auto: chosen on the
             validation slice).
         cold_neighbours / cold_temperature: text neighbours (and softmax temperature) from
@@ -60,7 +59,7 @@ class ModelConfig:
     history_length: int = 500
     neighbours: int = 0
     history_l2: float = 0.0
-    edlae_dropout: Optional[float] = None
+    edlae_dropout: float = 0.25
     spectral_rank: int = 0
     cold_neighbours: int = 20
     cold_temperature: float = 0.05
@@ -101,7 +100,7 @@ class ModelConfig:
         for name in ("rating_power", "history_l2", "embedding_l2"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name}={getattr(self, name)!r} must be >= 0")
-        if self.edlae_dropout is not None and not 0.0 <= self.edlae_dropout < 1.0:
+        if not 0.0 <= self.edlae_dropout < 1.0:
             raise ValueError(f"edlae_dropout={self.edlae_dropout!r} must be in [0, 1) (0 = EASE)")
         if not 0.0 <= self.gate_share < 0.5:
             raise ValueError(f"gate_share={self.gate_share!r} must be in [0, 0.5)")

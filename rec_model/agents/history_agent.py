@@ -10,7 +10,6 @@ from rec_model.agents.base import Agent
 from rec_model.closed_forms import cold_items, gram, neighbourhood
 
 L2_GRID = (1.0, 4.0, 16.0)  # x the mean item weight sum, tried on the validation slice
-DROPOUT_GRID = (0.25, 0.5)  # EDLAE dropout p, tried with each ridge weight
 
 
 def _dynamic(value, dtype, name):
@@ -47,28 +46,25 @@ class HistoryAgent(Agent):
         pruned = gram.pruned_gram(ctx.matrix, width)
         scale = float(pruned.diagonal[pruned.diagonal > 0].mean()) if pruned.diagonal.any() else 1.0
         l2 = self.config.history_l2 or self.settings.get("l2")
-        dropout = self.config.edlae_dropout
-        dropout = self.settings.get("dropout") if dropout is None else dropout
-        l2s = [l2] if l2 else [c * scale for c in L2_GRID]
-        dropouts = [dropout] if dropout is not None else list(DROPOUT_GRID)
-        if ctx.validation is None:  # nothing to choose on: the middle ridge weight, least dropout
-            l2s, dropouts = [l2s[len(l2s) // 2]], dropouts[:1]
-        settings = [(lam, p) for p in dropouts for lam in l2s]
-        fits = neighbourhood.item_item_grid(pruned, k, settings)
         grid = {}
-        if len(settings) > 1:
-            grid = {s: ctx.validation.ndcg(lambda src, w=w: (src @ w).toarray())
-                    for s, w in zip(settings, fits)}
-        choice = max(grid, key=grid.get) if grid else settings[0]
-        l2, dropout = choice
-        w = fits[settings.index(choice)]
+        if not l2:
+            candidates_l2 = [c * scale for c in L2_GRID]
+            fits = neighbourhood.item_item(pruned, k, candidates_l2, self.config.edlae_dropout)
+            if ctx.validation is not None:
+                grid = {lam: ctx.validation.ndcg(lambda src, w=w: (src @ w).toarray())
+                        for lam, w in zip(candidates_l2, fits)}
+                l2 = max(grid, key=grid.get)
+            else:
+                l2 = candidates_l2[len(candidates_l2) // 2]
+            w = fits[candidates_l2.index(l2)]
+        else:
+            w = neighbourhood.item_item(pruned, k, l2, self.config.edlae_dropout)
         w = cold_items.impute_columns(w, ctx.mixing)
         w = neighbourhood.prune_rows(w, 2 * k)
         self.set_rows(w)
         self.settings = {"neighbours": k, "gram_width": width, "l2": float(l2),
-                         "dropout": float(dropout), "seconds": time.perf_counter() - start,
-                         **{f"validation_ndcg@20_l2={lam:.4g}_p={p:g}": v
-                            for (lam, p), v in grid.items()}}
+                         "seconds": time.perf_counter() - start,
+                         **{f"validation_ndcg@20_l2={lam:.4g}": v for lam, v in grid.items()}}
         return self.settings
 
     def set_rows(self, w) -> None:

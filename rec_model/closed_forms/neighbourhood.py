@@ -32,25 +32,15 @@ def item_item(gram: PrunedGram, neighbours: int, l2, dropout: float = 0.0):
         of history item i in the score of item j, at most `neighbours` non-zeros per column;
         scores = X @ W.
     """
-    results = item_item_grid(gram, neighbours, [(v, dropout) for v in np.atleast_1d(l2)])
-    return results if np.ndim(l2) else results[0]
-
-
-def item_item_grid(gram: PrunedGram, neighbours: int, settings):
-    """`item_item` for each (l2, dropout) of `settings`, every lookup done once.
-
-    Returns:
-        A list of W [items, items] CSR, one per setting, in order.
-    """
-    settings = [(float(lam), float(p)) for lam, p in settings]
-    if not settings or min(lam for lam, _ in settings) <= 0:
-        raise ValueError(f"l2 of {settings} must be > 0 for the item-item solve")
-    if not all(0.0 <= p < 1.0 for _, p in settings):
-        raise ValueError(f"dropout of {settings} must be in [0, 1) (0 = EASE)")
+    l2s = [float(v) for v in np.atleast_1d(l2)]
+    if min(l2s) <= 0:
+        raise ValueError(f"l2={l2} must be > 0 for the item-item solve")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout={dropout} must be in [0, 1) (0 = EASE)")
     n = gram.neighbours.shape[0]
     k = int(max(1, min(neighbours, gram.width)))
     nbrs = gram.neighbours[:, :k].astype(np.int64)
-    outs = [np.zeros((n, k), np.float32) for _ in settings]
+    outs = [np.zeros((n, k), np.float32) for _ in l2s]
     step = max(1, _UNION_ITEMS // (k + 1))
     eye = np.eye(k, dtype=bool)
     for start in range(0, n, step):
@@ -60,13 +50,15 @@ def item_item_grid(gram: PrunedGram, neighbours: int, settings):
         a, rhs = _local_systems(gram.entries, np.where(valid, nb, targets[:, None]), targets)
         a = np.where(valid[:, :, None] & valid[:, None, :], a, 0.0)
         rhs = np.where(valid, rhs, 0.0)
-        diagonal = gram.diagonal[np.where(valid, nb, 0)]
-        for out, (lam, p) in zip(outs, settings):
-            a[:, eye] = np.where(valid, diagonal * (1.0 + p / (1.0 - p)) + lam, 1.0)
+        safe = np.where(valid, nb, 0)
+        diagonal = gram.diagonal[safe] * (1.0 + dropout / (1.0 - dropout))
+        for out, lam in zip(outs, l2s):
+            a[:, eye] = np.where(valid, diagonal + lam, 1.0)
             # One BLAS thread: threaded LAPACK on many small systems is 10-100x slower.
             with threadpool_limits(1, user_api="blas"):
                 out[start:start + nb.shape[0]] = np.linalg.solve(a, rhs[:, :, None])[:, :, 0]
-    return [_to_csr(out, nbrs, n) for out in outs]
+    results = [_to_csr(out, nbrs, n) for out in outs]
+    return results if np.ndim(l2) else results[0]
 
 
 def _to_csr(weights: np.ndarray, nbrs: np.ndarray, n: int) -> sp.csr_matrix:

@@ -3,7 +3,7 @@ import pytest
 import scipy.sparse as sp
 import tensorflow as tf
 
-from rec_model.agents.history_agent import DROPOUT_GRID, L2_GRID, HistoryAgent
+from rec_model.agents.history_agent import L2_GRID, HistoryAgent
 from rec_model.auto_settings import Validation
 from rec_model.interactions import Interactions
 from rec_model.multi_agent_model import MultiAgentModel
@@ -73,7 +73,7 @@ def test_fit_with_every_neighbour_is_dense_edlae():
     assert settings["neighbours"] == 7 and settings["l2"] == 5.0
 
 
-def test_auto_l2_and_dropout_are_chosen_on_the_validation_slice_and_reused_on_refit():
+def test_auto_l2_is_chosen_on_the_validation_slice_and_reused_on_refit():
     data, text = make_data()
     rest, held = data.split_per_user(0.25, 0)
     model = MultiAgentModel(tiny_config(history_l2=0.0), data.num_users, data.num_items, 8)
@@ -81,29 +81,11 @@ def test_auto_l2_and_dropout_are_chosen_on_the_validation_slice_and_reused_on_re
     validation = Validation.from_split(rest, held, 100, 0, 0.5)
     settings = agent.fit(fit_context(model, rest, text, validation))
     tried = {k: v for k, v in settings.items() if k.startswith("validation_ndcg@20_l2=")}
-    assert len(tried) == len(L2_GRID) * len(DROPOUT_GRID)
+    assert len(tried) == len(L2_GRID)
     best = max(tried, key=tried.get)
-    l2, dropout = best.removeprefix("validation_ndcg@20_l2=").split("_p=")
-    assert float(l2) == pytest.approx(settings["l2"], rel=1e-3)
-    assert float(dropout) == settings["dropout"] and settings["dropout"] in DROPOUT_GRID
+    assert float(best.split("=")[1]) == pytest.approx(settings["l2"], rel=1e-3)
     again = agent.fit(fit_context(model, data, text))  # the final refit: no validation slice
-    assert (again["l2"], again["dropout"]) == (settings["l2"], settings["dropout"])
-
-
-def test_a_configured_dropout_is_not_searched_and_no_validation_fits_one_setting():
-    data, text = make_data()
-    rest, held = data.split_per_user(0.25, 0)
-    validation = Validation.from_split(rest, held, 100, 0, 0.5)
-    model = MultiAgentModel(tiny_config(history_l2=0.0, edlae_dropout=0.0), data.num_users,
-                            data.num_items, 8)
-    agent = model.agents[model.agent_names.index("history")]
-    settings = agent.fit(fit_context(model, rest, text, validation))
-    assert settings["dropout"] == 0.0
-    assert len([k for k in settings if k.startswith("validation_ndcg")]) == len(L2_GRID)
-    fresh = MultiAgentModel(tiny_config(history_l2=0.0), data.num_users, data.num_items, 8)
-    alone = fresh.agents[fresh.agent_names.index("history")].fit(fit_context(fresh, rest, text))
-    assert alone["dropout"] == DROPOUT_GRID[0]
-    assert not [k for k in alone if k.startswith("validation_ndcg")]
+    assert again["l2"] == settings["l2"]
 
 
 def test_auto_neighbours_follow_the_catalogue_size():

@@ -45,17 +45,6 @@ def test_several_l2_equal_separate_calls():
     assert not np.allclose(together[0].toarray(), together[1].toarray())
 
 
-def test_a_grid_of_l2_and_dropout_equals_separate_calls():
-    x, _ = _x(seed=1)
-    gram = pruned_gram(x, 5)
-    settings = [(1.0, 0.0), (10.0, 0.0), (1.0, 0.5)]
-    grid = neighbourhood.item_item_grid(gram, 3, settings)
-    for (l2, dropout), w in zip(settings, grid):
-        alone = neighbourhood.item_item(gram, 3, l2, dropout)
-        np.testing.assert_allclose(w.toarray(), alone.toarray(), atol=1e-7)
-    assert not np.allclose(grid[0].toarray(), grid[2].toarray())
-
-
 def test_each_column_uses_at_most_its_neighbours():
     x, _ = _x(seed=2, items=10)
     gram = pruned_gram(x, 6)
