@@ -64,7 +64,8 @@ def fit_context(model, data: Interactions, text: np.ndarray, validation=None) ->
     config = model.config
     matrix = data.matrix(config.rating_power)
     known = np.asarray(matrix.getnnz(axis=0) > 0)
-    mixing = text_mixing(text, known, config.cold_neighbours, config.cold_temperature)
+    mixing = text_mixing(text, known, config.cold_neighbours, config.cold_temperature,
+                         config.seed)
     return FitContext(data, matrix, text, mixing, validation, config)
 
 

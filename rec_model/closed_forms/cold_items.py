@@ -12,19 +12,28 @@ import numpy as np
 import scipy.sparse as sp
 
 _BLOCK_CELLS = 16_000_000  # [cold block, warm] float32 similarities per step (64 MB)
+EXACT_SEARCH_CELLS = 4e9  # cold x warm cosines computed exactly; above, an inverted file
+_PROBES = 8  # clusters of the inverted file searched per cold item
+_TRAIN_PER_CLUSTER = 64  # k-means sample size per cluster
+_KMEANS_STEPS = 8
 
 
 def text_mixing(text: np.ndarray, known: np.ndarray, neighbours: int,
-                temperature: float) -> Optional[sp.csr_matrix]:
+                temperature: float, seed: int = 0) -> Optional[sp.csr_matrix]:
     """[items, items] CSR M with M[j, c] = w_cj for cold c and warm j (None: nothing to mix).
 
-    Items whose text embedding is all zeros are left out (they have no text to match).
+    Items whose text embedding is all zeros are left out (they have no text to match). The
+    neighbours are exact while cold x warm stays under EXACT_SEARCH_CELLS; above it (a large
+    catalogue with a long cold tail, where the exact search grows with cold x warm) they come
+    from an inverted file: warm items in about sqrt(warm) k-means clusters, each cold item
+    compared with the members of its `_PROBES` nearest clusters.
 
     Args:
         text: [items, dim] text embeddings.
         known: [items] bool, True = the item has interactions.
         neighbours: warm neighbours per cold item (0 = off).
         temperature: softmax temperature over cosines (> 0).
+        seed: seeds the k-means of the inverted file.
     """
     known = np.asarray(known, bool)
     norms = np.linalg.norm(text, axis=1)
@@ -33,22 +42,72 @@ def text_mixing(text: np.ndarray, known: np.ndarray, neighbours: int,
     if neighbours <= 0 or cold.size == 0 or warm.size == 0:
         return None
     m = int(min(neighbours, warm.size))
+    unit_cold = (text[cold] / norms[cold, None]).astype(np.float32)
     unit_warm = (text[warm] / norms[warm, None]).astype(np.float32)
-    rows, cols, vals = [], [], []
-    step = max(1, _BLOCK_CELLS // warm.size)
-    for start in range(0, cold.size, step):
-        part = cold[start:start + step]
-        sim = (text[part] / norms[part, None]).astype(np.float32) @ unit_warm.T  # [b, warm]
-        top = np.argpartition(-sim, m - 1, axis=1)[:, :m]
-        logits = np.take_along_axis(sim, top, 1).astype(np.float64) / temperature
-        w = np.exp(logits - logits.max(axis=1, keepdims=True))
-        w /= w.sum(axis=1, keepdims=True)
-        rows.append(warm[top].ravel())
-        cols.append(np.repeat(part, m))
-        vals.append(w.ravel())
+    if float(cold.size) * warm.size <= EXACT_SEARCH_CELLS:
+        top, sim = _exact_top(unit_cold, unit_warm, m)
+    else:
+        top, sim = _inverted_file_top(unit_cold, unit_warm, m, np.random.default_rng(seed))
+    found = np.isfinite(sim)  # the inverted file may find fewer than m for a cold item
+    logits = np.where(found, sim.astype(np.float64) / temperature, -np.inf)
+    peak = logits.max(axis=1, keepdims=True)
+    w = np.where(found, np.exp(logits - np.where(np.isfinite(peak), peak, 0.0)), 0.0)
+    w /= np.maximum(w.sum(axis=1, keepdims=True), np.finfo(np.float64).tiny)
     n = text.shape[0]
-    return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                         shape=(n, n), dtype=np.float64)
+    mixing = sp.csr_matrix((w.ravel(), (warm[top].ravel(), np.repeat(cold, m))), shape=(n, n),
+                           dtype=np.float64)
+    mixing.eliminate_zeros()
+    return mixing
+
+
+def _exact_top(query: np.ndarray, base: np.ndarray, m: int):
+    """Each query row's m best base rows by dot product: (indices [q, m], values [q, m])."""
+    tops, sims = [], []
+    step = max(1, _BLOCK_CELLS // base.shape[0])
+    for start in range(0, query.shape[0], step):
+        sim = query[start:start + step] @ base.T  # [b, base]
+        top = np.argpartition(-sim, m - 1, axis=1)[:, :m]
+        tops.append(top)
+        sims.append(np.take_along_axis(sim, top, 1))
+    return np.concatenate(tops), np.concatenate(sims)
+
+
+def _inverted_file_top(query: np.ndarray, base: np.ndarray, m: int, rng):
+    """`_exact_top` restricted to the members of each query's `_PROBES` nearest k-means
+    clusters of `base` (unit rows): work query x (clusters + probes x cluster size)."""
+    clusters = max(1, int(np.sqrt(base.shape[0])))
+    centroids = _spherical_kmeans(base, clusters, rng)
+    member_of, _ = _exact_top(base, centroids, 1)
+    probes, _ = _exact_top(query, centroids, min(_PROBES, clusters))
+    best_top = np.zeros((query.shape[0], m), np.int64)
+    best_sim = np.full((query.shape[0], m), -np.inf, np.float32)
+    for c in range(clusters):
+        members = np.flatnonzero(member_of[:, 0] == c)
+        asking = np.flatnonzero((probes == c).any(axis=1))
+        if members.size == 0 or asking.size == 0:
+            continue
+        top, sim = _exact_top(query[asking], base[members], min(m, members.size))
+        both_top = np.concatenate([best_top[asking], members[top]], axis=1)
+        both_sim = np.concatenate([best_sim[asking], sim], axis=1)
+        keep = np.argpartition(-both_sim, m - 1, axis=1)[:, :m]
+        best_top[asking] = np.take_along_axis(both_top, keep, 1)
+        best_sim[asking] = np.take_along_axis(both_sim, keep, 1)
+    return best_top, best_sim  # -inf where the probed clusters held fewer than m items
+
+
+def _spherical_kmeans(unit: np.ndarray, clusters: int, rng) -> np.ndarray:
+    """[clusters, dim] unit centroids of a sample of the unit rows (cosine k-means)."""
+    sample = unit[rng.choice(unit.shape[0], min(unit.shape[0], clusters * _TRAIN_PER_CLUSTER),
+                             replace=False)]
+    centroids = sample[rng.choice(sample.shape[0], clusters, replace=False)].copy()
+    for _ in range(_KMEANS_STEPS):
+        nearest, _ = _exact_top(sample, centroids, 1)
+        sums = np.zeros_like(centroids)
+        np.add.at(sums, nearest[:, 0], sample)
+        empty = ~sums.any(axis=1)
+        sums[empty] = centroids[empty]  # an empty cluster keeps its centre
+        centroids = sums / np.linalg.norm(sums, axis=1, keepdims=True)
+    return centroids
 
 
 def impute_rows(table: np.ndarray, mixing: Optional[sp.csr_matrix]) -> np.ndarray:

@@ -1,6 +1,7 @@
 import numpy as np
 import scipy.sparse as sp
 
+from rec_model.closed_forms import cold_items
 from rec_model.closed_forms.cold_items import impute_columns, impute_rows, text_mixing
 
 
@@ -64,3 +65,34 @@ def test_impute_columns_replaces_cold_columns_and_keeps_warm_ones():
     np.testing.assert_array_equal(dense[:, 5], 0.0)
     same = sp.csr_matrix(w)
     assert impute_columns(same, None) is same
+
+
+def _clustered_text(rng, items=3000, topics=30, dim=32):
+    centres = rng.normal(size=(topics, dim))
+    return centres[rng.integers(0, topics, items)] + 0.3 * rng.normal(size=(items, dim))
+
+
+def test_a_large_search_uses_the_inverted_file_and_finds_the_exact_neighbours(monkeypatch):
+    rng = np.random.default_rng(0)
+    text = _clustered_text(rng)
+    known = rng.random(text.shape[0]) < 0.6
+    exact = text_mixing(text, known, neighbours=10, temperature=0.05)
+    monkeypatch.setattr(cold_items, "EXACT_SEARCH_CELLS", 0)  # force the inverted file
+    approx = text_mixing(text, known, neighbours=10, temperature=0.05)
+    assert approx.shape == exact.shape
+    np.testing.assert_allclose(np.asarray(approx.sum(axis=0)).ravel(),
+                               np.asarray(exact.sum(axis=0)).ravel(), atol=1e-9)
+    exact_pairs = set(zip(*exact.nonzero()))
+    approx_pairs = set(zip(*approx.nonzero()))
+    assert len(exact_pairs & approx_pairs) >= 0.9 * len(exact_pairs)  # recall of the neighbours
+    assert abs(approx - exact).sum() <= 0.1 * exact.sum()  # the weights barely move
+    assert set(approx.nonzero()[0]) <= set(np.flatnonzero(known))  # only warm items give weight
+
+
+def test_the_inverted_file_gives_every_cold_item_weights_that_sum_to_one(monkeypatch):
+    rng = np.random.default_rng(1)
+    text = rng.normal(size=(500, 8))  # no cluster structure at all
+    known = np.arange(500) < 450
+    monkeypatch.setattr(cold_items, "EXACT_SEARCH_CELLS", 0)
+    m = text_mixing(text, known, neighbours=30, temperature=0.5)
+    np.testing.assert_allclose(np.asarray(m.sum(axis=0)).ravel()[450:], 1.0, atol=1e-9)
