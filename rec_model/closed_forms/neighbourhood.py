@@ -43,19 +43,20 @@ def item_item(gram: PrunedGram, neighbours: int, l2, dropout: float = 0.0):
     outs = [np.zeros((n, k), np.float32) for _ in l2s]
     step = max(1, _UNION_ITEMS // (k + 1))
     eye = np.eye(k, dtype=bool)
-    for start in range(0, n, step):
-        nb = nbrs[start:start + step]
-        targets = np.arange(start, start + nb.shape[0])
-        valid = nb >= 0
-        a, rhs = _local_systems(gram.entries, np.where(valid, nb, targets[:, None]), targets)
-        a = np.where(valid[:, :, None] & valid[:, None, :], a, 0.0)
-        rhs = np.where(valid, rhs, 0.0)
-        safe = np.where(valid, nb, 0)
-        diagonal = gram.diagonal[safe] * (1.0 + dropout / (1.0 - dropout))
-        for out, lam in zip(outs, l2s):
-            a[:, eye] = np.where(valid, diagonal + lam, 1.0)
-            # One BLAS thread: threaded LAPACK on many small systems is 10-100x slower.
-            with threadpool_limits(1, user_api="blas"):
+    # One BLAS thread: threaded LAPACK on many small systems is 10-100x slower. Set once: each
+    # `threadpool_limits` scans the process's loaded libraries (milliseconds with TensorFlow).
+    with threadpool_limits(1, user_api="blas"):
+        for start in range(0, n, step):
+            nb = nbrs[start:start + step]
+            targets = np.arange(start, start + nb.shape[0])
+            valid = nb >= 0
+            a, rhs = _local_systems(gram.entries, np.where(valid, nb, targets[:, None]), targets)
+            a = np.where(valid[:, :, None] & valid[:, None, :], a, 0.0)
+            rhs = np.where(valid, rhs, 0.0)
+            safe = np.where(valid, nb, 0)
+            diagonal = gram.diagonal[safe] * (1.0 + dropout / (1.0 - dropout))
+            for out, lam in zip(outs, l2s):
+                a[:, eye] = np.where(valid, diagonal + lam, 1.0)
                 out[start:start + nb.shape[0]] = np.linalg.solve(a, rhs[:, :, None])[:, :, 0]
     results = [_to_csr(out, nbrs, n) for out in outs]
     return results if np.ndim(l2) else results[0]
