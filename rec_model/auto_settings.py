@@ -17,6 +17,8 @@ SOLVE_BUDGET_FLOPS = 2e10  # items x neighbours^3 of the item-item solves
 MIN_NEIGHBOURS, MAX_NEIGHBOURS = 16, 128
 GRAM_WIDTH_FACTOR = 4  # the pruned Gram keeps this many times the solve's neighbours
 VALIDATION_K = 20
+DENSE_SCORE_BUDGET = 2e9  # validation users x items ranked in full per setting tried
+MIN_SCORED_USERS = 1000  # ... but never fewer users than this
 _ROWS_PER_CHUNK = 256
 
 
@@ -91,19 +93,30 @@ class Validation:
             users = np.sort(np.random.default_rng(seed).choice(users, max_users, replace=False))
         return cls(users, source_all[users], target_all[users])
 
+    def scored_rows(self) -> np.ndarray:
+        """Rows `ndcg` ranks: all, or a seeded subset when users x items passes
+        DENSE_SCORE_BUDGET (a large catalogue), the same for every setting compared."""
+        n, items = self.users.size, self.source.shape[1]
+        limit = max(MIN_SCORED_USERS, int(DENSE_SCORE_BUDGET // max(items, 1)))
+        if n <= limit:
+            return np.arange(n)
+        return np.sort(np.random.default_rng(0).choice(n, limit, replace=False))
+
     def ndcg(self, scores: Callable[[sp.csr_matrix], np.ndarray], k: int = VALIDATION_K) -> float:
-        """Mean NDCG@k over the users; `scores(source rows)` -> dense [rows, items]."""
+        """Mean NDCG@k over `scored_rows`; `scores(source rows)` -> dense [rows, items]."""
         discounts = 1.0 / np.log2(np.arange(2, k + 2))
         total = 0.0
-        for start in range(0, self.users.size, _ROWS_PER_CHUNK):
-            src = self.source[start:start + _ROWS_PER_CHUNK]
+        rows = self.scored_rows()
+        for start in range(0, rows.size, _ROWS_PER_CHUNK):
+            chunk = rows[start:start + _ROWS_PER_CHUNK]
+            src = self.source[chunk]
             s = np.asarray(scores(src), np.float64)
             s[src.nonzero()] = -np.inf
             kk = min(k, s.shape[1] - 1)
             top = np.argpartition(-s, kk, axis=1)[:, :kk]
             top = np.take_along_axis(top, np.argsort(-np.take_along_axis(s, top, 1), 1), 1)
-            tgt = self.target[start:start + _ROWS_PER_CHUNK]
+            tgt = self.target[chunk]
             hits = np.asarray(np.take_along_axis(tgt.toarray() > 0, top, 1), np.float64)
             n = np.minimum(tgt.getnnz(axis=1), kk)
             total += float((hits @ discounts[:kk] / np.cumsum(discounts)[n - 1]).sum())
-        return total / self.users.size
+        return total / rows.size

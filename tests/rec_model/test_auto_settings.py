@@ -49,3 +49,20 @@ def test_validation_ndcg_ranks_unseen_items_only():
     worst = lambda src: -v.target.toarray()  # noqa: E731
     assert v.ndcg(worst, k=1) == 0.0
     assert isinstance(v.source, sp.csr_matrix)
+
+
+def test_validation_ranks_a_subset_of_users_when_the_catalogue_is_large(monkeypatch):
+    rng = np.random.default_rng(0)
+    users, items = np.repeat(np.arange(3000), 4), rng.integers(0, 50, 12000)
+    data = Interactions(users, items, 3000, 50)
+    rest, held = data.split_per_user(0.25, 0)
+    v = auto_settings.Validation.from_split(rest, held, 3000, 0, 0.0)
+    assert v.scored_rows().size == v.users.size  # 50 items: every user is ranked
+    seen = []
+    score = lambda src: (seen.append(src.shape[0]), rng.random(src.shape))[1]  # noqa: E731
+    monkeypatch.setattr(auto_settings, "DENSE_SCORE_BUDGET", 50 * 1000)
+    rows = v.scored_rows()
+    assert rows.size == auto_settings.MIN_SCORED_USERS < v.users.size
+    assert np.all(np.diff(rows) > 0)
+    assert 0.0 <= v.ndcg(score) <= 1.0 and sum(seen) == rows.size
+    np.testing.assert_array_equal(v.scored_rows(), rows)  # the same users for every setting
