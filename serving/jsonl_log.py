@@ -63,9 +63,11 @@ class JsonLinesLog:
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         while True:
             self._seq += 1
-            self.path = self.directory / f"{self.prefix}-{stamp}-{os.getpid()}-{self._seq:05d}.jsonl"
+            name = f"{self.prefix}-{stamp}-{os.getpid()}-{self._seq:05d}.jsonl"
+            self.path = self.directory / name
             try:  # O_EXCL: never append to a file another process (or an earlier run) owns.
-                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o644)
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL,
+                                   0o644)
                 break
             except FileExistsError:
                 continue
@@ -79,13 +81,15 @@ class JsonLinesLog:
 
     def append(self, record: dict) -> None:
         """Appends one JSON-serialisable record as one line (a single `os.write`)."""
-        data = (json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n").encode("utf-8")
+        line = json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n"
+        data = line.encode("utf-8")
         with self._lock:
             if self._fd is None:
                 raise ValueError(f"{type(self).__name__} is closed")
             written = os.write(self._fd, data)
             if written != len(data):  # Regular files only short-write when the disk is full.
-                raise OSError(f"{self.path}: short write ({written} of {len(data)} bytes); is the disk full?")
+                raise OSError(f"{self.path}: short write ({written} of {len(data)} bytes); "
+                              "is the disk full?")
             if self.fsync == "always":
                 os.fsync(self._fd)
             self._size += written
