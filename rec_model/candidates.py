@@ -47,6 +47,12 @@ def _rows_like(ids):
     return tf.broadcast_to(tf.range(shape[0])[:, None], shape)
 
 
+def _flat_pairs(candidates):
+    """[b, C] ids -> ([b * C] row numbers, [b * C] ids with PAD read as item 0)."""
+    return (tf.reshape(_rows_like(candidates), [-1]),
+            tf.reshape(tf.maximum(candidates, 0), [-1]))
+
+
 def unique_per_row(ids, num_items: int, min_width=None):
     """Distinct valid ids per row, in order of first appearance.
 
@@ -82,9 +88,9 @@ def sum_at(pair_ids: tf.RaggedTensor, pair_values: tf.RaggedTensor, candidates, 
     Returns:
         [b, C] float32.
     """
-    rows = tf.concat([tf.cast(pair_ids.value_rowids(), tf.int32),
-                      tf.reshape(_rows_like(candidates), [-1])], axis=0)
-    ids = tf.concat([pair_ids.flat_values, tf.reshape(tf.maximum(candidates, 0), [-1])], axis=0)
+    cand_rows, cand_ids = _flat_pairs(candidates)
+    rows = tf.concat([tf.cast(pair_ids.value_rowids(), tf.int32), cand_rows], axis=0)
+    ids = tf.concat([pair_ids.flat_values, cand_ids], axis=0)
     unique, _, index = _unique_pairs(rows, ids, num_items, tf.shape(candidates)[0])
     n_pairs = tf.shape(pair_ids.flat_values)[0]
     sums = tf.math.unsorted_segment_sum(tf.cast(pair_values.flat_values, tf.float32),
@@ -105,9 +111,7 @@ def _in_sets(query_rows, query_ids, sets: tf.RaggedTensor, num_items: int):
 
 def member_of(candidates, sets: tf.RaggedTensor, num_items: int):
     """[b, C] bool: candidate is in its row of `sets` ([b, (m)] ids)."""
-    found = tf.reshape(_in_sets(tf.reshape(_rows_like(candidates), [-1]),
-                                tf.reshape(tf.maximum(candidates, 0), [-1]), sets, num_items),
-                       tf.shape(candidates))
+    found = tf.reshape(_in_sets(*_flat_pairs(candidates), sets, num_items), tf.shape(candidates))
     return found & (candidates >= 0)
 
 

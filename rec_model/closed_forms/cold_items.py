@@ -79,11 +79,11 @@ def _inverted_file_top(query: np.ndarray, base: np.ndarray, m: int, rng):
     centroids = _spherical_kmeans(base, clusters, rng)
     member_of, _ = _exact_top(base, centroids, 1)
     probes, _ = _exact_top(query, centroids, min(_PROBES, clusters))
+    members_by_cluster = _grouped(member_of[:, 0], clusters)
+    asking_by_cluster = _grouped(probes, clusters)
     best_top = np.zeros((query.shape[0], m), np.int64)
     best_sim = np.full((query.shape[0], m), -np.inf, np.float32)
-    for c in range(clusters):
-        members = np.flatnonzero(member_of[:, 0] == c)
-        asking = np.flatnonzero((probes == c).any(axis=1))
+    for members, asking in zip(members_by_cluster, asking_by_cluster):
         if members.size == 0 or asking.size == 0:
             continue
         top, sim = _exact_top(query[asking], base[members], min(m, members.size))
@@ -93,6 +93,16 @@ def _inverted_file_top(query: np.ndarray, base: np.ndarray, m: int, rng):
         best_top[asking] = np.take_along_axis(both_top, keep, 1)
         best_sim[asking] = np.take_along_axis(both_sim, keep, 1)
     return best_top, best_sim  # -inf where the probed clusters held fewer than m items
+
+
+def _grouped(labels: np.ndarray, groups: int):
+    """For each group g < `groups`, the rows of `labels` ([n] or [n, p], distinct labels per
+    row) holding g, ascending: one sort instead of a scan of every row per group."""
+    labels = labels.reshape(labels.shape[0], -1)
+    order = np.argsort(labels.ravel(), kind="stable")
+    bounds = np.searchsorted(labels.ravel()[order], np.arange(groups + 1))
+    rows = order // labels.shape[1]
+    return [rows[bounds[g]:bounds[g + 1]] for g in range(groups)]
 
 
 def _spherical_kmeans(unit: np.ndarray, clusters: int, rng) -> np.ndarray:
