@@ -59,7 +59,7 @@ class HistoryAgent(Agent):
             w = fits[candidates_l2.index(l2)]
         else:
             w = neighbourhood.item_item(pruned, k, l2, self.config.edlae_dropout)
-        w = cold_items.impute_columns(w, ctx.mixing)
+        w = cold_items.impute_columns(w, ctx.mixing, per_column=2 * k)
         w = neighbourhood.prune_rows(w, 2 * k)
         self.set_rows(w)
         self.settings = {"neighbours": k, "gram_width": width, "l2": float(l2),

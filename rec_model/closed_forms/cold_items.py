@@ -11,6 +11,8 @@ from typing import Optional
 import numpy as np
 import scipy.sparse as sp
 
+from rec_model.closed_forms import neighbourhood
+
 _BLOCK_CELLS = 16_000_000  # [cold block, warm] float32 similarities per step (64 MB)
 EXACT_SEARCH_CELLS = 4e9  # cold x warm cosines computed exactly; above, an inverted file
 _PROBES = 8  # clusters of the inverted file searched per cold item
@@ -130,15 +132,60 @@ def impute_rows(table: np.ndarray, mixing: Optional[sp.csr_matrix]) -> np.ndarra
     return out
 
 
-def impute_columns(matrix: sp.csr_matrix, mixing: Optional[sp.csr_matrix]) -> sp.csr_matrix:
-    """Item-item matrix W [items, items] with cold columns W[:, c] = sum_j w_cj W[:, j]."""
+def impute_columns(matrix: sp.csr_matrix, mixing: Optional[sp.csr_matrix],
+                   per_column: int = 0, block_entries: int = 20_000_000) -> sp.csr_matrix:
+    """Item-item matrix W [items, items] with cold columns W[:, c] = sum_j w_cj W[:, j].
+
+    A mixed column holds the union of its text neighbours' columns, so a long cold tail
+    (hundreds of thousands of cold items, each mixing popular columns) would hold far more
+    entries than W itself. Cold columns are mixed in blocks of at most about `block_entries`
+    entries, and each keeps its `per_column` largest-magnitude entries, so memory stays
+    within items x neighbours.
+
+    Args:
+        matrix: W [items, items] CSR; its cold columns are replaced.
+        mixing: text mixing [items, items] (None: W is returned as is).
+        per_column: entries kept per cold column (0 = all).
+        block_entries: bound on the mixed entries held at once, before the cap.
+    """
     if mixing is None:
         return matrix
-    filled = (matrix.astype(np.float64) @ mixing).astype(matrix.dtype)
-    cold = np.flatnonzero(np.diff(mixing.tocsc().indptr) > 0)
+    mixing = mixing.tocsc()
+    cold = np.flatnonzero(np.diff(mixing.indptr) > 0)
     keep = np.ones(matrix.shape[1], bool)
     keep[cold] = False
-    out = (matrix @ sp.diags(keep.astype(matrix.dtype)) + filled).tocsr()
+    wide = matrix.astype(np.float64).tocsr()
+    by_cold = mixing[:, cold]
+    # Upper bound of each mixed column's entries: the summed lengths of its neighbours' columns.
+    lengths = np.bincount(wide.indices, minlength=wide.shape[1]).astype(np.float64)
+    bound = by_cold.T.astype(bool).astype(np.float64) @ lengths
+    mixed = [_capped_mix(wide, by_cold[:, lo:hi], per_column).astype(matrix.dtype)
+             for lo, hi in _blocks(bound, block_entries)]
+    mixed = sp.hstack(mixed, format="csc")
+    spread = sp.csr_matrix((np.ones(cold.size, matrix.dtype), (np.arange(cold.size), cold)),
+                           shape=(cold.size, matrix.shape[1]))
+    out = (matrix @ sp.diags(keep.astype(matrix.dtype)) + mixed @ spread).tocsr()
     out.eliminate_zeros()
     out.sort_indices()
     return out
+
+
+def _blocks(bound: np.ndarray, limit: float):
+    """(start, stop) ranges of consecutive columns whose bounds sum to at most `limit` (one
+    column per range at least)."""
+    start, total = 0, 0.0
+    for column, size in enumerate(bound):
+        if column > start and total + size > limit:
+            yield start, column
+            start, total = column, 0.0
+        total += size
+    if start < bound.size:
+        yield start, bound.size
+
+
+def _capped_mix(wide: sp.csr_matrix, mixing: sp.csc_matrix, per_column: int) -> sp.csc_matrix:
+    """W @ mixing [items, block], each column cut to its `per_column` largest magnitudes."""
+    filled = (wide @ mixing).tocsc()
+    if not per_column:
+        return filled
+    return neighbourhood.prune_rows(filled.T.tocsr(), per_column).T.tocsc()

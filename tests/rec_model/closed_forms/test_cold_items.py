@@ -67,6 +67,27 @@ def test_impute_columns_replaces_cold_columns_and_keeps_warm_ones():
     assert impute_columns(same, None) is same
 
 
+def test_impute_columns_in_blocks_gives_the_same_matrix_and_caps_each_cold_column():
+    rng = np.random.default_rng(3)
+    text = _clustered_text(rng, items=400, topics=8, dim=16)
+    known = rng.random(400) < 0.5
+    m = text_mixing(text, known, neighbours=5, temperature=0.1)
+    w = sp.random(400, 400, density=0.05, random_state=4, format="csr", dtype=np.float32)
+    w = (w @ sp.diags(known.astype(np.float32))).tocsr()  # cold items have empty columns
+    whole = impute_columns(w, m)
+    blocked = impute_columns(w, m, block_entries=50)  # many blocks of a few columns
+    np.testing.assert_allclose(blocked.toarray(), whole.toarray(), rtol=1e-6)
+    capped = impute_columns(w, m, per_column=3).toarray()
+    dense = whole.toarray()
+    cold = np.flatnonzero(~known)
+    assert (np.count_nonzero(capped[:, cold], axis=0) <= 3).all()
+    np.testing.assert_array_equal(capped[:, known], dense[:, known])  # warm columns untouched
+    for c in cold[:20]:
+        kept = np.flatnonzero(capped[:, c])
+        if kept.size:  # the kept entries are the column's largest magnitudes
+            assert np.abs(dense[kept, c]).min() >= np.sort(np.abs(dense[:, c]))[-kept.size]
+
+
 def _clustered_text(rng, items=3000, topics=30, dim=32):
     centres = rng.normal(size=(topics, dim))
     return centres[rng.integers(0, topics, items)] + 0.3 * rng.normal(size=(items, dim))
