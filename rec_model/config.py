@@ -26,6 +26,9 @@ class ModelConfig:
             forms and histories (0 = binary; data without ratings is binary).
         history_length: most recent items of a user that form the agents' input (bounded
             work per request); every stored item is still excluded from recommendations.
+        history_entries: row entries the item-item agent reads per user (0 = whole rows):
+            a history of h items reads the strongest max(16, history_entries / h) entries
+            of each item's row, so a long history costs a request no more than a short one.
         neighbours: regressors per item of the item-item agent (0 = auto from the catalogue
             size and a compute budget).
         history_l2: ridge weight of the item-item solve (0 = auto: chosen on the validation
@@ -57,6 +60,7 @@ class ModelConfig:
     hybrid_cross_layers: int = 2
     rating_power: float = 0.5
     history_length: int = 500
+    history_entries: int = 8192
     neighbours: int = 0
     history_l2: float = 0.0
     edlae_dropout: float = 0.25
@@ -90,8 +94,9 @@ class ModelConfig:
         for name in ("embedding_dim", "history_length", "retrieval_candidates", "gate_users"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name}={getattr(self, name)!r} must be a positive integer")
-        for name in ("hybrid_cross_layers", "neighbours", "spectral_rank", "cold_neighbours",
-                     "popular_candidates", "epochs", "gate_epochs", "batch_size", "negatives"):
+        for name in ("hybrid_cross_layers", "neighbours", "history_entries", "spectral_rank",
+                     "cold_neighbours", "popular_candidates", "epochs", "gate_epochs",
+                     "batch_size", "negatives"):
             if int(getattr(self, name)) < 0:
                 raise ValueError(f"{name}={getattr(self, name)!r} must be >= 0 (0 = auto / off)")
         for name in ("learning_rate", "temperature", "cold_temperature"):

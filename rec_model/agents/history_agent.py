@@ -3,6 +3,7 @@
 import time
 
 import numpy as np
+import scipy.sparse as sp
 import tensorflow as tf
 
 from rec_model import auto_settings, candidates, ragged_rows
@@ -10,6 +11,7 @@ from rec_model.agents.base import Agent
 from rec_model.closed_forms import cold_items, gram, neighbourhood
 
 L2_GRID = (1.0, 4.0, 16.0)  # x the mean item weight sum, tried on the validation slice
+MIN_ROW_ENTRIES = 16  # row entries read per history item however long the history
 
 
 def _dynamic(value, dtype, name):
@@ -69,7 +71,7 @@ class HistoryAgent(Agent):
 
     def set_rows(self, w) -> None:
         """W [items, items] scipy CSR: row i = the items history item i scores, with weights."""
-        w = w.tocsr()
+        w = _strongest_first(w.tocsr())
         self.row_ids.assign(w.indices.astype(np.int32))
         self.row_weights.assign(w.data.astype(np.float32))
         self.row_splits.assign(w.indptr.astype(np.int64))
@@ -79,6 +81,13 @@ class HistoryAgent(Agent):
         [b, (reached)], ids distinct per row (the W rows of the history items, summed)."""
         starts = tf.gather(self.row_splits, users.items.flat_values)
         ends = tf.gather(self.row_splits, users.items.flat_values + 1)
+        if self.config.history_entries:
+            # Rows are stored strongest entry first: a long history reads each row's head.
+            per_row = tf.maximum(
+                tf.cast(self.config.history_entries, tf.int64)
+                // tf.maximum(users.items.row_lengths(), 1),
+                MIN_ROW_ENTRIES)
+            ends = tf.minimum(ends, starts + tf.gather(per_row, users.items.value_rowids()))
         positions = ragged_rows.ranges(starts, ends)  # [pairs of (user, history item), (k)]
         pair = positions.value_rowids()  # the (user, history item) pair of each entry
         ids = tf.gather(self.row_ids, positions.flat_values)
@@ -99,3 +108,10 @@ class HistoryAgent(Agent):
         vetoed = candidates.member_of_flat(ids, exclude, self.num_items)
         return candidates.top_per_row(ids, sums.with_flat_values(
             tf.where(vetoed, -1e9, sums.flat_values)), n)
+
+
+def _strongest_first(w: sp.csr_matrix) -> sp.csr_matrix:
+    """The same rows, each ordered by decreasing |weight| (a row's head is its strongest)."""
+    rows = np.repeat(np.arange(w.shape[0]), np.diff(w.indptr))
+    order = np.lexsort((-np.abs(w.data), rows))
+    return sp.csr_matrix((w.data[order], w.indices[order], w.indptr), shape=w.shape)

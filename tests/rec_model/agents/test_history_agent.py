@@ -52,6 +52,23 @@ def test_retrieve_ranks_the_reached_items_and_skips_excluded_ones():
     assert found.tolist() == [[1, 5, 3], [2, 1, 3], [-1, -1, -1]]
 
 
+def test_a_long_history_reads_only_the_strongest_entries_of_each_row():
+    rng = np.random.default_rng(1)
+    n = 200
+    w = rng.normal(size=(n, n)) * (rng.random((n, n)) < 0.3)  # rows of about 60 entries
+    agent = _agent(num_items=n, history_entries=64 * 16)  # 64 histories of 16 entries
+    agent.set_rows(sp.csr_matrix(w.astype(np.float32)))
+    short, long = [3, 7], list(range(100))  # 100 items: max(16, 1024 // 100) = 16 per row
+    state = agent.user_state(_users([short, long]), {})
+    scores = agent.score(state, tf.constant(np.tile(np.arange(n), (2, 1)), tf.int32)).numpy()
+    np.testing.assert_allclose(scores[0], w[short].sum(axis=0), atol=1e-4)  # whole rows
+    strongest = np.zeros_like(w)
+    for i in long:
+        top = np.argsort(-np.abs(w[i]))[:16]
+        strongest[i, top] = w[i, top]
+    np.testing.assert_allclose(scores[1], strongest[long].sum(axis=0), atol=1e-4)
+
+
 def _co_occurring_data():
     rng = np.random.default_rng(3)
     dense = rng.random((40, 8)) < 0.5
