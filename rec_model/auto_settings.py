@@ -19,7 +19,7 @@ GRAM_WIDTH_FACTOR = 4  # the pruned Gram keeps this many times the solve's neigh
 VALIDATION_K = 20
 DENSE_SCORE_BUDGET = 2e9  # validation users x items ranked in full per setting tried
 MIN_SCORED_USERS = 1000  # ... but never fewer users than this
-_ROWS_PER_CHUNK = 256
+_CELLS_PER_CHUNK = 1 << 25  # rows x items scored at once (256 MB of float64 scores)
 
 
 def neighbours_for(num_items: int, requested: int = 0) -> int:
@@ -107,14 +107,15 @@ class Validation:
         discounts = 1.0 / np.log2(np.arange(2, k + 2))
         total = 0.0
         rows = self.scored_rows()
-        for start in range(0, rows.size, _ROWS_PER_CHUNK):
-            chunk = rows[start:start + _ROWS_PER_CHUNK]
+        per_chunk = max(1, _CELLS_PER_CHUNK // max(self.source.shape[1], 1))
+        for start in range(0, rows.size, per_chunk):
+            chunk = rows[start:start + per_chunk]
             src = self.source[chunk]
-            s = np.asarray(scores(src), np.float64)
-            s[src.nonzero()] = -np.inf
+            s = -np.asarray(scores(src), np.float64)  # negated: argpartition's smallest first
+            s[src.nonzero()] = np.inf
             kk = min(k, s.shape[1] - 1)
-            top = np.argpartition(-s, kk, axis=1)[:, :kk]
-            top = np.take_along_axis(top, np.argsort(-np.take_along_axis(s, top, 1), 1), 1)
+            top = np.argpartition(s, kk, axis=1)[:, :kk]
+            top = np.take_along_axis(top, np.argsort(np.take_along_axis(s, top, 1), 1), 1)
             tgt = self.target[chunk]
             hits = np.asarray(np.take_along_axis(tgt.toarray() > 0, top, 1), np.float64)
             n = np.minimum(tgt.getnnz(axis=1), kk)

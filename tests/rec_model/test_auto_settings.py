@@ -66,3 +66,16 @@ def test_validation_ranks_a_subset_of_users_when_the_catalogue_is_large(monkeypa
     assert np.all(np.diff(rows) > 0)
     assert 0.0 <= v.ndcg(score) <= 1.0 and sum(seen) == rows.size
     np.testing.assert_array_equal(v.scored_rows(), rows)  # the same users for every setting
+
+
+def test_validation_ndcg_is_the_same_whatever_the_chunk_size(monkeypatch):
+    rng = np.random.default_rng(1)
+    users, items = np.repeat(np.arange(300), 6), rng.integers(0, 40, 1800)
+    rest, held = Interactions(users, items, 300, 40).split_per_user(0.3, 0)
+    v = auto_settings.Validation.from_split(rest, held, 300, 0, 0.0)
+    mixing = rng.random((40, 40))
+    score = lambda src: src @ mixing  # noqa: E731 - row by row, whatever the chunk
+    whole = v.ndcg(score)
+    monkeypatch.setattr(auto_settings, "_CELLS_PER_CHUNK", 7 * 40)  # chunks of 7 users
+    assert v.ndcg(score) == pytest.approx(whole, rel=1e-12)
+    assert 0.0 < whole < 1.0
