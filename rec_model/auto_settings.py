@@ -19,7 +19,7 @@ GRAM_WIDTH_FACTOR = 4  # the pruned Gram keeps this many times the solve's neigh
 VALIDATION_K = 20
 DENSE_SCORE_BUDGET = 2e9  # validation users x items ranked in full per setting tried
 MIN_SCORED_USERS = 1000  # ... but never fewer users than this
-_CELLS_PER_CHUNK = 1 << 25  # rows x items scored at once (256 MB of float64 scores)
+SCORE_CELLS = 1 << 25  # users x items scored at once when choosing or evaluating (128-256 MB)
 
 
 def neighbours_for(num_items: int, requested: int = 0) -> int:
@@ -56,6 +56,12 @@ def negatives_for(batch_size: int, requested: int = 0, logits_per_step: int = 2 
     if requested:
         return int(requested)
     return int(np.clip(logits_per_step // max(batch_size, 1), 128, 1024))
+
+
+def users_per_call(num_items: int, cap: int = 256) -> int:
+    """Users per call when every item (or a brute-force top-k over the catalogue) is scored:
+    at most `cap`, fewer for a large catalogue so a [users, items] block stays SCORE_CELLS."""
+    return int(max(1, min(cap, SCORE_CELLS // max(num_items, 1))))
 
 
 def steps_per_epoch_for(num_pairs: int, batch_size: int, cap: int = 1000) -> int:
@@ -107,7 +113,7 @@ class Validation:
         discounts = 1.0 / np.log2(np.arange(2, k + 2))
         total = 0.0
         rows = self.scored_rows()
-        per_chunk = max(1, _CELLS_PER_CHUNK // max(self.source.shape[1], 1))
+        per_chunk = users_per_call(self.source.shape[1], rows.size)
         for start in range(0, rows.size, per_chunk):
             chunk = rows[start:start + per_chunk]
             src = self.source[chunk]

@@ -10,19 +10,20 @@ from typing import Dict
 import numpy as np
 import tensorflow as tf
 
+from rec_model import auto_settings
 from rec_model.interactions import Interactions
 from rec_model.ranking_metrics import ndcg_at_k, recall_at_k
 from rec_model.sampled_metrics import mean_with_ci, sample_users
 
-_BATCH = 256
 
 
 def recommend_users(model, users: np.ndarray, k: int):
     """(ids [n, k], contributions [n, k, agents]) of `model.recommend_indices` for known users,
     their stored histories excluded."""
     ids, contributions = [], []
-    for start in range(0, users.size, _BATCH):
-        index = tf.constant(users[start:start + _BATCH], tf.int32)
+    step = auto_settings.users_per_call(model.num_items)
+    for start in range(0, users.size, step):
+        index = tf.constant(users[start:start + step], tf.int32)
         batch = model.users(index)
         seen, _ = model.histories.rows(index)
         top, _, contrib = model.recommend_indices(batch, tf.constant(k), seen, seen[:, :0])

@@ -12,6 +12,7 @@ from typing import Dict, List, Tuple
 import numpy as np
 import tensorflow as tf
 
+from rec_model import auto_settings
 from rec_model import candidates as cand
 from rec_model import features as F
 from rec_model.agent_gate import candidate_statistics
@@ -20,7 +21,6 @@ from rec_model.users import USER_SIDE_FEATURES
 _GRID = (0.0, 0.125, 0.25, 0.375, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 _KS = (10, 20, 50)  # the selection metric averages NDCG at these cut-offs (less noisy than @10)
 _MIN_GAIN = 0.002  # relative gain a coordinate step needs (guards against fitting noise)
-_BATCH = 256
 
 
 def candidate_arrays(model, validation) -> Dict[str, np.ndarray]:
@@ -34,15 +34,16 @@ def candidate_arrays(model, validation) -> Dict[str, np.ndarray]:
                              F.USER_SIDE)}
     width = 0
     n = tf.constant(model.config.retrieval_candidates)
-    for start in range(0, validation.users.size, _BATCH):
-        index = tf.constant(validation.users[start:start + _BATCH], tf.int32)
+    step = auto_settings.users_per_call(model.num_items)
+    for start in range(0, validation.users.size, step):
+        index = tf.constant(validation.users[start:start + step], tf.int32)
         users = model.users(index)
         states = model.states(users)
         seen, _ = model.histories.rows(index)
         ids = model.candidates(users, states, n, seen)
         eligible = ((ids >= 0) & ~cand.member_of(ids, seen, model.num_items)).numpy()
         ids = ids.numpy()
-        target = validation.target[start:start + _BATCH]
+        target = validation.target[start:start + step]
         labels = np.asarray(target[np.arange(ids.shape[0])[:, None], np.maximum(ids, 0)].todense())
         scores = model.agent_scores(states, tf.constant(ids)).numpy()
         parts[F.AGENT_CANDIDATE_SCORES].append(scores)

@@ -76,6 +76,14 @@ def test_validation_ndcg_is_the_same_whatever_the_chunk_size(monkeypatch):
     mixing = rng.random((40, 40))
     score = lambda src: src @ mixing  # noqa: E731 - row by row, whatever the chunk
     whole = v.ndcg(score)
-    monkeypatch.setattr(auto_settings, "_CELLS_PER_CHUNK", 7 * 40)  # chunks of 7 users
+    monkeypatch.setattr(auto_settings, "SCORE_CELLS", 7 * 40)  # chunks of 7 users
     assert v.ndcg(score) == pytest.approx(whole, rel=1e-12)
     assert 0.0 < whole < 1.0
+
+
+def test_users_per_call_keeps_a_users_x_items_block_bounded():
+    assert auto_settings.users_per_call(1682) == 256  # MovieLens: the cap
+    assert auto_settings.users_per_call(100_000) == 256
+    assert auto_settings.users_per_call(1_000_000) == auto_settings.SCORE_CELLS // 1_000_000
+    assert auto_settings.users_per_call(10**9) == 1
+    assert auto_settings.users_per_call(10, cap=7) == 7
