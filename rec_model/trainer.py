@@ -218,7 +218,8 @@ def _train(config, data, text, verbose, strategy, callbacks, initial_model) -> T
         batch = auto_settings.batch_size_for(rest.size, config.batch_size) * replicas
         model.negatives = auto_settings.negatives_for(batch // replicas, config.negatives)
         steps = auto_settings.steps_per_epoch_for(rest.size, batch)
-        stop = [] if held.size < batch else [tf.keras.callbacks.EarlyStopping(
+        # One epoch has nothing to stop; restoring "best" weights would copy every variable.
+        stop = [] if held.size < batch or epochs < 2 else [tf.keras.callbacks.EarlyStopping(
             monitor=f"val_{EARLY_STOPPING_METRIC}", patience=1, restore_best_weights=True)]
         history = model.fit(
             _pairs_dataset(rest, batch, config.seed), epochs=epochs, steps_per_epoch=steps,
