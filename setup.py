@@ -5,7 +5,8 @@ import setuptools
 setuptools.setup(
     name="recsys-multiagent",
     version="0.1.0",
-    description="Large model + multi-agent recommendation on TensorFlow, TFRS, keras-hub, TFX and Beam",
+    description=("Large model + multi-agent recommendation on TensorFlow, TFRS, keras-hub, "
+                 "TFX and Beam"),
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     python_requires=">=3.11,<3.12",

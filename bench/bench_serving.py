@@ -32,12 +32,14 @@ import numpy as np  # noqa: E402
 from rec_model import features as F  # noqa: E402
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
-SCALES = {"movielens": dict(n_users=943, n_items=1682, dim=64), "100k": dict(n_users=1000, n_items=100_000, dim=64)}
+SCALES = {"movielens": dict(n_users=943, n_items=1682, dim=64),
+          "100k": dict(n_users=1000, n_items=100_000, dim=64)}
 
 
 def _inputs(user: str, k: int = 10) -> dict:
     blank = np.array([[b""]], object)
-    return {F.USER_ID: np.array([user.encode()], object), F.K: np.int32(k), F.HISTORY: blank, F.EXCLUDE: blank}
+    return {F.USER_ID: np.array([user.encode()], object), F.K: np.int32(k), F.HISTORY: blank,
+            F.EXCLUDE: blank}
 
 
 def _run_threads(n_threads: int, duration: float, make_call):
@@ -79,7 +81,8 @@ def _summary(latencies, errors, wall):
     ms = latencies * 1e3 if len(latencies) else np.array([np.nan])
     return {"requests": int(len(latencies)), "errors": len(errors), "first_errors": errors[:3],
             "throughput_rps": round(len(latencies) / wall, 1),
-            "p50_ms": round(float(np.percentile(ms, 50)), 3), "p95_ms": round(float(np.percentile(ms, 95)), 3),
+            "p50_ms": round(float(np.percentile(ms, 50)), 3),
+            "p95_ms": round(float(np.percentile(ms, 95)), 3),
             "p99_ms": round(float(np.percentile(ms, 99)), 3)}
 
 
@@ -109,26 +112,34 @@ def bench_scale(name, spec, concurrency, duration, binary, work, batching=False,
         requests.append(request)
 
     rows = []
-    flags = ["--file_system_poll_wait_seconds=0", *server_flags] + (["--enable_batching=true"] if batching else [])
+    flags = (["--file_system_poll_wait_seconds=0", *server_flags]
+             + (["--enable_batching=true"] if batching else []))
     with start_model_server(base, name, binary=binary, extra_flags=flags) as server:
         server.wait_until_available(timeout=300)
         for n in concurrency:
-            floor = _summary(*_run_threads(n, duration, lambda t: lambda i: fn(**floor_inputs[(t * 7 + i) % 64])))
+            floor = _summary(*_run_threads(
+                n, duration, lambda t: lambda i: fn(**floor_inputs[(t * 7 + i) % 64])))
 
             def make_call(t):
-                stub = prediction_service_pb2_grpc.PredictionServiceStub(grpc.insecure_channel(server.grpc_target))
+                stub = prediction_service_pb2_grpc.PredictionServiceStub(
+                    grpc.insecure_channel(server.grpc_target))
                 return lambda i: stub.Predict(requests[(t * 7 + i) % 64], timeout=30)
 
             served = _summary(*_run_threads(n, duration, make_call))
-            row = {"scale": name, "items": spec["n_items"], "dim": spec["dim"], "clients": n, "batching": batching,
+            row = {"scale": name, "items": spec["n_items"], "dim": spec["dim"], "clients": n,
+                   "batching": batching,
                    "server": served,
                    "floor": floor, "ratio_p50": round(served["p50_ms"] / floor["p50_ms"], 2),
                    "ratio_p99": round(served["p99_ms"] / floor["p99_ms"], 2),
-                   "ratio_throughput": round(served["throughput_rps"] / floor["throughput_rps"], 2)}
+                   "ratio_throughput": round(
+                       served["throughput_rps"] / floor["throughput_rps"], 2)}
             rows.append(row)
-            print(f"[{name}{' batching' if batching else ''}] clients={n}: server p50 {served['p50_ms']} p95 {served['p95_ms']} p99 "
-                  f"{served['p99_ms']} ms, {served['throughput_rps']} rps, {served['errors']} errors | floor p50 "
-                  f"{floor['p50_ms']} p99 {floor['p99_ms']} ms, {floor['throughput_rps']} rps", flush=True)
+            print(f"[{name}{' batching' if batching else ''}] clients={n}: "
+                  f"server p50 {served['p50_ms']} p95 {served['p95_ms']} p99 "
+                  f"{served['p99_ms']} ms, {served['throughput_rps']} rps, "
+                  f"{served['errors']} errors | floor p50 "
+                  f"{floor['p50_ms']} p99 {floor['p99_ms']} ms, {floor['throughput_rps']} rps",
+                  flush=True)
         kind = server.kind
     return rows, kind
 
@@ -139,42 +150,54 @@ def write_report(result, out_dir):
     lines = ["# Serving benchmark (`bench/bench_serving.py`)", "",
              f"{result['when']} on {result['machine']}; server: {result['server_kind']}; "
              f"server flags: {' '.join(result.get('server_flags', [])) or 'defaults'}; "
-             f"{result['duration_s']} s per cell; request: recommend, 1 user, k=10; 1-minute load average "
+             f"{result['duration_s']} s per cell; request: recommend, 1 user, k=10; "
+             "1-minute load average "
              f"{result['load_average_1m'][0]} before, {result['load_average_1m'][1]} after.", "",
-             "| catalogue | batching | clients | p50 ms | p95 ms | p99 ms | req/s | errors | floor p50 | floor p99 | floor req/s "
-             "| p50 x floor | p99 x floor |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| catalogue | batching | clients | p50 ms | p95 ms | p99 ms | req/s | errors "
+             "| floor p50 | floor p99 | floor req/s | p50 x floor | p99 x floor |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in result["rows"]:
         s, f = r["server"], r["floor"]
-        lines.append(f"| {r['items']:,} x {r['dim']}-d | {'on' if r['batching'] else 'off'} | {r['clients']} | {s['p50_ms']} | {s['p95_ms']} | {s['p99_ms']} "
-                     f"| {s['throughput_rps']} | {s['errors']} | {f['p50_ms']} | {f['p99_ms']} | {f['throughput_rps']} "
+        lines.append(f"| {r['items']:,} x {r['dim']}-d | {'on' if r['batching'] else 'off'} "
+                     f"| {r['clients']} | {s['p50_ms']} | {s['p95_ms']} | {s['p99_ms']} "
+                     f"| {s['throughput_rps']} | {s['errors']} | {f['p50_ms']} | {f['p99_ms']} "
+                     f"| {f['throughput_rps']} "
                      f"| {r['ratio_p50']} | {r['ratio_p99']} |")
-    lines += ["", "Floor: the same SavedModel signature called in this process by the same number of threads "
-              "(no server, no serialisation). The machine is shared; compare ratios, not absolute numbers."]
+    lines += ["", "Floor: the same SavedModel signature called in this process by the same number "
+              "of threads (no server, no serialisation). The machine is shared; compare ratios, "
+              "not absolute numbers."]
     (out_dir / "serving.md").write_text("\n".join(lines) + "\n")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per (scale, clients) cell")
+    parser.add_argument("--duration", type=float, default=10.0,
+                        help="seconds per (scale, clients) cell")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--scales", nargs="+", default=list(SCALES), choices=list(SCALES))
-    parser.add_argument("--binary", default="python", choices=["auto", "python", "tensorflow_model_server"])
-    parser.add_argument("--batching", action="store_true", help="also run the server with --enable_batching")
+    parser.add_argument("--binary", default="python",
+                        choices=["auto", "python", "tensorflow_model_server"])
+    parser.add_argument("--batching", action="store_true",
+                        help="also run the server with --enable_batching")
     parser.add_argument("--server-flag", action="append", default=[],
-                        help="extra model-server flag, repeatable (e.g. --server-flag=--tensorflow_inter_op_parallelism=0)")
+                        help="extra model-server flag, repeatable "
+                             "(e.g. --server-flag=--tensorflow_inter_op_parallelism=0)")
     parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args(argv)
     rows, kind, load_before = [], None, os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-serving-") as work:
         for name in args.scales:
             for batching in [False, True] if args.batching else [False]:
-                scale_rows, kind = bench_scale(name, SCALES[name], args.concurrency, args.duration, args.binary,
-                                               work + ("/b" if batching else ""), batching, args.server_flag)
+                scale_rows, kind = bench_scale(name, SCALES[name], args.concurrency, args.duration,
+                                               args.binary, work + ("/b" if batching else ""),
+                                               batching, args.server_flag)
                 rows += scale_rows
     result = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-              "machine": f"{platform.machine()} {os.cpu_count()} cpus, python {platform.python_version()}",
+              "machine": f"{platform.machine()} {os.cpu_count()} cpus, "
+                         f"python {platform.python_version()}",
               "server_kind": kind, "server_flags": args.server_flag, "duration_s": args.duration,
-              "load_average_1m": [round(load_before[0], 2), round(os.getloadavg()[0], 2)], "rows": rows}
+              "load_average_1m": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+              "rows": rows}
     write_report(result, pathlib.Path(args.out))
     print(f"wrote {args.out}/serving.json and serving.md")
     return 0

@@ -1,7 +1,8 @@
 """Artifact types of this package beyond TFX's standard ones.
 
 Type names follow KFP v2 schema titles (`<namespace>.<Name>`) so the pipeline compiles
-for Kubeflow. Standard types (`Examples`, `TransformGraph`, `Model`, `ModelBlessing`, `InfraBlessing`,
+for Kubeflow. Standard types (`Examples`, `TransformGraph`, `Model`, `ModelBlessing`,
+`InfraBlessing`,
 `PushedModel`) come from `tfx.types.standard_artifacts`; the types here carry what TFX has
 no standard type for. KFP v2 accepts no typed properties on custom types, so counts
 and sizes are custom properties (`set_int_custom_property`).

@@ -127,7 +127,8 @@ class ModelConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         extra = sorted(set(data) - known)
         if extra:
-            raise ValueError(f"unknown ModelConfig field(s) {extra}; known fields: {sorted(known)}")
+            raise ValueError(f"unknown ModelConfig field(s) {extra}; "
+                             f"known fields: {sorted(known)}")
         return cls(**data)
 
     @classmethod

@@ -47,11 +47,14 @@ class Interactions:
         object.__setattr__(self, "user_index", u)
         object.__setattr__(self, "item_index", i)
         if u.shape != i.shape or u.ndim != 1:
-            raise ValueError(f"user_index {u.shape} and item_index {i.shape} must be equal-length 1-D")
+            raise ValueError(f"user_index {u.shape} and item_index {i.shape} "
+                             "must be equal-length 1-D")
         if u.size and (u.min() < 0 or u.max() >= self.num_users):
-            raise ValueError(f"user_index outside [0, {self.num_users}); map ids through the vocabulary")
+            raise ValueError(f"user_index outside [0, {self.num_users}); "
+                             "map ids through the vocabulary")
         if i.size and (i.min() < 0 or i.max() >= self.num_items):
-            raise ValueError(f"item_index outside [0, {self.num_items}); map ids through the vocabulary")
+            raise ValueError(f"item_index outside [0, {self.num_items}); "
+                             "map ids through the vocabulary")
         for name in ("timestamp", "rating"):
             value = getattr(self, name)
             if value is not None:

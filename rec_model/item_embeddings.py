@@ -100,7 +100,8 @@ def load_item_embeddings(
         FileNotFoundError: a file is missing.
         ValueError: the files are malformed or disagree with each other.
     """
-    paths = {name: os.path.join(directory, name) for name in (EMBEDDINGS_FILE, ITEM_IDS_FILE, METADATA_FILE)}
+    paths = {name: os.path.join(directory, name)
+             for name in (EMBEDDINGS_FILE, ITEM_IDS_FILE, METADATA_FILE)}
     missing = [name for name, path in paths.items() if not os.path.isfile(path)]
     if missing:
         raise FileNotFoundError(
@@ -110,7 +111,8 @@ def load_item_embeddings(
     try:
         matrix = np.load(paths[EMBEDDINGS_FILE], allow_pickle=False)
     except ValueError as err:
-        raise ValueError(f"{paths[EMBEDDINGS_FILE]}: not a plain numeric .npy array ({err}).") from err
+        raise ValueError(
+            f"{paths[EMBEDDINGS_FILE]}: not a plain numeric .npy array ({err}).") from err
     if matrix.dtype != np.float32:
         raise ValueError(f"{paths[EMBEDDINGS_FILE]}: dtype {matrix.dtype}, expected float32.")
     if matrix.ndim != 2:
@@ -135,7 +137,8 @@ def load_item_embeddings(
     except json.JSONDecodeError as err:
         raise ValueError(f"{paths[METADATA_FILE]}: invalid JSON ({err}).") from err
     if not isinstance(meta, dict):
-        raise ValueError(f"{paths[METADATA_FILE]}: expected a JSON object, got {type(meta).__name__}.")
+        raise ValueError(f"{paths[METADATA_FILE]}: expected a JSON object, "
+                         f"got {type(meta).__name__}.")
     for key, value in (("item_count", len(ids)), ("dim", int(matrix.shape[1]))):
         if key in meta and meta[key] != value:
             raise ValueError(

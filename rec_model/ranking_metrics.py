@@ -24,7 +24,8 @@ def recall_at_k(ranked: Sequence[int], relevant: Iterable[int], k: int) -> float
     """
     relevant = set(int(i) for i in relevant)
     if not relevant:
-        raise ValueError("recall_at_k needs at least one relevant item; skip users without test items")
+        raise ValueError("recall_at_k needs at least one relevant item; "
+                         "skip users without test items")
     hits = sum(1 for i in ranked[:k] if int(i) in relevant)
     return hits / min(len(relevant), k)
 
@@ -42,7 +43,8 @@ def ndcg_at_k(ranked: Sequence[int], relevant: Iterable[int], k: int) -> float:
     """
     relevant = set(int(i) for i in relevant)
     if not relevant:
-        raise ValueError("ndcg_at_k needs at least one relevant item; skip users without test items")
+        raise ValueError("ndcg_at_k needs at least one relevant item; "
+                         "skip users without test items")
     discounts = 1.0 / np.log2(np.arange(2, k + 2))
     dcg = sum(discounts[r] for r, i in enumerate(ranked[:k]) if int(i) in relevant)
     idcg = discounts[: min(len(relevant), k)].sum()
@@ -98,7 +100,8 @@ def evaluate_scores(
 
 
 def coverage_and_popularity(
-    scores: np.ndarray, exclude_items: Dict[int, Sequence[int]], item_counts: np.ndarray, k: int = 10
+    scores: np.ndarray, exclude_items: Dict[int, Sequence[int]], item_counts: np.ndarray,
+    k: int = 10
 ) -> Dict[str, float]:
     """Catalogue coverage of the top-K lists and their mean popularity percentile.
 

@@ -38,7 +38,7 @@ class CandidateSoftmax(tf.keras.layers.Layer):
         labels = labels * tf.cast(mask, labels.dtype)
         count = tf.reduce_sum(labels, axis=1)
         logits = tf.where(mask, logits, _MASKED)
-        per_user = tf.nn.softmax_cross_entropy_with_logits(labels / tf.maximum(count, 1.0)[:, None],
-                                                           logits)
+        per_user = tf.nn.softmax_cross_entropy_with_logits(
+            labels / tf.maximum(count, 1.0)[:, None], logits)
         weight = tf.cast(count > 0, per_user.dtype)
         return tf.reduce_sum(per_user * weight) / tf.maximum(tf.reduce_sum(weight), 1.0)

@@ -43,7 +43,8 @@ def _index_map(old: Sequence[str], new: Sequence[str]) -> np.ndarray:
     return pd.Index(list(old)).get_indexer(list(new))
 
 
-def warm_start(old_model: MultiAgentModel, old_user_ids: Sequence[str], old_item_ids: Sequence[str],
+def warm_start(old_model: MultiAgentModel, old_user_ids: Sequence[str],
+               old_item_ids: Sequence[str],
                new_user_ids: Sequence[str], new_item_ids: Sequence[str], text_dim: int,
                config: Optional[ModelConfig] = None) -> MultiAgentModel:
     """A model over the new vocabularies with the old model's trained weights.

@@ -61,13 +61,15 @@ class Batcher:
             value, info = inputs[name], sig.inputs[name]
             dims = [d.size for d in info.tensor_shape.dim]
             if info.tensor_shape.unknown_rank or not dims or dims[0] != -1:
-                key.append((name, value.dtype.str, value.shape, value.tobytes() if value.dtype != object
+                key.append((name, value.dtype.str, value.shape,
+                            value.tobytes() if value.dtype != object
                             else tuple(value.reshape(-1).tolist())))
                 continue
             if rows not in (None, value.shape[0]):
                 return None
             rows = value.shape[0]
-            key.append((name, value.dtype.str, None if self.params.pad_variable_length_inputs else value.shape[1:]))
+            key.append((name, value.dtype.str,
+                        None if self.params.pad_variable_length_inputs else value.shape[1:]))
             padded[name] = value
         return (tuple(key), rows, padded) if rows else None
 
@@ -83,7 +85,8 @@ class Batcher:
             if self._stopped:
                 raise ServingError(Code.UNAVAILABLE, "server is shutting down")
             if len(self._pending) >= self.params.max_enqueued_batches and key not in self._pending:
-                raise ServingError(Code.UNAVAILABLE, "batch queue is full; retry or raise max_enqueued_batches")
+                raise ServingError(Code.UNAVAILABLE,
+                                   "batch queue is full; retry or raise max_enqueued_batches")
             self._pending.setdefault(key, []).append(task)
             self._cond.notify()
         task.done.wait()
@@ -149,7 +152,8 @@ class Batcher:
         if len(batch) == 1:
             self._run_one(first)
             return
-        _, _, batched = self._key(first.servable, first.signature or "serving_default", first.inputs, first.output_filter)
+        _, _, batched = self._key(first.servable, first.signature or "serving_default",
+                                  first.inputs, first.output_filter)
         inputs = dict(first.inputs)
         for name in batched:
             inputs[name] = np.concatenate(self._pad([t.inputs[name] for t in batch]), axis=0)
@@ -165,7 +169,8 @@ class Batcher:
                  if v.ndim and v.shape[0] == total and batch_major(sig.outputs[k])}
         start = 0
         for task in batch:
-            task.result = {k: v[start:start + task.rows] if k in split else v for k, v in outputs.items()}
+            task.result = {k: v[start:start + task.rows] if k in split else v
+                           for k, v in outputs.items()}
             start += task.rows
             task.done.set()
 

@@ -41,14 +41,16 @@ class BatchingParameters:
     def __post_init__(self):
         for field in ("max_batch_size", "num_batch_threads", "max_enqueued_batches"):
             if getattr(self, field) < 1:
-                raise ValueError(f"batching parameter {field} must be >= 1, got {getattr(self, field)}")
+                raise ValueError(f"batching parameter {field} must be >= 1, "
+                                 f"got {getattr(self, field)}")
         if self.batch_timeout_micros < 0:
             raise ValueError(f"batch_timeout_micros must be >= 0, got {self.batch_timeout_micros}")
 
     def to_text(self) -> str:
         """The text format TF Serving reads."""
         lines = [f"{f} {{ value: {getattr(self, f)} }}" for f in
-                 ("max_batch_size", "batch_timeout_micros", "num_batch_threads", "max_enqueued_batches")]
+                 ("max_batch_size", "batch_timeout_micros", "num_batch_threads",
+                  "max_enqueued_batches")]
         lines.append(f"pad_variable_length_inputs: {str(self.pad_variable_length_inputs).lower()}")
         return "\n".join(lines) + "\n"
 
@@ -63,12 +65,14 @@ class BatchingParameters:
                 continue
             match = _WRAPPED.match(line) or _PLAIN.match(line)
             if not match or match.group(1) not in known:
-                raise ValueError(f"{source}:{lineno}: cannot use {raw.strip()!r}; supported fields: "
-                                 f"{sorted(known)} written as 'name {{ value: N }}' or 'pad_variable_length_inputs: true'")
+                raise ValueError(f"{source}:{lineno}: cannot use {raw.strip()!r}; "
+                                 f"supported fields: {sorted(known)} written as "
+                                 f"'name {{ value: N }}' or 'pad_variable_length_inputs: true'")
             name, value = match.groups()
             if name == "pad_variable_length_inputs":
                 if value not in ("true", "false"):
-                    raise ValueError(f"{source}:{lineno}: pad_variable_length_inputs must be true or false")
+                    raise ValueError(f"{source}:{lineno}: "
+                                     "pad_variable_length_inputs must be true or false")
                 values[name] = value == "true"
             else:
                 values[name] = int(value)

@@ -29,7 +29,8 @@ def _pad(rows, batch: int, name: str) -> np.ndarray:
         rows = [[]] * batch
     rows = [list(r) for r in rows]
     if len(rows) != batch:
-        raise ValueError(f"{name} has {len(rows)} rows but there are {batch} users; give one list per user")
+        raise ValueError(f"{name} has {len(rows)} rows but there are {batch} users; "
+                         "give one list per user")
     width = max([1] + [len(r) for r in rows])
     return as_bytes_array([[str(v) for v in r] + [""] * (width - len(r)) for r in rows])
 
@@ -52,7 +53,8 @@ class RecommendClient:
         last_request_id: the request id of the last `recommend` when the server logs requests.
     """
 
-    def __init__(self, target: str, model_name: str, protocol: str = "grpc", version=None, timeout: float = 10.0):
+    def __init__(self, target: str, model_name: str, protocol: str = "grpc", version=None,
+                 timeout: float = 10.0):
         if protocol not in ("grpc", "rest"):
             raise ValueError(f"protocol must be 'grpc' or 'rest', got {protocol!r}")
         self.target, self.model_name, self.protocol = target, model_name, protocol
@@ -63,7 +65,8 @@ class RecommendClient:
             import grpc
             from tensorflow_serving.apis import model_service_pb2_grpc, prediction_service_pb2_grpc
 
-            self._channel = grpc.insecure_channel(target, options=[("grpc.max_receive_message_length", 64 << 20)])
+            self._channel = grpc.insecure_channel(
+                target, options=[("grpc.max_receive_message_length", 64 << 20)])
             self._predict = prediction_service_pb2_grpc.PredictionServiceStub(self._channel)
             self._models = model_service_pb2_grpc.ModelServiceStub(self._channel)
 
@@ -88,19 +91,24 @@ class RecommendClient:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             host, _, port = self.target.rpartition(":")
-            conn = self._local.conn = http.client.HTTPConnection(host, int(port), timeout=self.timeout)
-        prefix = f"/v1/models/{self.model_name}" + (f"/versions/{int(self.version)}" if self.version is not None else "")
+            conn = self._local.conn = http.client.HTTPConnection(host, int(port),
+                                                                 timeout=self.timeout)
+        prefix = f"/v1/models/{self.model_name}" + (f"/versions/{int(self.version)}"
+                                                    if self.version is not None else "")
         data = None if body is None else json.dumps(body).encode("utf-8")
         try:
-            conn.request(method, prefix + path, body=data, headers={"Content-Type": "application/json"})
+            conn.request(method, prefix + path, body=data,
+                         headers={"Content-Type": "application/json"})
             response = conn.getresponse()
             payload = json.loads(response.read() or b"{}")
         except (OSError, http.client.HTTPException, json.JSONDecodeError) as err:
             conn.close()
             self._local.conn = None
-            raise ServingError(Code.UNAVAILABLE, f"REST call to {self.target} failed: {err}") from None
+            raise ServingError(Code.UNAVAILABLE,
+                               f"REST call to {self.target} failed: {err}") from None
         if response.status != 200:
-            raise ServingError(_BY_HTTP.get(response.status, Code.INTERNAL), payload.get("error", str(payload)))
+            raise ServingError(_BY_HTTP.get(response.status, Code.INTERNAL),
+                               payload.get("error", str(payload)))
         return payload
 
     def predict(self, signature: str, inputs: dict) -> dict:
@@ -120,7 +128,8 @@ class RecommendClient:
             return {k: np.vectorize(lambda b: b.decode("utf-8", "replace"), otypes=[object])(v)
                     if v.dtype == object and v.size else v for k, v in out.items()}
         body = {"signature_name": signature, "inputs": {
-            k: (np.vectorize(lambda b: b.decode("utf-8"), otypes=[object])(v) if v.dtype == object else v).tolist()
+            k: (np.vectorize(lambda b: b.decode("utf-8"), otypes=[object])(v)
+                if v.dtype == object else v).tolist()
             for k, v in ((k, np.asarray(v)) for k, v in inputs.items())}}
         payload = self._http("POST", ":predict", body)
         self.last_request_id = payload.get("request_id")
@@ -143,25 +152,31 @@ class RecommendClient:
         users = [str(u) for u in user_ids]
         out = self.predict(F.SIGNATURE_RECOMMEND, {
             F.USER_ID: as_bytes_array(users), F.K: np.int32(k),
-            F.HISTORY: _pad(history, len(users), "history"), F.EXCLUDE: _pad(exclude, len(users), "exclude")})
+            F.HISTORY: _pad(history, len(users), "history"),
+            F.EXCLUDE: _pad(exclude, len(users), "exclude")})
         names = _text(out[F.AGENT_NAMES].reshape(-1))
-        return [{F.ITEM_IDS: _text(out[F.ITEM_IDS][i]), F.SCORES: [float(s) for s in out[F.SCORES][i]],
-                 F.AGENT_SCORES: np.asarray(out[F.AGENT_SCORES][i], np.float32).tolist(), F.AGENT_NAMES: names}
+        return [{F.ITEM_IDS: _text(out[F.ITEM_IDS][i]),
+                 F.SCORES: [float(s) for s in out[F.SCORES][i]],
+                 F.AGENT_SCORES: np.asarray(out[F.AGENT_SCORES][i], np.float32).tolist(),
+                 F.AGENT_NAMES: names}
                 for i in range(len(users))]
 
     def score(self, user_ids, item_ids) -> list:
         """Scores given items: item_ids is [batch] lists of equal length; per-user dicts back."""
         users = [str(u) for u in user_ids]
         items = as_bytes_array([[str(v) for v in row] for row in item_ids])
-        out = self.predict(F.SIGNATURE_SCORE, {F.USER_ID: as_bytes_array(users), F.ITEM_IDS: items})
+        out = self.predict(F.SIGNATURE_SCORE,
+                           {F.USER_ID: as_bytes_array(users), F.ITEM_IDS: items})
         return [{F.SCORES: [float(s) for s in out[F.SCORES][i]],
-                 F.AGENT_SCORES: np.asarray(out[F.AGENT_SCORES][i], np.float32).tolist()} for i in range(len(users))]
+                 F.AGENT_SCORES: np.asarray(out[F.AGENT_SCORES][i], np.float32).tolist()}
+                for i in range(len(users))]
 
     def status(self) -> list:
         """[{"version", "state", "error_code", "error_message"}] as GET /v1/models/NAME."""
         if self.protocol == "rest":
             rows = self._http("GET", "")["model_version_status"]
-            return [{"version": int(r["version"]), "state": r["state"], **r["status"]} for r in rows]
+            return [{"version": int(r["version"]), "state": r["state"], **r["status"]}
+                    for r in rows]
         from tensorflow_serving.apis import get_model_status_pb2
 
         request = get_model_status_pb2.GetModelStatusRequest()
@@ -169,8 +184,10 @@ class RecommendClient:
         if self.version is not None:
             request.model_spec.version.value = int(self.version)
         response, _ = self._grpc_call(self._models.GetModelStatus, request)
-        return [{"version": r.version, "state": get_model_status_pb2.ModelVersionStatus.State.Name(r.state),
-                 "error_code": "OK" if r.status.error_code == 0 else "UNKNOWN", "error_message": r.status.error_message}
+        return [{"version": r.version,
+                 "state": get_model_status_pb2.ModelVersionStatus.State.Name(r.state),
+                 "error_code": "OK" if r.status.error_code == 0 else "UNKNOWN",
+                 "error_message": r.status.error_message}
                 for r in response.model_version_status]
 
     def metadata(self) -> dict:
@@ -188,7 +205,8 @@ class RecommendClient:
         sigs = get_model_metadata_pb2.SignatureDefMap()
         response.metadata["signature_def"].Unpack(sigs)
         return {"version": response.model_spec.version.value,
-                "signature_def": json_format.MessageToDict(sigs, preserving_proto_field_name=True)["signature_def"]}
+                "signature_def": json_format.MessageToDict(
+                    sigs, preserving_proto_field_name=True)["signature_def"]}
 
     def close(self):
         if self.protocol == "grpc":

@@ -59,7 +59,8 @@ def _check_id(payload: dict, name: str, required: bool = True) -> Optional[str]:
     except UnicodeEncodeError:  # a lone surrogate such as "\ud800" cannot be logged
         raise FeedbackError(f"{name} must be valid Unicode text, got {value[:40]!r}") from None
     if not value or len(value) > MAX_ID_LENGTH or any(c in value for c in "\n\r\x00"):
-        raise FeedbackError(f"{name} must be 1..{MAX_ID_LENGTH} characters without newlines, got {value[:40]!r}")
+        raise FeedbackError(f"{name} must be 1..{MAX_ID_LENGTH} characters without newlines, "
+                            f"got {value[:40]!r}")
     return value
 
 
@@ -91,7 +92,8 @@ def validate_feedback(payload: dict, now: Optional[float] = None) -> dict:
     moment = payload.get("time")
     if moment is None:
         moment = time.time() if now is None else now
-    if isinstance(moment, bool) or not isinstance(moment, (int, float)) or not 0 <= moment < 4_102_444_800:
+    if (isinstance(moment, bool) or not isinstance(moment, (int, float))
+            or not 0 <= moment < 4_102_444_800):
         raise FeedbackError(f"time must be unix seconds in 1970..2100, got {moment!r}")
     return {
         "request_id": _check_id(payload, "request_id"),

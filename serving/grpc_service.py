@@ -13,8 +13,9 @@ import concurrent.futures
 import logging
 
 import grpc
-from tensorflow_serving.apis import (get_model_metadata_pb2, get_model_status_pb2, model_service_pb2_grpc,
-                                     predict_pb2, prediction_service_pb2_grpc)
+from tensorflow_serving.apis import (get_model_metadata_pb2, get_model_status_pb2,
+                                     model_service_pb2_grpc, predict_pb2,
+                                     prediction_service_pb2_grpc)
 
 from serving import predict_wire
 from serving.errors import Code, ServingError
@@ -95,7 +96,8 @@ class _PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
         fields = list(request.metadata_field)
         if fields != ["signature_def"]:
             raise ServingError(Code.INVALID_ARGUMENT,
-                               f"metadata_field must be ['signature_def'] (the only one supported), got {fields}")
+                               f"metadata_field must be ['signature_def'] "
+                               f"(the only one supported), got {fields}")
         servable = self.core.resolve(name, version, label)
         response = get_model_metadata_pb2.GetModelMetadataResponse()
         response.model_spec.name = name
@@ -104,7 +106,8 @@ class _PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
         return response
 
     def _unimplemented(self, request, context):
-        context.abort(grpc.StatusCode.UNIMPLEMENTED, "this server implements Predict and GetModelMetadata only")
+        context.abort(grpc.StatusCode.UNIMPLEMENTED,
+                      "this server implements Predict and GetModelMetadata only")
 
     Classify = Regress = MultiInference = _unimplemented
 
@@ -150,7 +153,8 @@ class _ModelService(model_service_pb2_grpc.ModelServiceServicer):
         return response
 
     def HandleReloadConfigRequest(self, request, context):  # noqa: N802
-        context.abort(grpc.StatusCode.UNIMPLEMENTED, "restart the server with a new --model_config_file")
+        context.abort(grpc.StatusCode.UNIMPLEMENTED,
+                      "restart the server with a new --model_config_file")
 
 
 def start_grpc_server(core, host: str, port: int, max_threads: int, max_message_bytes: int):
@@ -159,7 +163,8 @@ def start_grpc_server(core, host: str, port: int, max_threads: int, max_message_
                ("grpc.max_send_message_length", max_message_bytes),
                ("grpc.so_reuseport", 0)]
     server = grpc.server(concurrent.futures.ThreadPoolExecutor(max_workers=max_threads,
-                                                               thread_name_prefix="grpc"), options=options)
+                                                               thread_name_prefix="grpc"),
+                         options=options)
     predictions = _PredictionService(core)
     server.add_generic_rpc_handlers((_RawPredict(predictions),))  # first: it wins for Predict
     prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(predictions, server)
@@ -169,6 +174,7 @@ def start_grpc_server(core, host: str, port: int, max_threads: int, max_message_
     except RuntimeError:
         bound = 0
     if bound == 0:
-        raise OSError(f"cannot bind gRPC to {host}:{port}; is the port in use? pick another with --port")
+        raise OSError(f"cannot bind gRPC to {host}:{port}; is the port in use? "
+                      "pick another with --port")
     server.start()
     return server, bound

@@ -42,7 +42,8 @@ def _leaf(value, enum: int, name: str):
                 return base64.b64decode(value["b64"], validate=True)
             except (binascii.Error, TypeError, ValueError) as err:  # ValueError: non-ASCII text
                 raise _bad(f"input {name!r}: invalid base64 value ({err})") from None
-        raise _bad(f"input {name!r} is {dtype_name(enum)}: expected a JSON string or {{\"b64\": ...}}, got {value!r:.40}")
+        raise _bad(f"input {name!r} is {dtype_name(enum)}: expected a JSON string or "
+                   f"{{\"b64\": ...}}, got {value!r:.40}")
     if enum == types_pb2.DT_BOOL:
         if isinstance(value, bool):
             return value
@@ -64,7 +65,8 @@ def to_array(value, enum: int, name: str) -> np.ndarray:
     while level and isinstance(level[0], list):
         size = len(level[0])
         if any(not isinstance(v, list) or len(v) != size for v in level):
-            raise _bad(f"input {name!r} is ragged or mixes lists and values; pad it to a rectangular shape")
+            raise _bad(f"input {name!r} is ragged or mixes lists and values; "
+                       "pad it to a rectangular shape")
         shape.append(size)
         if len(shape) > MAX_RANK:
             raise _bad(f"input {name!r} nests more than {MAX_RANK} lists deep")
@@ -88,7 +90,8 @@ def parse_body(raw: bytes) -> dict:
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise _bad(f"request body is not valid JSON: {err}") from None
     except RecursionError:
-        raise _bad("request body nests too deeply to parse; send flat 'inputs' or 'instances'") from None
+        raise _bad("request body nests too deeply to parse; "
+                   "send flat 'inputs' or 'instances'") from None
     if not isinstance(body, dict):
         raise _bad("request body must be a JSON object with 'instances' or 'inputs'")
     return body
@@ -105,7 +108,8 @@ def select_inputs(body: dict, input_dtypes: dict) -> tuple[dict, str]:
         input_dtypes: {input name: DataType enum} of the signature.
     """
     if ("instances" in body) == ("inputs" in body):
-        raise _bad("the request needs exactly one of 'instances' (row format) or 'inputs' (columnar format)")
+        raise _bad("the request needs exactly one of 'instances' (row format) or "
+                   "'inputs' (columnar format)")
     names = list(input_dtypes)
     if "inputs" in body:
         value = body["inputs"]
@@ -115,14 +119,16 @@ def select_inputs(body: dict, input_dtypes: dict) -> tuple[dict, str]:
                     _unknown(k, names)
             return dict(value), "columnar"
         if len(names) != 1:
-            raise _bad(f"signature has inputs {names}: send 'inputs' as an object keyed by input name")
+            raise _bad(f"signature has inputs {names}: "
+                       "send 'inputs' as an object keyed by input name")
         return {names[0]: value}, "columnar"
     rows = body["instances"]
     if not isinstance(rows, list) or not rows:
         raise _bad("'instances' must be a non-empty list")
     if not all(isinstance(r, dict) and not _is_b64(r) for r in rows):
         if len(names) != 1:
-            raise _bad(f"signature has inputs {names}: each instance must be an object keyed by input name")
+            raise _bad(f"signature has inputs {names}: "
+                       "each instance must be an object keyed by input name")
         return {names[0]: rows}, "row"
     keys = set(rows[0])
     if any(set(r) != keys for r in rows):
@@ -158,9 +164,11 @@ def _jsonable(array: np.ndarray, name: str):
         if name.endswith("_bytes"):
             enc = lambda v: {"b64": base64.b64encode(v).decode("ascii")}  # noqa: E731
         else:
-            enc = lambda v: v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)  # noqa: E731
+            enc = lambda v: (  # noqa: E731
+                v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v))
         flat = [enc(v) for v in array.reshape(-1)]
-        return np.asarray(flat, dtype=object).reshape(array.shape).tolist() if array.ndim else flat[0]
+        return (np.asarray(flat, dtype=object).reshape(array.shape).tolist() if array.ndim
+                else flat[0])
     return array.tolist()
 
 
@@ -180,7 +188,8 @@ def encode_outputs(outputs: dict, fmt: str) -> dict:
         size = value.shape[0] if value.ndim else None
         batch = size if batch is None else batch
         if size is None or size != batch:
-            raise _bad(f"Tensor name: {name} has inconsistent batch size: {size} expecting: {batch}; "
+            raise _bad(f"Tensor name: {name} has inconsistent batch size: {size} "
+                       f"expecting: {batch}; "
                        "send this signature's requests in the columnar format ('inputs')")
     if len(outputs) == 1:
         (name, value), = outputs.items()

@@ -59,14 +59,16 @@ class ModelServerHandle:
         if self._final_log is not None:
             return "\n".join(self._final_log.splitlines()[-lines:])
         try:
-            return "\n".join(pathlib.Path(self.log_path).read_text(errors="replace").splitlines()[-lines:])
+            return "\n".join(
+                pathlib.Path(self.log_path).read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return ""
 
     def is_available(self) -> bool:
         """True when GET /v1/models/NAME reports a version AVAILABLE."""
         try:
-            with urllib.request.urlopen(f"{self.rest_url}/v1/models/{self.model_name}", timeout=2) as r:
+            with urllib.request.urlopen(f"{self.rest_url}/v1/models/{self.model_name}",
+                                        timeout=2) as r:
                 rows = json.loads(r.read())["model_version_status"]
         except (OSError, urllib.error.URLError, ValueError, KeyError):
             return False
@@ -81,13 +83,14 @@ class ModelServerHandle:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.kind} exited with code {self.process.returncode} before the "
-                                   f"model was available; log {self.log_path}:\n{self.log_tail()}")
+                raise RuntimeError(f"{self.kind} exited with code {self.process.returncode} "
+                                   "before the model was available; "
+                                   f"log {self.log_path}:\n{self.log_tail()}")
             if self.is_available():
                 return self
             time.sleep(0.2)
-        raise RuntimeError(f"{self.kind} did not make {self.model_name!r} available within {timeout:.0f} s; "
-                           f"log {self.log_path}:\n{self.log_tail()}")
+        raise RuntimeError(f"{self.kind} did not make {self.model_name!r} available within "
+                           f"{timeout:.0f} s; log {self.log_path}:\n{self.log_tail()}")
 
     def stop(self, timeout: float = 30.0) -> int:
         """SIGTERM (graceful), SIGKILL after `timeout`; returns the exit code.
@@ -116,7 +119,8 @@ class ModelServerHandle:
 
 
 def start_model_server(model_base_path=None, model_name="default", port=None, rest_port=None,
-                       binary="auto", extra_flags=(), model_config_file=None, log_path=None) -> ModelServerHandle:
+                       binary="auto", extra_flags=(), model_config_file=None,
+                       log_path=None) -> ModelServerHandle:
     """Starts a server process on free ports (unless given) and returns at once.
 
     Args:
@@ -135,20 +139,23 @@ def start_model_server(model_base_path=None, model_name="default", port=None, re
     if binary == "auto":
         binary = BINARY if real else "python"
     if binary == BINARY and not real:
-        raise FileNotFoundError(f"{BINARY} is not on PATH; use binary='python' for this package's server")
+        raise FileNotFoundError(f"{BINARY} is not on PATH; "
+                                "use binary='python' for this package's server")
     port, rest_port = port or _free_port(), rest_port or _free_port()
     flags = [f"--port={port}", f"--rest_api_port={rest_port}"]
     if model_config_file:
         flags.append(f"--model_config_file={model_config_file}")
     else:
-        flags += [f"--model_name={model_name}", f"--model_base_path={os.path.abspath(model_base_path)}"]
+        flags += [f"--model_name={model_name}",
+                  f"--model_base_path={os.path.abspath(model_base_path)}"]
     flags += list(extra_flags)
     env = dict(os.environ)
     if binary == BINARY:
         command = [real] + flags
     else:
         command = [sys.executable, "-m", "serving"] + flags
-        env["PYTHONPATH"] = os.pathsep.join([str(_REPO_ROOT)] + [p for p in [env.get("PYTHONPATH")] if p])
+        env["PYTHONPATH"] = os.pathsep.join([str(_REPO_ROOT)]
+                                            + [p for p in [env.get("PYTHONPATH")] if p])
         env.setdefault("TF_USE_LEGACY_KERAS", "1")
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     own_log = log_path is None

@@ -60,7 +60,8 @@ class Metrics:
             loads = dict(self._load_seconds)
         out = ["# HELP :tensorflow:serving:request_count Requests by model and status.",
                "# TYPE :tensorflow:serving:request_count counter"]
-        out += [f":tensorflow:serving:request_count{_labels([('model_name', m), ('status', s)])} {n}"
+        out += [":tensorflow:serving:request_count"
+                f"{_labels([('model_name', m), ('status', s)])} {n}"
                 for (m, s), n in sorted(counts.items())]
         name = ":tensorflow:serving:request_latency"
         out += [f"# HELP {name} Request latency in microseconds.", f"# TYPE {name} histogram"]

@@ -1,4 +1,5 @@
-"""Which models to serve: TF Serving's `models.config` (text ModelServerConfig) <-> `ModelConfig`."""
+"""Which models to serve: TF Serving's `models.config` (text ModelServerConfig) <-> `ModelConfig`.
+"""
 
 import dataclasses
 import pathlib
@@ -13,7 +14,8 @@ def check_model_name(name: str) -> str:
     """Returns `name` if it is a safe model name (letters, digits, `._-`, no path parts)."""
     if not isinstance(name, str) or not NAME_RE.match(name) or ".." in name:
         raise ServingError(Code.INVALID_ARGUMENT,
-                           f"model name {name!r} is invalid: use letters, digits, '.', '_' and '-' only")
+                           f"model name {name!r} is invalid: "
+                           "use letters, digits, '.', '_' and '-' only")
     return name
 
 
@@ -40,9 +42,11 @@ class ModelConfig:
     def __post_init__(self):
         check_model_name(self.name)
         if self.policy not in ("latest", "all", "specific"):
-            raise ValueError(f"model {self.name}: policy {self.policy!r} must be latest, all or specific")
+            raise ValueError(f"model {self.name}: policy {self.policy!r} "
+                             "must be latest, all or specific")
         if self.num_versions < 1:
-            raise ValueError(f"model {self.name}: num_versions must be >= 1, got {self.num_versions}")
+            raise ValueError(f"model {self.name}: num_versions must be >= 1, "
+                             f"got {self.num_versions}")
         if self.policy == "specific" and not self.versions:
             raise ValueError(f"model {self.name}: the specific policy needs at least one version")
 
@@ -71,7 +75,8 @@ class ModelConfig:
     def from_proto(cls, proto) -> "ModelConfig":
         """Inverse of `to_proto`; `ValueError` for unsupported platforms."""
         if proto.model_platform not in ("", "tensorflow"):
-            raise ValueError(f"model {proto.name}: model_platform {proto.model_platform!r} is not supported; use tensorflow")
+            raise ValueError(f"model {proto.name}: model_platform {proto.model_platform!r} "
+                             "is not supported; use tensorflow")
         kind = proto.model_version_policy.WhichOneof("policy_choice") or "latest"
         num = proto.model_version_policy.latest.num_versions or 1
         return cls(name=proto.name, base_path=proto.base_path, policy=kind, num_versions=num,
@@ -101,7 +106,8 @@ def parse_text(text: str, source: str = "<string>") -> list:
     except text_format.ParseError as err:
         raise ValueError(f"{source}: not a text-format ModelServerConfig: {err}") from None
     if server.WhichOneof("config") != "model_config_list" or not server.model_config_list.config:
-        raise ValueError(f"{source}: needs model_config_list {{ config {{ name: ... base_path: ... }} }}")
+        raise ValueError(f"{source}: needs model_config_list "
+                         f"{{ config {{ name: ... base_path: ... }} }}")
     configs = []
     for proto in server.model_config_list.config:
         try:

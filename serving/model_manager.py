@@ -164,16 +164,20 @@ class ModelManager:
         servables = self._servables  # one read: a consistent snapshot
         if label:
             if label not in self.config.label_map:
-                raise ServingError(Code.NOT_FOUND, f"model {self.name!r} has no version label {label!r}; "
+                raise ServingError(Code.NOT_FOUND,
+                                   f"model {self.name!r} has no version label {label!r}; "
                                    f"labels: {sorted(self.config.label_map)}")
             version = self.config.label_map[label]
         if version is None:
             if not servables:
-                raise ServingError(Code.NOT_FOUND, f"model {self.name!r} has no loaded version yet "
-                                   f"(base path {self.config.base_path}); see GET /v1/models/{self.name}")
+                raise ServingError(Code.NOT_FOUND,
+                                   f"model {self.name!r} has no loaded version yet "
+                                   f"(base path {self.config.base_path}); "
+                                   f"see GET /v1/models/{self.name}")
             return servables[max(servables)]
         if int(version) not in servables:
-            raise ServingError(Code.NOT_FOUND, f"model {self.name!r} version {version} is not served; "
+            raise ServingError(Code.NOT_FOUND,
+                               f"model {self.name!r} version {version} is not served; "
                                f"served versions: {sorted(servables)}")
         return servables[int(version)]
 
@@ -187,5 +191,6 @@ class ModelManager:
             rows.append((v, self._states[v], "UNKNOWN" if err else "OK", err[1] if err else ""))
         if not rows:  # as TF Serving: a model with no version state yet is not found
             raise ServingError(Code.NOT_FOUND, f"model {self.name!r} has no version"
-                               + (f" {version}" if version is not None else f"s yet under {self.config.base_path}"))
+                               + (f" {version}" if version is not None
+                                  else f"s yet under {self.config.base_path}"))
         return rows

@@ -4,7 +4,8 @@
     GET  /v1/models/NAME[/versions/V | /labels/L]/metadata   signature defs
     POST /v1/models/NAME[/versions/V | /labels/L]:predict    {"instances": ...} | {"inputs": ...}
     GET  /monitoring/prometheus/metrics                       Prometheus text format
-    POST /v1/feedback                                         {"request_id", "user_id", "item_id", "event", ...}
+    POST /v1/feedback                                         {"request_id", "user_id", "item_id",
+                                                              "event", ...}
                                                               (with --feedback_log_dir)
 
 Errors answer `{"error": "..."}` with 400 / 404 / 413 / 501. Model names are looked up in
@@ -26,7 +27,8 @@ from serving.errors import Code, ServingError
 from serving.request_limits import json_shape
 
 log = logging.getLogger(__name__)
-_ROUTE = re.compile(r"^/v1/models/(?P<name>[^/:]+)(?:/versions/(?P<version>[^/:]+)|/labels/(?P<label>[^/:]+))?"
+_ROUTE = re.compile(r"^/v1/models/(?P<name>[^/:]+)"
+                    r"(?:/versions/(?P<version>[^/:]+)|/labels/(?P<label>[^/:]+))?"
                     r"(?P<verb>/metadata|:predict|:classify|:regress)?$")
 METRICS_PATH = "/monitoring/prometheus/metrics"
 FEEDBACK_PATH = "/v1/feedback"
@@ -83,16 +85,19 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         match = _ROUTE.match(path)
         if not match:
-            raise ServingError(Code.NOT_FOUND, f"no such resource {path[:200]!r}; see serving/README.md for the API")
+            raise ServingError(Code.NOT_FOUND, f"no such resource {path[:200]!r}; "
+                               "see serving/README.md for the API")
         version = match["version"]
         if version is not None and not version.isdigit():
-            raise ServingError(Code.INVALID_ARGUMENT, f"version must be a number, got {version[:40]!r}")
+            raise ServingError(Code.INVALID_ARGUMENT,
+                               f"version must be a number, got {version[:40]!r}")
         return match["name"], int(version) if version else None, match["label"], match["verb"]
 
     def do_GET(self):  # noqa: N802
         try:
             if self.path.split("?", 1)[0] == METRICS_PATH:
-                self._send(200, self.server.core.metrics.render().encode(), "text/plain; version=0.0.4")
+                self._send(200, self.server.core.metrics.render().encode(),
+                           "text/plain; version=0.0.4")
                 return
             name, version, label, verb = self._route()
             if verb not in (None, "/metadata"):
@@ -100,13 +105,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             manager = self.server.core.manager(name)
             if verb == "/metadata":
                 servable = manager.resolve(version, label)
-                self._json(200, {"model_spec": {"name": name, "signature_name": "", "version": str(servable.version)},
+                self._json(200, {"model_spec": {"name": name, "signature_name": "",
+                                                "version": str(servable.version)},
                                  "metadata": {"signature_def": json_format.MessageToDict(
-                                     servable.signature_def_map(), preserving_proto_field_name=True)}})
+                                     servable.signature_def_map(),
+                                     preserving_proto_field_name=True)}})
                 return
             if label:
                 version = manager.resolve(None, label).version
-            rows = [{"version": str(v), "state": state, "status": {"error_code": code, "error_message": msg}}
+            rows = [{"version": str(v), "state": state,
+                     "status": {"error_code": code, "error_message": msg}}
                     for v, state, code, msg in manager.status(version)]
             self._json(200, {"model_version_status": rows})
         except ServingError as err:
@@ -116,14 +124,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            raise ServingError(Code.INVALID_ARGUMENT, "chunked bodies are not supported; send Content-Length")
+            raise ServingError(Code.INVALID_ARGUMENT,
+                               "chunked bodies are not supported; send Content-Length")
         try:
             length = int(self.headers.get("Content-Length", ""))
         except ValueError:
-            raise ServingError(Code.INVALID_ARGUMENT, "a POST needs a Content-Length header") from None
+            raise ServingError(Code.INVALID_ARGUMENT,
+                               "a POST needs a Content-Length header") from None
         if length < 0 or length > self.server.max_body:
             self.close_connection = True  # the unread body must not be parsed as a request
-            raise ServingError(Code.RESOURCE_EXHAUSTED, f"request body of {length} bytes exceeds the limit of "
+            raise ServingError(Code.RESOURCE_EXHAUSTED,
+                               f"request body of {length} bytes exceeds the limit of "
                                f"{self.server.max_body} (--max_request_bytes)")
         return self.rfile.read(length)
 
@@ -132,7 +143,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
         log = self.server.core.feedback_log
         if log is None:
-            raise ServingError(Code.NOT_FOUND, "feedback is off; start the server with --feedback_log_dir DIR")
+            raise ServingError(Code.NOT_FOUND,
+                               "feedback is off; start the server with --feedback_log_dir DIR")
         body = json_codec.parse_body(raw)
         try:
             self._json(200, record_feedback(log, body))
@@ -147,7 +159,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 return
             name, version, label, verb = self._route()
             if verb in (":classify", ":regress"):
-                raise ServingError(Code.UNIMPLEMENTED, f"{verb[1:]} is not implemented; use :predict")
+                raise ServingError(Code.UNIMPLEMENTED,
+                                   f"{verb[1:]} is not implemented; use :predict")
             if verb != ":predict":
                 raise ServingError(Code.NOT_FOUND, "POST to /v1/models/NAME[/versions/V]:predict")
             body = json_codec.parse_body(raw)

@@ -15,7 +15,8 @@ log = logging.getLogger(__name__)
 
 WARMUP_FILE = pathlib.Path("assets.extra") / "tf_serving_warmup_requests"
 MAX_WARMUP_RECORDS = 1000  # TF Serving's limit.
-_TF_NOISE = re.compile(r"^(Graph execution error:|Detected at node.*|<stack traces unavailable>|\s*)$")
+_TF_NOISE = re.compile(
+    r"^(Graph execution error:|Detected at node.*|<stack traces unavailable>|\s*)$")
 
 
 def _clean_tf_message(message: str) -> str:
@@ -35,7 +36,8 @@ class Servable:
         Exception: anything TensorFlow raises for an incomplete or corrupt SavedModel.
     """
 
-    def __init__(self, model_name: str, version: int, path, session_options: SessionOptions = SessionOptions()):
+    def __init__(self, model_name: str, version: int, path,
+                 session_options: SessionOptions = SessionOptions()):
         import tensorflow as tf
         from tensorflow.core.protobuf import saved_model_pb2
 
@@ -45,17 +47,21 @@ class Servable:
         try:
             proto.ParseFromString(pb_file.read_bytes())
         except Exception as err:  # noqa: BLE001 - DecodeError and friends
-            raise ValueError(f"cannot parse {pb_file} ({err}); it is truncated or not a SavedModel: re-export "
-                             "it, writing to a temporary folder and renaming it into place") from None
+            raise ValueError(f"cannot parse {pb_file} ({err}); it is truncated or not a "
+                             "SavedModel: re-export it, writing to a temporary folder and "
+                             "renaming it into place") from None
         graphs = [g for g in proto.meta_graphs if "serve" in g.meta_info_def.tags]
         if not graphs:
-            raise ValueError(f"{self.path}: no MetaGraph tagged 'serve'; export with tf.saved_model.save")
+            raise ValueError(f"{self.path}: no MetaGraph tagged 'serve'; "
+                             "export with tf.saved_model.save")
         self.signature_defs = dict(graphs[0].signature_def)
         self.signature_defs.pop("__saved_model_init_op", None)
         # TF Serving's SavedModelBundle: the "serve" MetaGraph in one Session, restored variables,
-        # init ops (tables) run once; each request feeds and fetches the SignatureDef's tensor names.
+        # init ops (tables) run once; each request feeds and fetches the SignatureDef's tensor
+        # names.
         self._graph = tf.Graph()
-        self._session = tf.compat.v1.Session(graph=self._graph, config=session_options.config_proto())
+        self._session = tf.compat.v1.Session(graph=self._graph,
+                                             config=session_options.config_proto())
         with self._graph.as_default():
             tf.compat.v1.saved_model.loader.load(self._session, ["serve"], str(self.path))
         self._callables = {}  # (signature, output names) -> Session callable
@@ -72,12 +78,13 @@ class Servable:
         return out
 
     def signature(self, name: str):
-        """The SignatureDef called `name` ("" means serving_default); INVALID_ARGUMENT if absent."""
+        """The SignatureDef called `name` ("" means serving_default); INVALID_ARGUMENT if absent.
+        """
         name = name or "serving_default"
         if name not in self.signature_defs:
             raise ServingError(Code.INVALID_ARGUMENT,
-                               f"signature {name!r} not found in model {self.model_name!r} version "
-                               f"{self.version}; it has {sorted(self.signature_defs)}")
+                               f"signature {name!r} not found in model {self.model_name!r} "
+                               f"version {self.version}; it has {sorted(self.signature_defs)}")
         return self.signature_defs[name]
 
     def input_dtypes(self, signature_name: str) -> dict:
@@ -90,20 +97,22 @@ class Servable:
         if missing or extra:
             raise ServingError(Code.INVALID_ARGUMENT,
                                f"signature {signature_name!r} takes inputs {sorted(sig.inputs)}; "
-                               f"missing {missing}, unexpected {extra}. Send every input (optional "
-                               "ones as empty strings, see serving/README.md)")
+                               f"missing {missing}, unexpected {extra}. Send every input "
+                               "(optional ones as empty strings, see serving/README.md)")
         for name, info in sig.inputs.items():
             value = inputs[name]
             if dtype_enum(value) != info.dtype:
                 raise ServingError(Code.INVALID_ARGUMENT,
-                                   f"input {name!r} must be {dtype_name(info.dtype)}, got {dtype_name(dtype_enum(value))}")
+                                   f"input {name!r} must be {dtype_name(info.dtype)}, "
+                                   f"got {dtype_name(dtype_enum(value))}")
             if info.tensor_shape.unknown_rank:
                 continue
             dims = [d.size for d in info.tensor_shape.dim]
             if len(dims) != value.ndim or any(d not in (-1, s) for d, s in zip(dims, value.shape)):
                 want = "[" + ", ".join("?" if d < 0 else str(d) for d in dims) + "]"
                 raise ServingError(Code.INVALID_ARGUMENT,
-                                   f"input {name!r} must have shape {want}, got {list(value.shape)}")
+                                   f"input {name!r} must have shape {want}, "
+                                   f"got {list(value.shape)}")
 
     def run(self, signature_name: str, inputs: dict, output_filter=()) -> dict:
         """Calls a signature.
@@ -125,7 +134,8 @@ class Servable:
         unknown = sorted(set(output_filter) - set(sig.outputs))
         if unknown:
             raise ServingError(Code.INVALID_ARGUMENT,
-                               f"output_filter names {unknown} are not outputs of {signature_name!r}: {sorted(sig.outputs)}")
+                               f"output_filter names {unknown} are not outputs of "
+                               f"{signature_name!r}: {sorted(sig.outputs)}")
         tf = self._tf
         names = tuple(output_filter) or tuple(sig.outputs)
         call, feed_order = self._callable(signature_name, sig, names)
@@ -134,7 +144,8 @@ class Servable:
         except tf.errors.InvalidArgumentError as err:
             raise ServingError(Code.INVALID_ARGUMENT, _clean_tf_message(err.message)) from None
         except (tf.errors.OpError, TypeError, ValueError) as err:
-            raise ServingError(Code.INTERNAL, f"model failed: {_clean_tf_message(str(err))}") from None
+            raise ServingError(Code.INTERNAL,
+                               f"model failed: {_clean_tf_message(str(err))}") from None
         return dict(zip(names, values))
 
     def _callable(self, signature_name, sig, output_names):
@@ -187,16 +198,19 @@ class Servable:
                 entry = prediction_log_pb2.PredictionLog.FromString(record.numpy())
                 if entry.WhichOneof("log_type") == "predict_log":
                     req = entry.predict_log.request
-                    self.run_proto_inputs(req.model_spec.signature_name, req.inputs, req.output_filter)
+                    self.run_proto_inputs(req.model_spec.signature_name, req.inputs,
+                                          req.output_filter)
                     count += 1
             return count
-        name = "recommend" if "recommend" in self.signature_defs else next(iter(self.signature_defs), None)
+        name = ("recommend" if "recommend" in self.signature_defs
+                else next(iter(self.signature_defs), None))
         if name is None:
             return 0
         try:
             self.run(name, _dummy_inputs(self.signature_defs[name]))
         except ServingError as err:  # A dummy request may legitimately be rejected.
-            log.info("synthetic warm-up of %s v%d/%s: %s", self.model_name, self.version, name, err)
+            log.info("synthetic warm-up of %s v%d/%s: %s", self.model_name, self.version, name,
+                     err)
         return 1
 
 
@@ -205,7 +219,9 @@ def _dummy_inputs(sig) -> dict:
 
     out = {}
     for name, info in sig.inputs.items():
-        shape = [] if info.tensor_shape.unknown_rank else [max(d.size, 1) for d in info.tensor_shape.dim]
+        shape = ([] if info.tensor_shape.unknown_rank
+                 else [max(d.size, 1) for d in info.tensor_shape.dim])
         np_type = numpy_dtype(info.dtype)
-        out[name] = np.full(shape, b"", dtype=object) if np_type is object else np.ones(shape, np_type)
+        out[name] = (np.full(shape, b"", dtype=object) if np_type is object
+                     else np.ones(shape, np_type))
     return out

@@ -1,6 +1,7 @@
 """The model server: `python -m serving` / `recsys serve` with TF Serving's flags.
 
-    python -m serving --model_base_path=/models/recsys --model_name=recsys --port=8500 --rest_api_port=8501
+    python -m serving --model_base_path=/models/recsys --model_name=recsys --port=8500 \
+        --rest_api_port=8501
 
 Binds 127.0.0.1 unless `--host` says otherwise. SIGTERM / SIGINT stop it gracefully: both
 front ends stop accepting, requests in flight finish (up to `--drain_seconds`), then the
@@ -47,16 +48,17 @@ class ModelServer:
         self.core.start()
         o = self.options
         try:
-            self._grpc, self.grpc_port = start_grpc_server(self.core, o.host, o.port, o.grpc_max_threads,
-                                                           o.max_request_bytes)
+            self._grpc, self.grpc_port = start_grpc_server(self.core, o.host, o.port,
+                                                           o.grpc_max_threads, o.max_request_bytes)
             if o.rest_api_port:
-                self._rest = RestServer(self.core, o.host, o.rest_api_port, o.max_request_bytes).start()
+                self._rest = RestServer(self.core, o.host, o.rest_api_port,
+                                        o.max_request_bytes).start()
                 self.rest_port = self._rest.port
         except OSError:
             self.stop(grace=0)
             raise
-        log.info("serving %s on gRPC %s:%s, REST %s", sorted(self.core.managers), o.host, self.grpc_port,
-                 self.rest_port or "off")
+        log.info("serving %s on gRPC %s:%s, REST %s", sorted(self.core.managers), o.host,
+                 self.grpc_port, self.rest_port or "off")
         return self
 
     def stop(self, grace: float = None):
@@ -96,7 +98,8 @@ def serve(options: ServerOptions) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    print(f"READY grpc={server.grpc_port} rest={server.rest_port or 0} pid={os.getpid()}", flush=True)
+    print(f"READY grpc={server.grpc_port} rest={server.rest_port or 0} pid={os.getpid()}",
+          flush=True)
     while not stop_requested.wait(0.5):
         pass
     server.stop()
@@ -105,11 +108,13 @@ def serve(options: ServerOptions) -> int:
 
 def main(argv=None) -> int:
     """Entry point of `python -m serving`."""
-    parser = argparse.ArgumentParser(prog="python -m serving", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m serving",
+                                     description=__doc__.split("\n\n")[0])
     add_arguments(parser)
     parser.add_argument("--log_level", "--log-level", dest="log_level", default="INFO")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=args.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:

@@ -26,9 +26,11 @@ def _user_ids(inputs: dict):
         out = []
         for raw in inputs[F.EXAMPLES].reshape(-1).tolist():
             try:
-                values = example_pb2.Example.FromString(raw).features.feature[F.USER_ID].bytes_list.value
+                values = (example_pb2.Example.FromString(raw)
+                          .features.feature[F.USER_ID].bytes_list.value)
                 out.append(values[0].decode("utf-8", "replace") if values else None)
-            except Exception:  # noqa: BLE001 - a malformed example was already rejected by the model
+            except Exception:  # noqa: BLE001 - a malformed example was already rejected by
+                # the model
                 out.append(None)
         return out
     return None
@@ -50,9 +52,12 @@ class ServerCore:
         else:
             configs = [model_config.ModelConfig(options.model_name, options.model_base_path,
                                                 num_versions=options.num_versions)]
-        self.metrics = Metrics(lambda: {n: (m.versions() or [None])[0] for n, m in self.managers.items()})
-        session = SessionOptions(options.tensorflow_intra_op_parallelism, options.tensorflow_inter_op_parallelism)
-        self.managers = {c.name: ModelManager(c, warmup=options.enable_model_warmup, on_load=self.metrics.observe_load,
+        self.metrics = Metrics(lambda: {n: (m.versions() or [None])[0]
+                                        for n, m in self.managers.items()})
+        session = SessionOptions(options.tensorflow_intra_op_parallelism,
+                                 options.tensorflow_inter_op_parallelism)
+        self.managers = {c.name: ModelManager(c, warmup=options.enable_model_warmup,
+                                              on_load=self.metrics.observe_load,
                                               session_options=session) for c in configs}
         self.limits = RequestLimits(options.max_batch_size, options.max_request_cells)
         self.batcher = None
@@ -60,11 +65,13 @@ class ServerCore:
             params = BatchingParameters()
             if options.batching_parameters_file:
                 with open(options.batching_parameters_file, encoding="utf-8") as f:
-                    params = BatchingParameters.from_text(f.read(), options.batching_parameters_file)
+                    params = BatchingParameters.from_text(f.read(),
+                                                          options.batching_parameters_file)
             self.batcher = Batcher(params, self.limits)
         self.request_logger = request_logger
         if request_logger is None and options.request_log_dir:
-            self.request_logger = RequestLogger(options.request_log_dir, options.request_log_max_bytes,
+            self.request_logger = RequestLogger(options.request_log_dir,
+                                                options.request_log_max_bytes,
                                                 options.request_log_fsync)
         self.feedback_log = None
         if options.feedback_log_dir:
@@ -90,8 +97,8 @@ class ServerCore:
     def manager(self, name: str) -> ModelManager:
         """The manager of a served model; NOT_FOUND otherwise (names never touch the disk)."""
         if name not in self.managers:
-            raise ServingError(Code.NOT_FOUND, f"model {name[:100]!r} is not served; served models: "
-                               f"{sorted(self.managers)}")
+            raise ServingError(Code.NOT_FOUND, f"model {name[:100]!r} is not served; "
+                               f"served models: {sorted(self.managers)}")
         return self.managers[name]
 
     def resolve(self, name: str, version=None, label=None):
@@ -136,11 +143,12 @@ class ServerCore:
             status = "INTERNAL"
             raise
         finally:
-            self.metrics.observe(name if name in self.managers else "<unknown>", "predict", entrypoint,
-                                 status, time.perf_counter() - start)
+            self.metrics.observe(name if name in self.managers else "<unknown>", "predict",
+                                 entrypoint, status, time.perf_counter() - start)
 
     def _log(self, servable, signature, inputs, outputs):
-        if self.request_logger is None or F.ITEM_IDS not in outputs or outputs[F.ITEM_IDS].ndim != 2:
+        if (self.request_logger is None or F.ITEM_IDS not in outputs
+                or outputs[F.ITEM_IDS].ndim != 2):
             return None
         user_ids = _user_ids(inputs)
         if user_ids is None:
@@ -149,10 +157,12 @@ class ServerCore:
         record = {
             "request_id": request_id, "time": round(time.time(), 6), "model": servable.model_name,
             "version": servable.version, "signature": signature, "user_ids": user_ids,
-            "item_ids": [[v.decode("utf-8", "replace") for v in row] for row in outputs[F.ITEM_IDS].tolist()],
+            "item_ids": [[v.decode("utf-8", "replace") for v in row]
+                         for row in outputs[F.ITEM_IDS].tolist()],
         }
         if F.SCORES in outputs:
-            record["scores"] = [[round(float(s), 6) for s in row] for row in outputs[F.SCORES].tolist()]
+            record["scores"] = [[round(float(s), 6) for s in row]
+                                for row in outputs[F.SCORES].tolist()]
         try:
             self.request_logger.log(record)
         except Exception:  # noqa: BLE001 - logging must not fail the recommendation

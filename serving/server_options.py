@@ -36,7 +36,8 @@ class ServerOptions:
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> "ServerOptions":
         """Options from parsed `add_arguments` flags; `ValueError` saying what is missing."""
-        values = {f.name: getattr(args, f.name) for f in dataclasses.fields(cls) if hasattr(args, f.name)}
+        values = {f.name: getattr(args, f.name) for f in dataclasses.fields(cls)
+                  if hasattr(args, f.name)}
         options = cls(**values)
         if not options.model_base_path and not options.model_config_file:
             raise ValueError("give --model_base_path (with --model_name) or --model_config_file")
@@ -63,25 +64,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     _flag(parser, "port", type=int, default=d.port, help="gRPC port (0 picks a free one)")
     _flag(parser, "rest_api_port", type=int, default=d.rest_api_port,
           help="REST port; 0 disables REST and metrics (TF Serving's meaning)")
-    _flag(parser, "host", default=d.host, help="interface to bind; 0.0.0.0 for all (not a TF Serving flag)")
-    _flag(parser, "model_name", default=d.model_name, help="name of the model served from --model_base_path")
-    _flag(parser, "model_base_path", default="", help="folder of numeric SavedModel version folders")
-    _flag(parser, "model_config_file", default="", help="text ModelServerConfig listing several models")
+    _flag(parser, "host", default=d.host,
+          help="interface to bind; 0.0.0.0 for all (not a TF Serving flag)")
+    _flag(parser, "model_name", default=d.model_name,
+          help="name of the model served from --model_base_path")
+    _flag(parser, "model_base_path", default="",
+          help="folder of numeric SavedModel version folders")
+    _flag(parser, "model_config_file", default="",
+          help="text ModelServerConfig listing several models")
     _flag(parser, "num_versions", type=int, default=d.num_versions,
           help="versions kept by the latest policy for --model_base_path")
-    _flag(parser, "file_system_poll_wait_seconds", type=float, default=d.file_system_poll_wait_seconds,
+    _flag(parser, "file_system_poll_wait_seconds", type=float,
+          default=d.file_system_poll_wait_seconds,
           help="seconds between scans for new versions (0: load once)")
     _flag(parser, "enable_model_warmup", type=_bool, default=True,
           help="replay assets.extra/tf_serving_warmup_requests (or one dummy call) before serving")
-    parser.add_argument("--enable_batching", "--enable-batching", dest="enable_batching", nargs="?",
-                        const=True, default=False, type=_bool, help="server-side request batching")
+    parser.add_argument("--enable_batching", "--enable-batching", dest="enable_batching",
+                        nargs="?", const=True, default=False, type=_bool,
+                        help="server-side request batching")
     _flag(parser, "batching_parameters_file", default="", help="text BatchingParameters file")
-    _flag(parser, "tensorflow_intra_op_parallelism", type=int, default=d.tensorflow_intra_op_parallelism,
+    _flag(parser, "tensorflow_intra_op_parallelism", type=int,
+          default=d.tensorflow_intra_op_parallelism,
           help="threads one TensorFlow op may use (0: TensorFlow picks)")
-    _flag(parser, "tensorflow_inter_op_parallelism", type=int, default=d.tensorflow_inter_op_parallelism,
-          help="threads running independent ops; -1 (this server's default) runs each request's ops in "
-               "its gRPC/REST thread, 0 lets TensorFlow pick (TF Serving's default)")
-    _flag(parser, "grpc_max_threads", type=int, default=d.grpc_max_threads, help="gRPC worker threads")
+    _flag(parser, "tensorflow_inter_op_parallelism", type=int,
+          default=d.tensorflow_inter_op_parallelism,
+          help="threads running independent ops; -1 (this server's default) runs each "
+               "request's ops in its gRPC/REST thread, 0 lets TensorFlow pick "
+               "(TF Serving's default)")
+    _flag(parser, "grpc_max_threads", type=int, default=d.grpc_max_threads,
+          help="gRPC worker threads")
     _flag(parser, "max_request_bytes", type=int, default=d.max_request_bytes,
           help="largest gRPC message / REST body accepted")
     _flag(parser, "max_batch_size", type=int, default=d.max_batch_size,
@@ -90,10 +101,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     _flag(parser, "max_request_cells", type=int, default=d.max_request_cells,
           help="values per Predict request, summed over its inputs, and results (rows x k) it may "
                "ask for; larger ones are refused with RESOURCE_EXHAUSTED (HTTP 413)")
-    _flag(parser, "request_log_dir", default="", help="log served recommendations here (off when empty)")
+    _flag(parser, "request_log_dir", default="",
+          help="log served recommendations here (off when empty)")
     _flag(parser, "request_log_max_bytes", type=int, default=d.request_log_max_bytes,
           help="rotate request log files at this size")
-    _flag(parser, "request_log_fsync", default=d.request_log_fsync, choices=("rotate", "always", "never"),
+    _flag(parser, "request_log_fsync", default=d.request_log_fsync,
+          choices=("rotate", "always", "never"),
           help="request log durability, see serving/request_log.py")
     _flag(parser, "feedback_log_dir", default="",
           help="accept POST /v1/feedback (clicks/ratings against a request id) into this folder")

@@ -8,7 +8,8 @@ from serving.batching_config import BatchingParameters
 MODELS_CONFIG = "models.config"
 BATCHING_FILE = "batching_parameters.txt"
 MONITORING_CONFIG = "monitoring.config"
-MONITORING_TEXT = 'prometheus_config {\n  enable: true\n  path: "/monitoring/prometheus/metrics"\n}\n'
+MONITORING_TEXT = ('prometheus_config {\n  enable: true\n'
+                   '  path: "/monitoring/prometheus/metrics"\n}\n')
 
 
 def write_serving_config(models, out_dir, batching: BatchingParameters = None) -> dict:
@@ -35,7 +36,8 @@ def write_serving_config(models, out_dir, batching: BatchingParameters = None) -
     config_path.write_text(text, encoding="utf-8")
     monitoring_path = out / MONITORING_CONFIG
     monitoring_path.write_text(MONITORING_TEXT, encoding="utf-8")
-    flags = [f"--model_config_file=<dir>/{MODELS_CONFIG}", f"--monitoring_config_file=<dir>/{MONITORING_CONFIG}"]
+    flags = [f"--model_config_file=<dir>/{MODELS_CONFIG}",
+             f"--monitoring_config_file=<dir>/{MONITORING_CONFIG}"]
     batching_path = None
     if batching is not None:
         batching_text = batching.to_text()

@@ -23,7 +23,8 @@ _BY_ENUM = {
     types_pb2.DT_BOOL: (np.bool_, "bool_val"),
     types_pb2.DT_STRING: (object, "string_val"),
 }
-_BY_NUMPY = {np.dtype(np_type): enum for enum, (np_type, _) in _BY_ENUM.items() if np_type is not object}
+_BY_NUMPY = {np.dtype(np_type): enum for enum, (np_type, _) in _BY_ENUM.items()
+             if np_type is not object}
 # A request tensor may not hold more elements than this (TensorProto's fill rule lets a tiny
 # message declare a huge shape); and numpy arrays have at most 32 dimensions here.
 MAX_ELEMENTS = 1 << 22
@@ -52,7 +53,8 @@ def dtype_enum(array: np.ndarray) -> int:
     if array.dtype.kind in "OSU":
         return types_pb2.DT_STRING
     if array.dtype not in _BY_NUMPY:
-        raise ServingError(Code.INVALID_ARGUMENT, f"numpy dtype {array.dtype} has no TensorProto mapping")
+        raise ServingError(Code.INVALID_ARGUMENT,
+                           f"numpy dtype {array.dtype} has no TensorProto mapping")
     return _BY_NUMPY[array.dtype]
 
 
@@ -98,29 +100,36 @@ def fill_proto(proto: tensor_pb2.TensorProto, array) -> None:
             proto.ClearField("string_val")
             proto.string_val.extend(as_bytes_array(array).reshape(-1).tolist())
     else:
-        proto.tensor_content = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<")).tobytes()
+        proto.tensor_content = np.ascontiguousarray(
+            array, dtype=array.dtype.newbyteorder("<")).tobytes()
 
 
 def from_proto(proto: tensor_pb2.TensorProto, name: str = "tensor") -> np.ndarray:
     """TensorProto -> numpy array; INVALID_ARGUMENT naming `name` when malformed."""
     if proto.tensor_shape.unknown_rank:
-        raise ServingError(Code.INVALID_ARGUMENT, f"input {name!r} has unknown rank; send its full shape")
+        raise ServingError(Code.INVALID_ARGUMENT,
+                           f"input {name!r} has unknown rank; send its full shape")
     shape = tuple(int(d.size) for d in proto.tensor_shape.dim)
     if any(d < 0 for d in shape):
-        raise ServingError(Code.INVALID_ARGUMENT, f"input {name!r} has a negative dimension {shape}")
+        raise ServingError(Code.INVALID_ARGUMENT,
+                           f"input {name!r} has a negative dimension {shape}")
     if len(shape) > MAX_RANK:
-        raise ServingError(Code.INVALID_ARGUMENT, f"input {name!r} has {len(shape)} dimensions; at most {MAX_RANK}")
+        raise ServingError(Code.INVALID_ARGUMENT,
+                           f"input {name!r} has {len(shape)} dimensions; at most {MAX_RANK}")
     np_type = numpy_dtype(proto.dtype)
     count = math.prod(shape)  # Python ints: no overflow for absurd shapes
     # Non-zero dims count too: numpy cannot even shape an empty [2**40, 2**40, 0] array.
     if math.prod(d for d in shape if d) > MAX_ELEMENTS:
-        raise ServingError(Code.RESOURCE_EXHAUSTED, f"input {name!r} of shape {list(shape)} is too large; at "
-                           f"most {MAX_ELEMENTS} elements per tensor: split the request into smaller batches")
+        raise ServingError(Code.RESOURCE_EXHAUSTED,
+                           f"input {name!r} of shape {list(shape)} is too large; at "
+                           f"most {MAX_ELEMENTS} elements per tensor: "
+                           "split the request into smaller batches")
     if proto.tensor_content and np_type is not object:
         dtype = np.dtype(np_type).newbyteorder("<")
         if len(proto.tensor_content) != count * dtype.itemsize:
             raise ServingError(Code.INVALID_ARGUMENT,
-                               f"input {name!r}: tensor_content holds {len(proto.tensor_content)} bytes, "
+                               f"input {name!r}: tensor_content holds "
+                               f"{len(proto.tensor_content)} bytes, "
                                f"shape {list(shape)} needs {count * dtype.itemsize}")
         return np.frombuffer(proto.tensor_content, dtype=dtype).astype(np_type).reshape(shape)
     values = list(getattr(proto, _BY_ENUM[proto.dtype][1]))
@@ -128,7 +137,8 @@ def from_proto(proto: tensor_pb2.TensorProto, name: str = "tensor") -> np.ndarra
         values = values * count
     if len(values) != count:
         raise ServingError(Code.INVALID_ARGUMENT,
-                           f"input {name!r} has {len(values)} values but shape {list(shape)} needs {count}")
+                           f"input {name!r} has {len(values)} values but shape {list(shape)} "
+                           f"needs {count}")
     if np_type is object:
         out = np.empty(count, dtype=object)
         out[:] = values

@@ -188,7 +188,8 @@ def write_warmup_file(version_dir, n_users=20):
     blank = [[""]] * min(n_users, 2)
     request.inputs[F.HISTORY].CopyFrom(tf.make_tensor_proto(blank))
     request.inputs[F.EXCLUDE].CopyFrom(tf.make_tensor_proto(blank))
-    log = prediction_log_pb2.PredictionLog(predict_log=prediction_log_pb2.PredictLog(request=request))
+    log = prediction_log_pb2.PredictionLog(
+        predict_log=prediction_log_pb2.PredictLog(request=request))
     extra = pathlib.Path(version_dir) / "assets.extra"
     extra.mkdir(exist_ok=True)
     with tf.io.TFRecordWriter(str(extra / "tf_serving_warmup_requests")) as writer:

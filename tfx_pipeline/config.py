@@ -48,8 +48,8 @@ class PipelineConfig:
         if self.last_stage not in STAGES:
             raise ValueError(f"last_stage must be one of {STAGES}, got {self.last_stage!r}")
         if self.last_stage == "push" and not self.serving_dir:
-            raise ValueError("last_stage 'push' needs serving_dir (the folder the model server watches); "
-                             "pass --serving-dir or stop earlier with --until evaluate")
+            raise ValueError("last_stage 'push' needs serving_dir (the folder the model server "
+                             "watches); pass --serving-dir or stop earlier with --until evaluate")
         object.__setattr__(self, "beam_pipeline_args", tuple(self.beam_pipeline_args))
 
     def to_json(self) -> str:

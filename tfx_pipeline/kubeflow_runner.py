@@ -59,7 +59,8 @@ def main(argv=None) -> int:
     parser.add_argument("--pipeline-root", required=True)
     parser.add_argument("--serving-dir", default="")
     args, beam_args = parser.parse_known_args(argv)
-    config = PipelineConfig(args.data, args.pipeline_root, args.serving_dir, beam_pipeline_args=tuple(beam_args),
+    config = PipelineConfig(args.data, args.pipeline_root, args.serving_dir,
+                            beam_pipeline_args=tuple(beam_args),
                             last_stage="push" if args.serving_dir else "evaluate")
     print(compile_pipeline(args.image, args.out, config))
     return 0

@@ -16,20 +16,24 @@ def metadata_config(pipeline_root: str, mysql: Optional[str] = None):
     """SQLite at `<pipeline_root>/metadata.sqlite`, or MySQL given as `HOST:PORT/DB`
     (user and password from the MYSQL_USER / MYSQL_PASSWORD environment variables)."""
     if not mysql:
-        return metadata.sqlite_metadata_connection_config(os.path.join(pipeline_root, "metadata.sqlite"))
+        return metadata.sqlite_metadata_connection_config(
+            os.path.join(pipeline_root, "metadata.sqlite"))
     try:
         host_port, database = mysql.split("/", 1)
         host, port = host_port.rsplit(":", 1)
         port = int(port)
     except ValueError as e:
-        raise ValueError(f"--metadata-mysql {mysql!r}: expected HOST:PORT/DATABASE, e.g. db:3306/mlmd") from e
+        raise ValueError(f"--metadata-mysql {mysql!r}: expected HOST:PORT/DATABASE, "
+                         "e.g. db:3306/mlmd") from e
     return metadata.mysql_metadata_connection_config(
         host=host, port=port, database=database,
-        username=os.environ.get("MYSQL_USER", "root"), password=os.environ.get("MYSQL_PASSWORD", ""),
+        username=os.environ.get("MYSQL_USER", "root"),
+        password=os.environ.get("MYSQL_PASSWORD", ""),
     )
 
 
-def run(config: PipelineConfig, metadata_mysql: Optional[str] = None, **component_configs) -> None:
+def run(config: PipelineConfig, metadata_mysql: Optional[str] = None,
+        **component_configs) -> None:
     """Builds and runs the pipeline locally.
 
     Args:
@@ -41,7 +45,8 @@ def run(config: PipelineConfig, metadata_mysql: Optional[str] = None, **componen
         os.makedirs(config.pipeline_root, exist_ok=True)
     LocalDagRunner().run(
         pipeline_lib.create_pipeline(
-            config, metadata_connection_config=metadata_config(config.pipeline_root, metadata_mysql),
+            config,
+            metadata_connection_config=metadata_config(config.pipeline_root, metadata_mysql),
             **component_configs,
         )
     )
@@ -53,7 +58,8 @@ def main(argv=None) -> int:
     parser.add_argument("--pipeline-root", required=True)
     parser.add_argument("--serving-dir", default="")
     args, beam_args = parser.parse_known_args(argv)
-    run(PipelineConfig(args.data, args.pipeline_root, args.serving_dir, beam_pipeline_args=tuple(beam_args),
+    run(PipelineConfig(args.data, args.pipeline_root, args.serving_dir,
+                       beam_pipeline_args=tuple(beam_args),
                        last_stage="push" if args.serving_dir else "evaluate"))
     return 0
 

@@ -66,12 +66,14 @@ def create_components(
 
     preset = None
     if should_pretrain(config.pretrain, _item_count(items_path)):
-        pretrainer = DomainPretrainer(items_path=items_path, config=pretrainer_config).with_id("domain_pretrainer")
+        pretrainer = DomainPretrainer(items_path=items_path, config=pretrainer_config).with_id(
+            "domain_pretrainer"
+        )
         nodes.append(pretrainer)
         preset = pretrainer.outputs["preset"]
-    embedder = ItemTextEmbedder(items_path=items_path, config=embedder_config, backbone_preset=preset).with_id(
-        "text_embedder"
-    )
+    embedder = ItemTextEmbedder(
+        items_path=items_path, config=embedder_config, backbone_preset=preset
+    ).with_id("text_embedder")
     nodes.append(embedder)
     if not runs_stage(config, "train"):
         return nodes
@@ -96,7 +98,9 @@ def create_components(
     nodes.append(evaluator)
     if runs_stage(config, "push"):
         infra = RecsysInfraValidator(
-            model=trainer.outputs["model"], examples=example_gen.outputs["examples"], config=infra_validator_config
+            model=trainer.outputs["model"],
+            examples=example_gen.outputs["examples"],
+            config=infra_validator_config,
         ).with_id("infra_validator")
         pusher = RecsysPusher(
             model=trainer.outputs["model"],
@@ -128,7 +132,9 @@ def create_pipeline(
     return tfx_pipeline.Pipeline(
         pipeline_name=config.pipeline_name,
         pipeline_root=config.pipeline_root,
-        components=create_components(config, input_fingerprint=input_fingerprint, **component_configs),
+        components=create_components(
+            config, input_fingerprint=input_fingerprint, **component_configs
+        ),
         enable_cache=config.enable_cache,
         metadata_connection_config=metadata_connection_config,
         beam_pipeline_args=list(config.beam_pipeline_args),

@@ -50,7 +50,8 @@ def _value(value):
 
 def _properties(node) -> Dict[str, object]:
     merged = {k: _value(v) for k, v in node.properties.items()}
-    merged.update({k: _value(v) for k, v in node.custom_properties.items() if k not in _HIDDEN_PROPERTIES})
+    merged.update({k: _value(v) for k, v in node.custom_properties.items()
+                   if k not in _HIDDEN_PROPERTIES})
     return dict(sorted(merged.items()))
 
 
@@ -59,20 +60,23 @@ def _seconds(ms: int) -> Optional[float]:
 
 
 def connection_config(pipeline_root: Optional[str] = None, metadata_path: Optional[str] = None):
-    """A read-only SQLite `ConnectionConfig` for `<pipeline_root>/metadata.sqlite` or `metadata_path`.
+    """A read-only SQLite `ConnectionConfig` for `<pipeline_root>/metadata.sqlite` or
+    `metadata_path`.
 
     Raises:
         FileNotFoundError: no metadata database there (names what to pass instead).
     """
     from ml_metadata.proto import metadata_store_pb2
 
-    path = metadata_path or (os.path.join(pipeline_root, "metadata.sqlite") if pipeline_root else None)
+    path = metadata_path or (os.path.join(pipeline_root, "metadata.sqlite") if pipeline_root
+                             else None)
     if not path:
         raise ValueError("give --pipeline-root DIR (reads DIR/metadata.sqlite) or --metadata PATH")
     if not os.path.isfile(path):
         raise FileNotFoundError(
-            f"no ML Metadata database at {path}; pass the --pipeline-root of a `recsys pipeline run` "
-            "(it holds metadata.sqlite) or --metadata PATH/TO/metadata.sqlite")
+            f"no ML Metadata database at {path}; pass the --pipeline-root of a "
+            "`recsys pipeline run` (it holds metadata.sqlite) or --metadata "
+            "PATH/TO/metadata.sqlite")
     config = metadata_store_pb2.ConnectionConfig()
     config.sqlite.filename_uri = path
     config.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READONLY
@@ -106,7 +110,8 @@ class MetadataReader:
                 cache[t.id] = t.name
 
     def _run_contexts(self):
-        return sorted(self._store.get_contexts_by_type(RUN_CONTEXT_TYPE), key=lambda c: (c.create_time_since_epoch, c.id))
+        return sorted(self._store.get_contexts_by_type(RUN_CONTEXT_TYPE),
+                      key=lambda c: (c.create_time_since_epoch, c.id))
 
     def _pipeline_name(self, run_context) -> str:
         parents = self._store.get_parent_contexts_by_context(run_context.id)
@@ -117,7 +122,8 @@ class MetadataReader:
         for context in self._store.get_contexts_by_execution(execution_id):
             if context.type == NODE_CONTEXT_TYPE:
                 name = context.name
-                return name[len(pipeline) + 1:] if pipeline and name.startswith(pipeline + ".") else name
+                return (name[len(pipeline) + 1:] if pipeline and name.startswith(pipeline + ".")
+                        else name)
         return ""
 
     @staticmethod
@@ -135,7 +141,8 @@ class MetadataReader:
     def _summary(self, context, executions) -> dict:
         states = [self._state_name(e) for e in executions]
         starts = [e.create_time_since_epoch for e in executions if e.create_time_since_epoch]
-        ends = [e.last_update_time_since_epoch for e in executions if e.last_update_time_since_epoch]
+        ends = [e.last_update_time_since_epoch for e in executions
+                if e.last_update_time_since_epoch]
         start = _seconds(min(starts)) if starts else _seconds(context.create_time_since_epoch)
         end = _seconds(max(ends)) if ends else None
         return {
@@ -152,7 +159,8 @@ class MetadataReader:
     # -- public API ------------------------------------------------------------------------
     def list_runs(self) -> List[dict]:
         """Every pipeline run, oldest first (see the module docstring for the keys)."""
-        return [self._summary(c, self._store.get_executions_by_context(c.id)) for c in self._run_contexts()]
+        return [self._summary(c, self._store.get_executions_by_context(c.id))
+                for c in self._run_contexts()]
 
     def find_run(self, run: str):
         """The run context named `run`, a unique prefix of it, `latest`, or a 1-based index / -1.
@@ -162,7 +170,8 @@ class MetadataReader:
         """
         contexts = self._run_contexts()
         if not contexts:
-            raise KeyError("the metadata store holds no pipeline runs yet; run `recsys pipeline run` first")
+            raise KeyError("the metadata store holds no pipeline runs yet; "
+                           "run `recsys pipeline run` first")
         if run in ("latest", "last", "-1"):
             return contexts[-1]
         exact = [c for c in contexts if c.name == run]
@@ -175,13 +184,15 @@ class MetadataReader:
             return matches[0]
         names = ", ".join(c.name for c in (matches or contexts)[-5:])
         why = "is ambiguous" if matches else "matches no run"
-        raise KeyError(f"run {run!r} {why}; `recsys runs list` shows the ids (e.g. {names}) or use `latest`")
+        raise KeyError(f"run {run!r} {why}; `recsys runs list` shows the ids (e.g. {names}) "
+                       "or use `latest`")
 
     def _artifacts(self, events, wanted_types) -> List[dict]:
         chosen = [e for e in events if e.type in wanted_types]
         if not chosen:
             return []
-        artifacts = {a.id: a for a in self._store.get_artifacts_by_id(sorted({e.artifact_id for e in chosen}))}
+        artifacts = {a.id: a for a in self._store.get_artifacts_by_id(
+            sorted({e.artifact_id for e in chosen}))}
         self._type_names([a.type_id for a in artifacts.values()], self._artifact_types,
                          self._store.get_artifact_types_by_id)
         out = []
@@ -198,15 +209,19 @@ class MetadataReader:
                 "state": self._pb.Artifact.State.Name(artifact.state),
                 "properties": _properties(artifact),
             })
-        return sorted(out, key=lambda a: (a["key"], a["id"]))  # Stable: MLMD ids depend on write order.
+        # Stable: MLMD ids depend on write order.
+        return sorted(out, key=lambda a: (a["key"], a["id"]))
 
     def show(self, run: str) -> dict:
         """A run's summary plus `components`, `blessings` and `pushes` (module docstring)."""
         context = self.find_run(run)
-        executions = sorted(self._store.get_executions_by_context(context.id), key=lambda e: (e.create_time_since_epoch, e.id))
+        executions = sorted(self._store.get_executions_by_context(context.id),
+                            key=lambda e: (e.create_time_since_epoch, e.id))
         details = self._summary(context, executions)
-        self._type_names([e.type_id for e in executions], self._execution_types, self._store.get_execution_types_by_id)
-        events = self._store.get_events_by_execution_ids([e.id for e in executions]) if executions else []
+        self._type_names([e.type_id for e in executions], self._execution_types,
+                         self._store.get_execution_types_by_id)
+        events = (self._store.get_events_by_execution_ids([e.id for e in executions])
+                  if executions else [])
         by_execution: Dict[int, list] = {}
         for event in events:
             by_execution.setdefault(event.execution_id, []).append(event)
@@ -234,12 +249,15 @@ class MetadataReader:
                     blessings.append({
                         "component": node_id, "type": artifact["type"], "uri": artifact["uri"],
                         "blessed": bool(props.get("blessed", 0)),
-                        "message": props.get("blessing_message", props.get("validation_message", "")),
+                        "message": props.get("blessing_message",
+                                             props.get("validation_message", "")),
                     })
                 elif artifact["type"] == PUSHED_TYPE:
                     pushes.append({
-                        "component": node_id, "uri": artifact["uri"], "pushed": bool(props.get("pushed", 0)),
-                        "version": props.get("pushed_version"), "destination": props.get("pushed_destination"),
+                        "component": node_id, "uri": artifact["uri"],
+                        "pushed": bool(props.get("pushed", 0)),
+                        "version": props.get("pushed_version"),
+                        "destination": props.get("pushed_destination"),
                         "message": props.get("push_message", ""),
                     })
         details.update(components=components, blessings=blessings, pushes=pushes)

@@ -29,19 +29,22 @@ def ease_scores(train: np.ndarray, num_users: int, num_items: int, l2: float) ->
     return (x @ b).astype(np.float32)
 
 
-def tune_ease(val_train: np.ndarray, val_test_by_user: Dict[int, Sequence[int]], num_users: int, num_items: int,
-              grid: Sequence[float] = (50, 100, 200, 300, 500, 800, 1200)) -> Tuple[float, Dict[float, float]]:
+def tune_ease(val_train: np.ndarray, val_test_by_user: Dict[int, Sequence[int]], num_users: int,
+              num_items: int, grid: Sequence[float] = (50, 100, 200, 300, 500, 800, 1200)
+              ) -> Tuple[float, Dict[float, float]]:
     """Picks lambda by NDCG@10 on a validation split carved from train (never the test)."""
     exclude = {}
     for u, i in val_train[:, :2]:
         exclude.setdefault(int(u), []).append(int(i))
     results = {}
     for l2 in grid:
-        results[float(l2)] = evaluate_scores(ease_scores(val_train, num_users, num_items, l2), val_test_by_user, exclude, ks=(10,))["ndcg@10"]
+        results[float(l2)] = evaluate_scores(ease_scores(val_train, num_users, num_items, l2),
+                                             val_test_by_user, exclude, ks=(10,))["ndcg@10"]
     return max(results, key=results.get), results
 
 
-def tfrs_basic(train: np.ndarray, num_users: int, num_items: int, seed: int = 42) -> Tuple[np.ndarray, float, float]:
+def tfrs_basic(train: np.ndarray, num_users: int, num_items: int,
+               seed: int = 42) -> Tuple[np.ndarray, float, float]:
     """The TFRS basic retrieval tutorial model: 32-d id embeddings, Retrieval task,
     Adagrad(0.1), batch 8192, 3 epochs. Training skips the FactorizedTopK metric
     (it is an evaluation aid and would dominate the timing).
@@ -57,19 +60,25 @@ def tfrs_basic(train: np.ndarray, num_users: int, num_items: int, seed: int = 42
     class TutorialModel(tfrs.Model):
         def __init__(self):
             super().__init__()
-            self.user_model = tf.keras.Sequential([tf.keras.layers.StringLookup(vocabulary=[str(u) for u in range(num_users)], mask_token=None),
-                                                   tf.keras.layers.Embedding(num_users + 1, 32)])
-            self.item_model = tf.keras.Sequential([tf.keras.layers.StringLookup(vocabulary=[str(i) for i in range(num_items)], mask_token=None),
-                                                   tf.keras.layers.Embedding(num_items + 1, 32)])
+            self.user_model = tf.keras.Sequential([
+                tf.keras.layers.StringLookup(vocabulary=[str(u) for u in range(num_users)],
+                                             mask_token=None),
+                tf.keras.layers.Embedding(num_users + 1, 32)])
+            self.item_model = tf.keras.Sequential([
+                tf.keras.layers.StringLookup(vocabulary=[str(i) for i in range(num_items)],
+                                             mask_token=None),
+                tf.keras.layers.Embedding(num_items + 1, 32)])
             self.task = tfrs.tasks.Retrieval()
 
         def compute_loss(self, features, training=False):
-            return self.task(self.user_model(features["user_id"]), self.item_model(features["item_id"]),
+            return self.task(self.user_model(features["user_id"]),
+                             self.item_model(features["item_id"]),
                              compute_metrics=not training)
 
     model = TutorialModel()
     model.compile(optimizer=tf.keras.optimizers.Adagrad(learning_rate=0.1))
-    ds = tf.data.Dataset.from_tensor_slices({"user_id": train[:, 0].astype(str), "item_id": train[:, 1].astype(str)})
+    ds = tf.data.Dataset.from_tensor_slices({"user_id": train[:, 0].astype(str),
+                                             "item_id": train[:, 1].astype(str)})
     ds = ds.shuffle(len(train), seed=seed, reshuffle_each_iteration=False).batch(8192).cache()
     start = time.perf_counter()
     model.fit(ds, epochs=3, verbose=0)

@@ -66,11 +66,13 @@ def load(data_dir) -> MovieLens:
     data_dir = pathlib.Path(data_dir)
     for name in ("u.data", "u.item", "u.genre"):
         if not (data_dir / name).exists():
-            raise FileNotFoundError(f"{data_dir / name} missing: pass --data pointing at the raw MovieLens-100K folder")
+            raise FileNotFoundError(f"{data_dir / name} missing: pass --data pointing at the raw "
+                                    "MovieLens-100K folder")
     raw = np.loadtxt(data_dir / "u.data", dtype=np.int64)
     raw[:, 0] -= 1
     raw[:, 1] -= 1
-    genre_names = [line.split("|")[0] for line in (data_dir / "u.genre").read_text("latin-1").splitlines() if line]
+    genre_names = [line.split("|")[0]
+                   for line in (data_dir / "u.genre").read_text("latin-1").splitlines() if line]
     titles, genres = [], []
     for line in (data_dir / "u.item").read_text("latin-1").splitlines():
         if not line:
@@ -88,7 +90,8 @@ def _drop_seen(train: np.ndarray, test: np.ndarray, num_items: int) -> np.ndarra
     return test[keep]
 
 
-def random_split(interactions: np.ndarray, num_items: int, seed: int = 42, train_share: float = 0.8) -> Split:
+def random_split(interactions: np.ndarray, num_items: int, seed: int = 42,
+                 train_share: float = 0.8) -> Split:
     """The protocol's split: default_rng(seed).permutation, first 80% train."""
     order = np.random.default_rng(seed).permutation(len(interactions))
     cut = int(round(train_share * len(interactions)))
@@ -96,7 +99,8 @@ def random_split(interactions: np.ndarray, num_items: int, seed: int = 42, train
     return Split(train, _drop_seen(train, test, num_items))
 
 
-def validation_split(train: np.ndarray, num_items: int, seed: int = 7, train_share: float = 0.8) -> Split:
+def validation_split(train: np.ndarray, num_items: int, seed: int = 7,
+                     train_share: float = 0.8) -> Split:
     """Carves a validation split out of a train part (never touches the test pairs)."""
     return random_split(train, num_items, seed=seed, train_share=train_share)
 

@@ -2,7 +2,8 @@
 
 import pathlib
 
-METRICS = ("recall@10", "ndcg@10", "recall@50", "ndcg@50", "recall@100", "ndcg@100", "coverage@10", "popularity_percentile@10")
+METRICS = ("recall@10", "ndcg@10", "recall@50", "ndcg@50", "recall@100", "ndcg@100", "coverage@10",
+           "popularity_percentile@10")
 
 
 def markdown(result: dict) -> str:
@@ -10,8 +11,10 @@ def markdown(result: dict) -> str:
     lines = ["# Quality benchmark (MovieLens-100K, ../shared/BENCHMARK.md protocol)", "",
              "| model | " + " | ".join(METRICS) + " |", "|---" * (len(METRICS) + 1) + "|"]
     for name, row in result["models"].items():
-        lines.append(f"| {name} | " + " | ".join(f"{row.get(m, float('nan')):.3f}" for m in METRICS) + " |")
-    lines += ["", "## Cold items (168 held out, Recall@50)", "", "| model | among all items | among held-out only |", "|---|---|---|"]
+        lines.append(f"| {name} | "
+                     + " | ".join(f"{row.get(m, float('nan')):.3f}" for m in METRICS) + " |")
+    lines += ["", "## Cold items (168 held out, Recall@50)", "",
+              "| model | among all items | among held-out only |", "|---|---|---|"]
     for name, row in result.get("cold", {}).items():
         lines.append(f"| {name} | {row['recall@50_all']:.3f} | {row['recall@50_cold_only']:.3f} |")
     lines += ["", "## Learned alpha (final)", "", "| agent | alpha |", "|---|---|"]
@@ -21,13 +24,15 @@ def markdown(result: dict) -> str:
         lines += ["", "## Gate (fitted on a validation slice carved from train)", "",
                   "| agent | alone (val. NDCG@{10,20,50}) | blend coefficient |", "|---|---|---|"]
         lines += [f"| {a} | {gate.get(f'agent:{a}', float('nan')):.4f} | "
-                  f"{gate.get(f'coefficient:{a}', float('nan')):.2f} |" for a in result["alpha"]["final"]]
+                  f"{gate.get(f'coefficient:{a}', float('nan')):.2f} |"
+                  for a in result["alpha"]["final"]]
         lines += ["", f"Static blend {gate.get('static', float('nan')):.4f}; per-user gate kept: "
                   f"{'yes' if gate.get('per_user_gate_kept') else 'no'}"]
     shares = (result.get("agent_share") or {}).get("multi_agent")
     if shares:
         lines += ["", "## Each agent's share of the contributions (test users' top-100)", "",
-                  "| agent | share |", "|---|---|"] + [f"| {a} | {v:.3f} |" for a, v in shares.items()]
+                  "| agent | share |", "|---|---|"] + [f"| {a} | {v:.3f} |"
+                                                         for a, v in shares.items()]
     lines += ["", "## Training time (seconds, same run)", "", "| model | seconds |", "|---|---|"]
     lines += [f"| {m} | {s:.1f} |" for m, s in result.get("train_seconds", {}).items()]
     speed = result.get("speed", {})
@@ -36,7 +41,8 @@ def markdown(result: dict) -> str:
         lines += [f"- {k}: {v:.3g}" for k, v in speed.items()]
     targets = result.get("targets", {})
     if targets:
-        lines += ["", "## Targets", ""] + [f"- {k}: {'met' if v else 'NOT met'}" for k, v in targets.items()]
+        lines += ["", "## Targets", ""] + [f"- {k}: {'met' if v else 'NOT met'}"
+                                           for k, v in targets.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -52,7 +58,8 @@ def chart(result: dict, path) -> None:
     fig, ax = plt.subplots(figsize=(max(8, 1.1 * len(names)), 4.5))
     width = 0.8 / len(keys)
     for j, key in enumerate(keys):
-        ax.bar([i + j * width for i in range(len(names))], [result["models"][n][key] for n in names], width, label=key)
+        ax.bar([i + j * width for i in range(len(names))],
+               [result["models"][n][key] for n in names], width, label=key)
     ax.set_xticks([i + width for i in range(len(names))])
     ax.set_xticklabels(names, rotation=30, ha="right")
     ax.set_ylabel("score")

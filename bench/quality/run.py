@@ -97,12 +97,14 @@ def run(data_dir, out_path, config=None, cache_dir=None, log=print) -> dict:
     models, seconds, speed, shares, cards = {}, {}, {}, {}, {}
 
     start = time.perf_counter()
-    models["popularity"] = _dense_metrics(baselines.popularity_scores(split.train, nu, ni), split, counts)
+    models["popularity"] = _dense_metrics(baselines.popularity_scores(split.train, nu, ni), split,
+                                          counts)
     seconds["popularity"] = time.perf_counter() - start
     start = time.perf_counter()
     lam, grid = baselines.tune_ease(val.train, val.by_user("test"), nu, ni)
     tuned = time.perf_counter()
-    models["ease"] = {**_dense_metrics(baselines.ease_scores(split.train, nu, ni, lam), split, counts),
+    models["ease"] = {**_dense_metrics(baselines.ease_scores(split.train, nu, ni, lam), split,
+                                       counts),
                       "lambda": lam, "tuning_seconds": tuned - start}
     seconds["ease"] = time.perf_counter() - tuned
     log(f"ease lambda={lam} (validation ndcg@10 {grid}) ndcg@10={models['ease']['ndcg@10']:.4f}")
@@ -139,18 +141,21 @@ def run(data_dir, out_path, config=None, cache_dir=None, log=print) -> dict:
                                                  str(work / "cold_content"), content)
         cold["agent:content"] = _model_cold(model, cold_split, held_out, nu)
     start = time.perf_counter()
-    model, _ = pipeline_model.train_exported(cold_split.train, emb_dir, str(work / "cold_multi"), config)
+    model, _ = pipeline_model.train_exported(cold_split.train, emb_dir, str(work / "cold_multi"),
+                                             config)
     seconds["cold:multi_agent"] = time.perf_counter() - start
     cold["multi_agent"] = _model_cold(model, cold_split, held_out, nu)
     log(f"cold: {cold}")
 
-    best_agent = max((k for k in models if k.startswith("agent:")), key=lambda k: models[k]["ndcg@10"])
+    best_agent = max((k for k in models if k.startswith("agent:")),
+                     key=lambda k: models[k]["ndcg@10"])
     ma, ez = models["multi_agent"], models["ease"]
     targets = {
         "multi_agent ndcg@10 >= 1.03 x ease": ma["ndcg@10"] >= 1.03 * ez["ndcg@10"],
         f"multi_agent beats best single agent ({best_agent}) on ndcg@10":
             ma["ndcg@10"] > models[best_agent]["ndcg@10"],
-        "cold recall@50 among held-out >= 0.45": cold["multi_agent"]["recall@50_cold_only"] >= 0.45,
+        "cold recall@50 among held-out >= 0.45":
+            cold["multi_agent"]["recall@50_cold_only"] >= 0.45,
         "cold recall@50 among all >= 0.10": cold["multi_agent"]["recall@50_all"] >= 0.10,
     }
     out = {"protocol": "../shared/BENCHMARK.md", "config": config.to_dict(), "models": models,

@@ -116,7 +116,8 @@ def main(argv=None) -> int:
     rows = []
     for name in args.shapes.split(","):
         rows.append(run_shape(name))
-        print(json.dumps({k: v for k, v in rows[-1].items() if k not in ("settings",)}), flush=True)
+        print(json.dumps({k: v for k, v in rows[-1].items() if k not in ("settings",)}),
+              flush=True)
     out = pathlib.Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(rows, indent=2))

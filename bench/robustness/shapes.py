@@ -42,11 +42,13 @@ def generate(users: int, items: int, interactions: int, seed: int = 0) -> Shape:
         synth.generate_synthetic(folder, users, items, interactions, n_topics=10, seed=seed)
         frame = pd.read_csv(os.path.join(folder, "interactions.csv"), dtype={"user_id": str,
                                                                               "item_id": str})
-        catalogue = pd.read_csv(os.path.join(folder, "items.csv"), dtype=str, keep_default_na=False)
+        catalogue = pd.read_csv(os.path.join(folder, "items.csv"), dtype=str,
+                                keep_default_na=False)
     texts = (catalogue["title"] + ". " + catalogue["genres"] + ". " + catalogue["description"])
     return Shape(frame["user_id"].str[1:].astype(np.int64).values,
                  frame["item_id"].str[1:].astype(np.int64).values,
-                 frame["timestamp"].values.astype(np.float64), frame["rating"].values.astype(float),
+                 frame["timestamp"].values.astype(np.float64),
+                 frame["rating"].values.astype(float),
                  users, items, list(texts))
 
 

@@ -15,7 +15,10 @@ class BatchScorerSpec(component_spec.ComponentSpec):
         executor.MODEL_KEY: component_spec.ChannelParameter(type=standard_artifacts.Model),
         executor.EXAMPLES_KEY: component_spec.ChannelParameter(type=standard_artifacts.Examples),
     }
-    OUTPUTS = {executor.INFERENCE_RESULT_KEY: component_spec.ChannelParameter(type=standard_artifacts.InferenceResult)}
+    OUTPUTS = {
+        executor.INFERENCE_RESULT_KEY: component_spec.ChannelParameter(
+            type=standard_artifacts.InferenceResult),
+    }
 
 
 class BatchScorer(base_beam_component.BaseBeamComponent):

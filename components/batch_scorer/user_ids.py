@@ -35,7 +35,8 @@ def check_user_id(raw: Union[bytes, str], max_bytes: int) -> Tuple[Optional[str]
         return None, f"{ERR_EMPTY}: the user id is empty"
     size = len(text.encode("utf-8"))
     if size > max_bytes:
-        return None, f"{ERR_TOO_LONG}: {size} bytes > {max_bytes} (BatchScoreConfig.max_user_id_bytes)"
+        return None, (f"{ERR_TOO_LONG}: {size} bytes > {max_bytes} "
+                      "(BatchScoreConfig.max_user_id_bytes)")
     if any(ord(c) < 32 or ord(c) == 127 for c in text):
         return None, f"{ERR_CONTROL}: the user id contains control characters"
     return text, ""
@@ -45,11 +46,13 @@ def error_record(file: str, line: int, reason: str, raw: Union[bytes, str]) -> s
     """One JSON line for the errors file."""
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8", "replace")
-    return json.dumps({"file": file, "line": line, "reason": reason, "raw": raw[:RAW_LIMIT]}, ensure_ascii=False)
+    return json.dumps({"file": file, "line": line, "reason": reason, "raw": raw[:RAW_LIMIT]},
+                      ensure_ascii=False)
 
 
 def iter_user_lines(path: str) -> Iterator[Tuple[int, bytes]]:
-    """(1-based line number, raw bytes without the line break) of a users file (any Beam file system)."""
+    """(1-based line number, raw bytes without the line break) of a users file (any Beam file
+    system)."""
     from apache_beam.io.filesystems import FileSystems
 
     with FileSystems.open(path) as f:

@@ -47,9 +47,11 @@ class PretrainerConfig:
         if not 4 <= self.sequence_length <= 512:
             raise ValueError(f"sequence_length must be in [4, 512], got {self.sequence_length}")
         if not 0.0 < self.validation_fraction < 1.0:
-            raise ValueError(f"validation_fraction must be in (0, 1), got {self.validation_fraction}")
+            raise ValueError(
+                f"validation_fraction must be in (0, 1), got {self.validation_fraction}")
         if not 0.0 < self.mask_selection_rate < 1.0:
-            raise ValueError(f"mask_selection_rate must be in (0, 1), got {self.mask_selection_rate}")
+            raise ValueError(
+                f"mask_selection_rate must be in (0, 1), got {self.mask_selection_rate}")
         if self.verbose not in (0, 1, 2):
             raise ValueError(f"verbose must be 0, 1 or 2, got {self.verbose!r}")
         if not self.learning_rate > 0:

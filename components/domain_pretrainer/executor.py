@@ -33,7 +33,8 @@ class Executor(base_executor.BaseExecutor):
         texts = it.load_item_texts(items_path)
         metrics = pretrainer.pretrain(texts.texts, preset.uri, config)
 
-        for name in ("loss_before", "loss_after", "accuracy_before", "accuracy_after", "seconds_per_epoch"):
+        for name in ("loss_before", "loss_after", "accuracy_before", "accuracy_after",
+                     "seconds_per_epoch"):
             preset.set_float_custom_property(name, metrics[name])
         for name in ("epochs", "train_texts", "validation_texts"):
             preset.set_int_custom_property(name, int(metrics[name]))
@@ -41,5 +42,6 @@ class Executor(base_executor.BaseExecutor):
         for name in (it.EMPTY_TEXT, it.REPLACED_UNDECODABLE, it.QUARANTINED):
             preset.set_int_custom_property(name, texts.counts[name])
         if not metrics["loss_after"] < metrics["loss_before"]:
-            logging.warning("domain_pretrainer: held-out MLM loss did not fall (%.3f -> %.3f); try more "
-                            "epochs or a different learning rate.", metrics["loss_before"], metrics["loss_after"])
+            logging.warning("domain_pretrainer: held-out MLM loss did not fall (%.3f -> %.3f); "
+                            "try more epochs or a different learning rate.",
+                            metrics["loss_before"], metrics["loss_after"])

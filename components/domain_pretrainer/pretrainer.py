@@ -24,7 +24,8 @@ from components.text_embedder.backbones import validate_backbone
 METRICS_FILE = "pretrain_metrics.json"
 
 
-def split_texts(texts: Sequence[str], validation_fraction: float, seed: int) -> tuple[list[str], list[str]]:
+def split_texts(texts: Sequence[str], validation_fraction: float,
+                seed: int) -> tuple[list[str], list[str]]:
     """Seeded hold-out split: (train [n - k], validation [k]) with k = max(1, round(n * fraction)).
 
     Raises:
@@ -62,10 +63,12 @@ def _epoch_timer(keras, sink: list):
     """A callback appending (wall, process-CPU) seconds of each epoch to `sink`."""
     return keras.callbacks.LambdaCallback(
         on_epoch_begin=lambda epoch, logs: sink.append(_clocks()),
-        on_epoch_end=lambda epoch, logs: sink.append(tuple(now - then for now, then in zip(_clocks(), sink.pop()))))
+        on_epoch_end=lambda epoch, logs: sink.append(
+            tuple(now - then for now, then in zip(_clocks(), sink.pop()))))
 
 
-def pretrain(texts: Sequence[str], out_dir: str, config: PretrainerConfig = PretrainerConfig()) -> dict[str, Any]:
+def pretrain(texts: Sequence[str], out_dir: str,
+             config: PretrainerConfig = PretrainerConfig()) -> dict[str, Any]:
     """Adapts a backbone to `texts` with masked-LM training and saves it as a preset folder.
 
     Args:
@@ -77,7 +80,8 @@ def pretrain(texts: Sequence[str], out_dir: str, config: PretrainerConfig = Pret
     Returns:
         The metrics also written to `out_dir/pretrain_metrics.json`: `loss_before`,
         `loss_after` (held-out MLM loss), `accuracy_before/after`, per-epoch `history`,
-        `seconds_per_epoch`, `epoch_seconds` / `epoch_cpu_seconds` (wall / process CPU, incl. validation), counts and the source backbone.
+        `seconds_per_epoch`, `epoch_seconds` / `epoch_cpu_seconds` (wall / process CPU, incl.
+        validation), counts and the source backbone.
 
     Raises:
         ValueError / FileNotFoundError: bad config, too few texts, or an unusable backbone.
@@ -96,7 +100,8 @@ def pretrain(texts: Sequence[str], out_dir: str, config: PretrainerConfig = Pret
         tokenizer,
         sequence_length=config.sequence_length,
         mask_selection_rate=config.mask_selection_rate,
-        mask_selection_length=max(2, math.ceil(config.sequence_length * config.mask_selection_rate * 1.5)),
+        mask_selection_length=max(
+            2, math.ceil(config.sequence_length * config.mask_selection_rate * 1.5)),
     )
     masked_lm = keras_hub.models.BertMaskedLM(backbone=backbone, preprocessor=None)
     backbone.get_layer("pooled_dense").trainable = False  # [CLS] pooler: no gradient from MLM.
@@ -105,7 +110,8 @@ def pretrain(texts: Sequence[str], out_dir: str, config: PretrainerConfig = Pret
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         weighted_metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
     )
-    train_ds, val_ds = _datasets(tf, preprocessor, train, validation, config.batch_size, config.seed)
+    train_ds, val_ds = _datasets(tf, preprocessor, train, validation, config.batch_size,
+                                 config.seed)
 
     before = masked_lm.evaluate(val_ds, verbose=0, return_dict=True)
     epoch_seconds: list[tuple[float, float]] = []
@@ -139,9 +145,9 @@ def pretrain(texts: Sequence[str], out_dir: str, config: PretrainerConfig = Pret
     }
     with open(os.path.join(out_dir, METRICS_FILE), "w", encoding="utf-8") as f:
         json.dump(metrics, f, indent=2, sort_keys=True)
-    logging.info("domain_pretrainer: held-out MLM loss %.3f -> %.3f over %d epochs (%.1f s/epoch), "
-                 "saved %s", metrics["loss_before"], metrics["loss_after"], config.epochs,
-                 metrics["seconds_per_epoch"], out_dir)
+    logging.info("domain_pretrainer: held-out MLM loss %.3f -> %.3f over %d epochs "
+                 "(%.1f s/epoch), saved %s", metrics["loss_before"], metrics["loss_after"],
+                 config.epochs, metrics["seconds_per_epoch"], out_dir)
     return metrics
 
 

@@ -1,1 +1,2 @@
-"""evaluator: full-ranking metrics of a candidate vs the live model and popularity -> ModelBlessing."""
+"""evaluator: full-ranking metrics of a candidate vs the live model and popularity ->
+ModelBlessing."""

@@ -8,7 +8,8 @@ RESOLVER_ID = "latest_blessed_model_resolver"
 
 
 def baseline_model_resolver(node_id: str = RESOLVER_ID) -> resolver.Resolver:
-    """A Resolver returning the newest Model blessed by the evaluator (TFX's LatestBlessedModelStrategy).
+    """A Resolver returning the newest Model blessed by the evaluator (TFX's
+    LatestBlessedModelStrategy).
 
     It reads ML Metadata before the run: the Model whose ModelBlessing has custom properties
     `blessed` = 1 and `current_model_id` = the model's id (the evaluator writes both). On the

@@ -16,11 +16,14 @@ class RecsysEvaluatorSpec(component_spec.ComponentSpec):
     INPUTS = {
         executor.EXAMPLES_KEY: component_spec.ChannelParameter(type=standard_artifacts.Examples),
         executor.MODEL_KEY: component_spec.ChannelParameter(type=standard_artifacts.Model),
-        executor.BASELINE_MODEL_KEY: component_spec.ChannelParameter(type=standard_artifacts.Model, optional=True),
+        executor.BASELINE_MODEL_KEY: component_spec.ChannelParameter(
+            type=standard_artifacts.Model, optional=True),
     }
     OUTPUTS = {
-        executor.BLESSING_KEY: component_spec.ChannelParameter(type=standard_artifacts.ModelBlessing),
-        executor.EVALUATION_KEY: component_spec.ChannelParameter(type=standard_artifacts.ModelEvaluation),
+        executor.BLESSING_KEY: component_spec.ChannelParameter(
+            type=standard_artifacts.ModelBlessing),
+        executor.EVALUATION_KEY: component_spec.ChannelParameter(
+            type=standard_artifacts.ModelEvaluation),
     }
 
 

@@ -55,13 +55,15 @@ class EvaluatorConfig:
             raise ValueError(f"ks must be non-empty positive cut-offs, got {self.ks}")
         name, _, k = self.metric.partition("@")
         if name not in ("ndcg", "recall") or not k.isdigit() or int(k) not in self.ks:
-            raise ValueError(f"metric must be 'ndcg@K' or 'recall@K' with K in ks={self.ks}, got {self.metric!r}")
+            raise ValueError(f"metric must be 'ndcg@K' or 'recall@K' with K in ks={self.ks}, "
+                             f"got {self.metric!r}")
         if not 0.0 <= self.tolerance < 1.0:
             raise ValueError(f"tolerance is relative and must be in [0, 1), got {self.tolerance}")
         if self.rule not in RULES:
             raise ValueError(f"rule must be one of {RULES}, got {self.rule!r}")
         if self.min_lift_over_popularity < 0.0:
-            raise ValueError(f"min_lift_over_popularity must be >= 0, got {self.min_lift_over_popularity}")
+            raise ValueError(
+                f"min_lift_over_popularity must be >= 0, got {self.min_lift_over_popularity}")
         if self.batch_size < 1 or self.history_length < 0 or self.max_users < 0:
             raise ValueError("batch_size must be >= 1, history_length and max_users >= 0")
         if not 0.0 < self.confidence < 1.0:

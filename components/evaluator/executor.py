@@ -1,4 +1,5 @@
-"""evaluator executor: metrics of candidate, baseline and popularity -> ModelBlessing + ModelEvaluation."""
+"""evaluator executor: metrics of candidate, baseline and popularity -> ModelBlessing +
+ModelEvaluation."""
 
 import json
 import logging
@@ -22,7 +23,8 @@ BLESSING_KEY = "blessing"
 EVALUATION_KEY = "evaluation"
 CONFIG_KEY = "config_json"
 METRICS_FILE = "metrics.json"
-# File names and custom properties as TFX's Evaluator writes them (LatestBlessedModelStrategy reads them).
+# File names and custom properties as TFX's Evaluator writes them (LatestBlessedModelStrategy
+# reads them).
 BLESSED_FILE, NOT_BLESSED_FILE = "BLESSED", "NOT_BLESSED"
 BLESSED_PROPERTY = "blessed"
 CURRENT_MODEL_PROPERTY, CURRENT_MODEL_ID_PROPERTY = "current_model", "current_model_id"
@@ -69,7 +71,8 @@ class Executor(base_executor.BaseExecutor):
                   "candidate": _evaluate(model, data, config), "baseline": None}
         baseline = baselines[0] if baselines else None
         if baseline is not None and baseline.uri == model.uri:
-            baseline = None  # The resolver found the candidate itself (a re-run): nothing to compare.
+            # The resolver found the candidate itself (a re-run): nothing to compare.
+            baseline = None
         if baseline is not None:
             report["baseline"] = _evaluate(baseline, data, config)
             if "error" in report["baseline"]:
@@ -77,9 +80,11 @@ class Executor(base_executor.BaseExecutor):
                                 report["baseline"]["error"])
 
         if "error" in report["candidate"]:
-            blessed, reason = False, f"NOT blessed: candidate could not be evaluated: {report['candidate']['error']}"
+            blessed, reason = False, ("NOT blessed: candidate could not be evaluated: "
+                                      f"{report['candidate']['error']}")
         else:
-            usable = report["baseline"] if report["baseline"] and "error" not in report["baseline"] else None
+            usable = (report["baseline"]
+                      if report["baseline"] and "error" not in report["baseline"] else None)
             blessed, reason = blessing_lib.decide_blessing(
                 report["candidate"], usable, report["popularity"], config, sample)
         for role in ("candidate", "baseline", "popularity"):
@@ -91,7 +96,9 @@ class Executor(base_executor.BaseExecutor):
             tf.io.gfile.makedirs(out.uri)
             with tf.io.gfile.GFile(os.path.join(out.uri, METRICS_FILE), "w") as f:
                 f.write(text)
-        with tf.io.gfile.GFile(os.path.join(blessing.uri, BLESSED_FILE if blessed else NOT_BLESSED_FILE), "w") as f:
+        with tf.io.gfile.GFile(
+                os.path.join(blessing.uri, BLESSED_FILE if blessed else NOT_BLESSED_FILE),
+                "w") as f:
             f.write("")
         blessing.set_int_custom_property(BLESSED_PROPERTY, 1 if blessed else 0)
         blessing.set_string_custom_property(MESSAGE_PROPERTY, reason)

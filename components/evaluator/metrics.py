@@ -27,9 +27,11 @@ def per_user_metrics(ranked: Sequence[Sequence[str]], relevant: Sequence[Collect
         {"recall@K": [users] float64, "ndcg@K": [users] float64} for every K.
     """
     if len(ranked) != len(relevant):
-        raise ValueError(f"{len(ranked)} ranked lists for {len(relevant)} users; give one list per user")
+        raise ValueError(f"{len(ranked)} ranked lists for {len(relevant)} users; "
+                         "give one list per user")
     if not ranked:
-        raise ValueError("no users to average over; the eval split must have users with eval items")
+        raise ValueError("no users to average over; the eval split must have users with "
+                         "eval items")
     out = {f"{m}@{k}": np.zeros(len(ranked)) for k in ks for m in ("recall", "ndcg")}
     for n, (row, rel) in enumerate(zip(ranked, relevant)):
         index = {item: j for j, item in enumerate(sorted(set(rel)))}

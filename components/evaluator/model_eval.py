@@ -74,7 +74,8 @@ def _per_agent_by_score(model, data, users, kmax, n_agents) -> List[List[List[st
     scored = np.zeros(n_agents, bool)
     step = max(1, _SCORE_CELLS // max(1, len(catalogue)))
     for batch in _batches(users, step):
-        out = model.score(batch, [data.catalogue] * len(batch))[F.AGENT_SCORES]  # [b, items, agents]
+        # [b, items, agents]
+        out = model.score(batch, [data.catalogue] * len(batch))[F.AGENT_SCORES]
         scored |= np.any(out != 0, axis=(0, 1))
         for row, user in enumerate(batch):
             seen = [position[i] for i in data.history[user] if i in position]
@@ -105,7 +106,8 @@ def model_metrics(model, data, config) -> Dict:
     k = _choose_k(model, data, kmax)
     ranked, agent_names, reranked = [], None, None
     for batch in _batches(users, config.batch_size):
-        history = [data.history[u][-config.history_length:] if config.history_length else () for u in batch]
+        history = [data.history[u][-config.history_length:] if config.history_length else ()
+                   for u in batch]
         out = model.recommend(batch, k, history, [data.history[u] for u in batch])
         agent_names = [str(n) for n in out[F.AGENT_NAMES]]
         if reranked is None:

@@ -29,22 +29,26 @@ def eval_model_dir(model_artifact_uri: str) -> str:
 def serving_model_dir(model_artifact_uri: str) -> str:
     """The SavedModel folder of a `Model` artifact.
 
-    Accepts TFX's layout (`<uri>/Format-Serving/saved_model.pb`) or a SavedModel directly at `<uri>`.
+    Accepts TFX's layout (`<uri>/Format-Serving/saved_model.pb`) or a SavedModel directly at
+    `<uri>`.
 
     Raises:
         FileNotFoundError: neither holds a saved_model.pb / saved_model.pbtxt.
     """
     tf = _tf()
     for path in (os.path.join(model_artifact_uri, SERVING_SUBDIR), model_artifact_uri):
-        if any(tf.io.gfile.exists(os.path.join(path, name)) for name in ("saved_model.pb", "saved_model.pbtxt")):
+        if any(tf.io.gfile.exists(os.path.join(path, name))
+               for name in ("saved_model.pb", "saved_model.pbtxt")):
             return path
     raise FileNotFoundError(
-        f"no SavedModel at {model_artifact_uri}/{SERVING_SUBDIR}/ nor at {model_artifact_uri}/; the trainer "
-        f"must export the serving model to <model uri>/{SERVING_SUBDIR}/ (tf.saved_model.save)")
+        f"no SavedModel at {model_artifact_uri}/{SERVING_SUBDIR}/ nor at {model_artifact_uri}/; "
+        f"the trainer must export the serving model to <model uri>/{SERVING_SUBDIR}/ "
+        "(tf.saved_model.save)")
 
 
 def pad_ids(rows, width: Optional[int] = None) -> np.ndarray:
-    """Per-user id lists -> [batch, max(1, longest)] bytes array padded with "" (the contract's padding)."""
+    """Per-user id lists -> [batch, max(1, longest)] bytes array padded with "" (the contract's
+    padding)."""
     rows = [list(r) for r in rows]
     width = width or max([1] + [len(r) for r in rows])
     out = np.full((len(rows), width), b"", dtype=object)
@@ -70,7 +74,8 @@ class ServingSignatures:
         signatures = self._loaded.signatures
         if F.SIGNATURE_RECOMMEND not in signatures:
             raise ValueError(f"{path}: SavedModel has signatures {sorted(signatures)}, no "
-                             f"{F.SIGNATURE_RECOMMEND!r}; export it as serving/README.md describes")
+                             f"{F.SIGNATURE_RECOMMEND!r}; export it as serving/README.md "
+                             "describes")
         self._recommend = signatures[F.SIGNATURE_RECOMMEND]
         self._score = signatures.get(F.SIGNATURE_SCORE)
 
@@ -92,24 +97,30 @@ class ServingSignatures:
         """
         tf = _tf()
         out = self._recommend(
-            user_id=tf.constant(np.asarray([str(u).encode("utf-8") for u in user_ids], dtype=object)),
+            user_id=tf.constant(
+                np.asarray([str(u).encode("utf-8") for u in user_ids], dtype=object)),
             k=tf.constant(int(k), tf.int32),
             history=tf.constant(pad_ids(history)), exclude=tf.constant(pad_ids(exclude)))
-        missing = [n for n in (F.ITEM_IDS, F.SCORES, F.AGENT_SCORES, F.AGENT_NAMES) if n not in out]
+        missing = [n for n in (F.ITEM_IDS, F.SCORES, F.AGENT_SCORES, F.AGENT_NAMES)
+                   if n not in out]
         if missing:
-            raise ValueError(f"{self.path}: {F.SIGNATURE_RECOMMEND!r} lacks outputs {missing}; the serving "
-                             "contract (serving/README.md) requires item_ids, scores, agent_scores, agent_names")
+            raise ValueError(f"{self.path}: {F.SIGNATURE_RECOMMEND!r} lacks outputs {missing}; "
+                             "the serving contract (serving/README.md) requires item_ids, scores, "
+                             "agent_scores, agent_names")
         return {F.ITEM_IDS: _strings(out[F.ITEM_IDS].numpy()), F.SCORES: out[F.SCORES].numpy(),
                 F.AGENT_SCORES: out[F.AGENT_SCORES].numpy(),
                 F.AGENT_NAMES: _strings(out[F.AGENT_NAMES].numpy()).reshape(-1)}
 
     def score(self, user_ids, item_ids) -> Dict[str, np.ndarray]:
-        """Calls `score`: [batch] users x [batch, n] items -> scores [batch, n], agent_scores [batch, n, agents]."""
+        """Calls `score`: [batch] users x [batch, n] items -> scores [batch, n], agent_scores
+        [batch, n, agents]."""
         if self._score is None:
             raise ValueError(f"{self.path}: no {F.SIGNATURE_SCORE!r} signature")
         tf = _tf()
-        out = self._score(user_id=tf.constant(np.asarray([str(u).encode("utf-8") for u in user_ids], dtype=object)),
-                          item_ids=tf.constant(pad_ids(item_ids)))
+        out = self._score(
+            user_id=tf.constant(
+                np.asarray([str(u).encode("utf-8") for u in user_ids], dtype=object)),
+            item_ids=tf.constant(pad_ids(item_ids)))
         return {F.SCORES: out[F.SCORES].numpy(), F.AGENT_SCORES: out[F.AGENT_SCORES].numpy()}
 
 

@@ -21,7 +21,8 @@ class CanonicalExampleGenSpec(component_spec.ComponentSpec):
     INPUTS = {}
     OUTPUTS = {
         executor.EXAMPLES_KEY: component_spec.ChannelParameter(type=standard_artifacts.Examples),
-        executor.QUARANTINE_KEY: component_spec.ChannelParameter(type=artifacts.QuarantinedRecords),
+        executor.QUARANTINE_KEY: component_spec.ChannelParameter(
+            type=artifacts.QuarantinedRecords),
     }
 
 

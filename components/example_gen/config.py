@@ -42,7 +42,8 @@ class ExampleGenConfig:
         if not 0.0 < self.eval_fraction < 1.0:
             raise ValueError(f"eval_fraction must be in (0, 1), got {self.eval_fraction}")
         if self.min_interactions_for_eval < 2:
-            raise ValueError("min_interactions_for_eval must be >= 2 so every user keeps a train row")
+            raise ValueError(
+                "min_interactions_for_eval must be >= 2 so every user keeps a train row")
         if self.span < 0:
             raise ValueError(f"span must be >= 0, got {self.span}")
 

@@ -23,8 +23,8 @@ def find_interaction_files(input_base: str) -> List[str]:
         files.extend(tf.io.gfile.glob(os.path.join(input_base, pattern)))
     if not files:
         raise FileNotFoundError(
-            f"{input_base}: no {features.INTERACTIONS_FILE} found. Point --data at a canonical folder "
-            "(interactions.csv + items.csv), e.g. one made by `recsys data prepare`."
+            f"{input_base}: no {features.INTERACTIONS_FILE} found. Point --data at a canonical "
+            "folder (interactions.csv + items.csv), e.g. one made by `recsys data prepare`."
         )
     return sorted(set(files))
 

@@ -1,1 +1,2 @@
-"""infra_validator: serve the candidate in a real server process and check real requests -> InfraBlessing."""
+"""infra_validator: serve the candidate in a real server process and check real requests ->
+InfraBlessing."""

@@ -15,13 +15,18 @@ class RecsysInfraValidatorSpec(component_spec.ComponentSpec):
     PARAMETERS = {executor.CONFIG_KEY: component_spec.ExecutionParameter(type=str)}
     INPUTS = {
         executor.MODEL_KEY: component_spec.ChannelParameter(type=standard_artifacts.Model),
-        executor.EXAMPLES_KEY: component_spec.ChannelParameter(type=standard_artifacts.Examples, optional=True),
+        executor.EXAMPLES_KEY: component_spec.ChannelParameter(
+            type=standard_artifacts.Examples, optional=True),
     }
-    OUTPUTS = {executor.BLESSING_KEY: component_spec.ChannelParameter(type=standard_artifacts.InfraBlessing)}
+    OUTPUTS = {
+        executor.BLESSING_KEY: component_spec.ChannelParameter(
+            type=standard_artifacts.InfraBlessing),
+    }
 
 
 class RecsysInfraValidator(base_component.BaseComponent):
-    """Serves the candidate with `serving.launcher.start_model_server` and sends gRPC `recommend` requests.
+    """Serves the candidate with `serving.launcher.start_model_server` and sends gRPC `recommend`
+    requests.
 
     The real `tensorflow_model_server` is used when on PATH, else this package's server (same
     flags, same APIs). Output `blessing` (InfraBlessing, as TFX's InfraValidator: file

@@ -43,7 +43,8 @@ class InfraValidatorConfig:
         if self.binary not in BINARIES:
             raise ValueError(f"binary must be one of {BINARIES}, got {self.binary!r}")
         if not self.model_name or "/" in self.model_name:
-            raise ValueError(f"model_name must be a non-empty name without '/', got {self.model_name!r}")
+            raise ValueError(
+                f"model_name must be a non-empty name without '/', got {self.model_name!r}")
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)

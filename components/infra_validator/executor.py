@@ -1,4 +1,5 @@
-"""infra_validator executor: serve the candidate, probe it with real requests, write InfraBlessing."""
+"""infra_validator executor: serve the candidate, probe it with real requests, write
+InfraBlessing."""
 
 import logging
 import os
@@ -42,17 +43,20 @@ class Executor(base_executor.BaseExecutor):
         # Only the requests' users are needed: reading a sample keeps this cheap at scale.
         n_users = config.num_requests * config.batch_size
         data = EvalSet.from_examples(examples[0].uri, n_users) if examples else None
-        requests = validation.build_requests(data, config.num_requests, config.batch_size, config.history_length)
+        requests = validation.build_requests(data, config.num_requests, config.batch_size,
+                                             config.history_length)
         try:
             model_dir = model_io.serving_model_dir(model.uri)
         except FileNotFoundError as err:
             result = validation.InfraResult(False, str(err))
         else:
-            log_path = os.path.join(blessing.uri, SERVER_LOG_FILE) if "://" not in blessing.uri else None
+            log_path = (os.path.join(blessing.uri, SERVER_LOG_FILE) if "://" not in blessing.uri
+                        else None)
             result = validation.validate_model(model_dir, requests, config, log_path=log_path)
 
-        with tf.io.gfile.GFile(os.path.join(blessing.uri, BLESSED_FILE if result.blessed else NOT_BLESSED_FILE),
-                               "w") as f:
+        with tf.io.gfile.GFile(
+                os.path.join(blessing.uri, BLESSED_FILE if result.blessed else NOT_BLESSED_FILE),
+                "w") as f:
             f.write(result.reason + "\n")
         blessing.set_int_custom_property(BLESSED_PROPERTY, 1 if result.blessed else 0)
         blessing.set_string_custom_property(MESSAGE_PROPERTY, result.reason)

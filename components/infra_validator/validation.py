@@ -61,7 +61,8 @@ def build_requests(data, num_requests: int, batch_size: int, history_length: int
     for _ in range(num_requests):
         batch = [users[(n + j) % len(users)] for j in range(batch_size)]
         n += batch_size
-        recent = [tuple(data.history.get(u, ())[-history_length:]) if data is not None and history_length else ()
+        recent = [tuple(data.history.get(u, ())[-history_length:])
+                  if data is not None and history_length else ()
                   for u in batch]
         requests.append(Request(tuple(batch), tuple(recent), tuple(recent)))
     return requests
@@ -72,7 +73,8 @@ def check_response(rows: Sequence[dict], request: Request, k: int) -> Optional[s
     if len(rows) != len(request.user_ids):
         return f"{len(rows)} rows for {len(request.user_ids)} users"
     for row, user, excluded in zip(rows, request.user_ids, request.exclude):
-        items, scores, agents, names = row[F.ITEM_IDS], row[F.SCORES], row[F.AGENT_SCORES], row[F.AGENT_NAMES]
+        items, scores, agents, names = (row[F.ITEM_IDS], row[F.SCORES], row[F.AGENT_SCORES],
+                                        row[F.AGENT_NAMES])
         if len(items) != k or len(scores) != k:
             return f"user {user}: {len(items)} item_ids and {len(scores)} scores, expected k={k}"
         filled = [i for i in items if i]
@@ -86,7 +88,8 @@ def check_response(rows: Sequence[dict], request: Request, k: int) -> Optional[s
         if any(a < b - 1e-5 * max(1.0, abs(a)) for a, b in zip(scores, scores[1:])):
             return f"user {user}: scores are not sorted best first: {scores}"
         if not names or len(agents) != k or any(len(a) != len(names) for a in agents):
-            return f"user {user}: agent_scores must be [k={k}, n_agents={len(names)}], got {len(agents)} rows"
+            return (f"user {user}: agent_scores must be [k={k}, n_agents={len(names)}], "
+                    f"got {len(agents)} rows")
         if not all(math.isfinite(v) for a in agents for v in a):
             return f"user {user}: non-finite agent_scores"
     return None
@@ -94,7 +97,8 @@ def check_response(rows: Sequence[dict], request: Request, k: int) -> Optional[s
 
 def _model_status(handle) -> list:
     try:
-        with urllib.request.urlopen(f"{handle.rest_url}/v1/models/{handle.model_name}", timeout=2) as r:
+        with urllib.request.urlopen(f"{handle.rest_url}/v1/models/{handle.model_name}",
+                                    timeout=2) as r:
             return json.loads(r.read()).get("model_version_status", [])
     except (OSError, urllib.error.URLError, ValueError):
         return []
@@ -105,19 +109,21 @@ def wait_for_model(handle, timeout: float) -> Optional[str]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if handle.process.poll() is not None:
-            return f"{handle.kind} exited with code {handle.process.returncode} before the model was available"
+            return (f"{handle.kind} exited with code {handle.process.returncode} before the "
+                    "model was available")
         rows = _model_status(handle)
         if any(r.get("state") == "AVAILABLE" for r in rows):
             return None
-        failed = [r for r in rows if r.get("state") == "END" and r.get("status", {}).get("error_code", "OK") != "OK"]
+        failed = [r for r in rows if r.get("state") == "END"
+                  and r.get("status", {}).get("error_code", "OK") != "OK"]
         if failed:
             return f"model failed to load: {failed[0]['status'].get('error_message', '')}"[:2000]
         time.sleep(0.2)
     return f"model not AVAILABLE within {timeout:.0f} s"
 
 
-def validate_model(saved_model_dir: str, requests: Sequence[Request], config, log_path: Optional[str] = None
-                   ) -> InfraResult:
+def validate_model(saved_model_dir: str, requests: Sequence[Request], config,
+                   log_path: Optional[str] = None) -> InfraResult:
     """Copies the model to `<tmp>/<model_name>/1/`, serves it, sends `requests`.
 
     Args:
@@ -134,24 +140,29 @@ def validate_model(saved_model_dir: str, requests: Sequence[Request], config, lo
     try:
         base = workdir / config.model_name
         shutil.copytree(saved_model_dir, base / "1")
-        handle = start_model_server(str(base), config.model_name, binary=config.binary, log_path=log_path)
+        handle = start_model_server(str(base), config.model_name, binary=config.binary,
+                                    log_path=log_path)
         problem = wait_for_model(handle, config.timeout_seconds)
         if problem:
             return InfraResult(False, problem, handle.kind, 0, handle.log_tail())
-        with RecommendClient(handle.grpc_target, config.model_name, timeout=config.request_timeout_seconds) as client:
+        with RecommendClient(handle.grpc_target, config.model_name,
+                             timeout=config.request_timeout_seconds) as client:
             for request in requests:
-                rows = client.recommend(list(request.user_ids), k=config.k, history=[list(h) for h in request.history],
+                rows = client.recommend(list(request.user_ids), k=config.k,
+                                        history=[list(h) for h in request.history],
                                         exclude=[list(e) for e in request.exclude])
                 problem = check_response(rows, request, config.k)
                 if problem:
-                    return InfraResult(False, f"malformed answer to request {done + 1}: {problem}", handle.kind,
-                                       done, handle.log_tail())
+                    return InfraResult(False, f"malformed answer to request {done + 1}: {problem}",
+                                       handle.kind, done, handle.log_tail())
                 done += 1
-        return InfraResult(True, f"served by {handle.kind}; {done} recommend requests (k={config.k}) answered "
-                                 "well-formed", handle.kind, done, handle.log_tail())
+        return InfraResult(True, f"served by {handle.kind}; {done} recommend requests "
+                                 f"(k={config.k}) answered well-formed", handle.kind, done,
+                           handle.log_tail())
     except (ServingError, OSError, RuntimeError, ValueError) as err:
         logging.warning("infra_validator: %s", err)
-        return InfraResult(False, f"{type(err).__name__}: {err}"[:2000], handle.kind if handle else None, done,
+        return InfraResult(False, f"{type(err).__name__}: {err}"[:2000],
+                           handle.kind if handle else None, done,
                            handle.log_tail() if handle else "")
     finally:
         if handle is not None:

@@ -1,1 +1,2 @@
-"""pusher: copy a doubly blessed SavedModel into TF Serving's versioned model folder, atomically."""
+"""pusher: copy a doubly blessed SavedModel into TF Serving's versioned model folder,
+atomically."""

@@ -20,7 +20,10 @@ class RecsysPusherSpec(component_spec.ComponentSpec):
         executor.INFRA_BLESSING_KEY: component_spec.ChannelParameter(
             type=standard_artifacts.InfraBlessing, optional=True),
     }
-    OUTPUTS = {executor.PUSHED_MODEL_KEY: component_spec.ChannelParameter(type=standard_artifacts.PushedModel)}
+    OUTPUTS = {
+        executor.PUSHED_MODEL_KEY: component_spec.ChannelParameter(
+            type=standard_artifacts.PushedModel),
+    }
 
 
 class RecsysPusher(base_component.BaseComponent):
@@ -30,7 +33,8 @@ class RecsysPusher(base_component.BaseComponent):
     never sees a partial model; version = unix seconds, strictly above existing versions; only
     the newest `keep_last_n` versions are kept. Output `pushed_model` (PushedModel, as TFX's
     Pusher: custom properties `pushed` 1/0, `pushed_destination`, `pushed_version`, plus
-    `pushed_model_id`, `push_message`; file `PUSHED` + `push.json`, or `NOT_PUSHED` with the reason).
+    `pushed_model_id`, `push_message`; file `PUSHED` + `push.json`, or `NOT_PUSHED` with the
+    reason).
     """
 
     SPEC_CLASS = RecsysPusherSpec

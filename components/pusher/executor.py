@@ -19,7 +19,8 @@ INFRA_BLESSING_KEY = "infra_blessing"
 PUSHED_MODEL_KEY = "pushed_model"
 CONFIG_KEY = "config_json"
 # As TFX's Pusher.
-PUSHED_PROPERTY, DESTINATION_PROPERTY, VERSION_PROPERTY = "pushed", "pushed_destination", "pushed_version"
+PUSHED_PROPERTY, DESTINATION_PROPERTY, VERSION_PROPERTY = (
+    "pushed", "pushed_destination", "pushed_version")
 MESSAGE_PROPERTY, MODEL_ID_PROPERTY = "push_message", "pushed_model_id"
 PUSHED_FILE, NOT_PUSHED_FILE, PUSH_RECORD = "PUSHED", "NOT_PUSHED", "push.json"
 # Marker files of the blessings, used when an artifact carries no `blessed` custom property.
@@ -37,7 +38,8 @@ def blessing_problem(key: str, artifacts: List[artifact.Artifact]) -> Optional[s
         blessed = tf.io.gfile.exists(os.path.join(blessing.uri, _BLESSED_FILES[key]))
     if blessed:
         return None
-    why = next((blessing.get_string_custom_property(p) for p in ("blessing_message", "validation_message")
+    why = next((blessing.get_string_custom_property(p)
+                for p in ("blessing_message", "validation_message")
                 if blessing.has_custom_property(p)), "")
     return f"{key} is not blessed ({blessing.uri}){': ' + why if why else ''}"
 
@@ -67,14 +69,17 @@ class Executor(base_executor.BaseExecutor):
             return
 
         version, destination, deleted = push.push_saved_model(
-            model_io.serving_model_dir(model.uri), config.serving_dir, config.model_name, config.keep_last_n)
-        message = f"pushed version {version} to {destination}" + (f"; deleted versions {deleted}" if deleted else "")
+            model_io.serving_model_dir(model.uri), config.serving_dir, config.model_name,
+            config.keep_last_n)
+        message = f"pushed version {version} to {destination}" + (
+            f"; deleted versions {deleted}" if deleted else "")
         pushed.set_int_custom_property(PUSHED_PROPERTY, 1)
         pushed.set_string_custom_property(DESTINATION_PROPERTY, destination)
         pushed.set_string_custom_property(VERSION_PROPERTY, str(version))
         pushed.set_int_custom_property(MODEL_ID_PROPERTY, model.id)
         pushed.set_string_custom_property(MESSAGE_PROPERTY, message)
-        record = {"destination": destination, "version": version, "model_uri": model.uri, "deleted_versions": deleted}
+        record = {"destination": destination, "version": version, "model_uri": model.uri,
+                  "deleted_versions": deleted}
         with tf.io.gfile.GFile(os.path.join(pushed.uri, PUSH_RECORD), "w") as f:
             f.write(json.dumps(record, indent=2))
         with tf.io.gfile.GFile(os.path.join(pushed.uri, PUSHED_FILE), "w") as f:

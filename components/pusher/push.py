@@ -22,7 +22,8 @@ def existing_versions(base: str) -> List[int]:
     if not tf.io.gfile.isdir(base):
         return []
     names = [n.rstrip("/") for n in tf.io.gfile.listdir(base)]
-    return sorted(int(n) for n in names if n.isdigit() and tf.io.gfile.isdir(os.path.join(base, n)))
+    return sorted(int(n) for n in names
+                  if n.isdigit() and tf.io.gfile.isdir(os.path.join(base, n)))
 
 
 def next_version(existing: List[int], now: float) -> int:
@@ -48,7 +49,8 @@ def _copy_tree(src: str, dst: str) -> None:
 
 
 def prune(base: str, keep_last_n: int) -> List[int]:
-    """Deletes all but the newest `keep_last_n` versions (0 keeps all); returns the deleted ones."""
+    """Deletes all but the newest `keep_last_n` versions (0 keeps all); returns the deleted
+    ones."""
     versions = existing_versions(base)
     doomed = versions[:-keep_last_n] if keep_last_n and len(versions) > keep_last_n else []
     for version in doomed:
@@ -74,8 +76,10 @@ def push_saved_model(saved_model_dir: str, serving_dir: str, model_name: str, ke
     Raises:
         FileNotFoundError: `saved_model_dir` holds no SavedModel.
     """
-    if not any(tf.io.gfile.exists(os.path.join(saved_model_dir, n)) for n in ("saved_model.pb", "saved_model.pbtxt")):
-        raise FileNotFoundError(f"{saved_model_dir} holds no saved_model.pb; push the trainer's SavedModel folder")
+    if not any(tf.io.gfile.exists(os.path.join(saved_model_dir, n))
+               for n in ("saved_model.pb", "saved_model.pbtxt")):
+        raise FileNotFoundError(f"{saved_model_dir} holds no saved_model.pb; push the trainer's "
+                                "SavedModel folder")
     base = os.path.join(serving_dir, model_name)
     tf.io.gfile.makedirs(base)
     version = next_version(existing_versions(base), clock())

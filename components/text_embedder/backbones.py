@@ -77,7 +77,8 @@ def _check_local_folder(path: str) -> str:
             "point at a Hugging Face BERT folder (config.json, vocab.txt, model.safetensors)."
         )
     names = set(os.listdir(path))
-    has_weights = (_KERAS_WEIGHTS in names or any(n.startswith("model_") and n.endswith(".weights.h5") for n in names)
+    has_weights = (_KERAS_WEIGHTS in names
+                   or any(n.startswith("model_") and n.endswith(".weights.h5") for n in names)
                    or any(n in names for n in _HF_WEIGHTS))
     if not has_weights:
         raise FileNotFoundError(

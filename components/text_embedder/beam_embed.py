@@ -46,7 +46,8 @@ class _EmbedBatchFn(beam.DoFn):
         self._items = beam.metrics.Metrics.counter("text_embedder", "items_embedded")
 
     def setup(self):
-        from components.text_embedder.embedder import TextEmbedder  # pylint: disable=import-outside-toplevel
+        from components.text_embedder.embedder import (  # pylint: disable=import-outside-toplevel
+            TextEmbedder)
 
         # The executor validated `preset` already (and decided whether a download is allowed).
         self._embedder = TextEmbedder(self._preset, self._sequence_length, allow_download=True)
@@ -63,7 +64,8 @@ class _EmbedBatchFn(beam.DoFn):
 
 def _write(batches: list[VectorBatch], out_dir: str, metadata: dict[str, Any],
            sequence_length: int) -> str:
-    from rec_model.item_embeddings import save_item_embeddings  # pylint: disable=import-outside-toplevel
+    from rec_model.item_embeddings import (  # pylint: disable=import-outside-toplevel
+        save_item_embeddings)
 
     indices = np.concatenate([b[0] for b in batches])
     order = np.argsort(indices, kind="stable")
@@ -89,7 +91,8 @@ class EmbedAndWrite(beam.PTransform):
         metadata: the run's metadata without `dim` and the `truncated` count (filled in here).
     """
 
-    def __init__(self, preset: str, config: EmbedderConfig, out_dir: str, metadata: dict[str, Any]):
+    def __init__(self, preset: str, config: EmbedderConfig, out_dir: str,
+                 metadata: dict[str, Any]):
         super().__init__()
         self._preset = preset
         self._config = config
@@ -101,7 +104,9 @@ class EmbedAndWrite(beam.PTransform):
         return (
             texts
             | "Batch" >> beam.BatchElements(min_batch_size=min(8, size), max_batch_size=size)
-            | "Embed" >> beam.ParDo(_EmbedBatchFn(self._preset, self._config.sequence_length, size))
+            | "Embed" >> beam.ParDo(
+                _EmbedBatchFn(self._preset, self._config.sequence_length, size))
             | "Collect" >> beam.combiners.ToList()
-            | "Write" >> beam.Map(_write, self._out_dir, self._metadata, self._config.sequence_length)
+            | "Write" >> beam.Map(_write, self._out_dir, self._metadata,
+                                  self._config.sequence_length)
         )

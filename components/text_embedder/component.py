@@ -20,7 +20,8 @@ class ItemTextEmbedderSpec(component_spec.ComponentSpec):
         executor.FINGERPRINT_KEY: component_spec.ExecutionParameter(type=str, optional=True),
     }
     INPUTS = {
-        executor.BACKBONE_PRESET_KEY: component_spec.ChannelParameter(type=artifacts.BertPreset, optional=True),
+        executor.BACKBONE_PRESET_KEY: component_spec.ChannelParameter(
+            type=artifacts.BertPreset, optional=True),
     }
     OUTPUTS = {
         executor.EMBEDDINGS_KEY: component_spec.ChannelParameter(type=artifacts.ItemEmbeddings),
@@ -63,7 +64,8 @@ class ItemTextEmbedder(base_beam_component.BaseBeamComponent):
         if backbone_preset is None:
             backbones.validate_backbone(config.backbone, config.allow_download)
         if input_fingerprint is None:
-            input_fingerprint = executor.items_fingerprint(items_path) if os.path.isfile(items_path) else ""
+            input_fingerprint = (executor.items_fingerprint(items_path)
+                                 if os.path.isfile(items_path) else "")
         spec = ItemTextEmbedderSpec(
             items_path=items_path,
             config_json=config.to_json(),

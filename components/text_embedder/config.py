@@ -30,7 +30,8 @@ class EmbedderConfig:
         if self.backbone is not None and not isinstance(self.backbone, str):
             raise ValueError(f"backbone must be a string or None, got {self.backbone!r}")
         if not isinstance(self.sequence_length, int) or not 3 <= self.sequence_length <= 512:
-            raise ValueError(f"sequence_length must be an int in [3, 512], got {self.sequence_length!r}")
+            raise ValueError(
+                f"sequence_length must be an int in [3, 512], got {self.sequence_length!r}")
         if not isinstance(self.batch_size, int) or self.batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {self.batch_size!r}")
 

@@ -33,7 +33,8 @@ def build_metadata(config: EmbedderConfig, preset: str, texts: it.ItemTexts,
         "item_count": len(texts.item_ids),
         "counts": counts,
         "quarantined_examples": [
-            {"file": q.file, "line": q.line, "reason": q.reason} for q in texts.quarantined[:MAX_QUARANTINE_EXAMPLES]
+            {"file": q.file, "line": q.line, "reason": q.reason}
+            for q in texts.quarantined[:MAX_QUARANTINE_EXAMPLES]
         ],
     }
 
@@ -66,17 +67,20 @@ def embed_items(items_path: str, out_dir: str, config: EmbedderConfig = Embedder
     """
     texts = it.load_item_texts(items_path)
     if not texts.item_ids:
-        raise ValueError(f"{items_path}: no valid item rows ({texts.counts[it.QUARANTINED]} quarantined); "
+        raise ValueError(f"{items_path}: no valid item rows "
+                         f"({texts.counts[it.QUARANTINED]} quarantined); "
                          "fix the file (see the quarantine reasons) and retry.")
     if embedder is None:
-        from components.text_embedder.embedder import TextEmbedder  # pylint: disable=import-outside-toplevel
+        from components.text_embedder.embedder import (  # pylint: disable=import-outside-toplevel
+            TextEmbedder)
 
         embedder = TextEmbedder(config.backbone, config.sequence_length)
     elif embedder.sequence_length != config.sequence_length:
         raise ValueError(f"embedder.sequence_length={embedder.sequence_length} but config says "
                          f"{config.sequence_length}; pass a matching embedder or none.")
     vectors, token_counts = embedder.embed_with_lengths(texts.texts, config.batch_size)
-    metadata = build_metadata(config, embedder.preset, texts, token_counts, embedder.dim, items_path)
+    metadata = build_metadata(config, embedder.preset, texts, token_counts, embedder.dim,
+                              items_path)
     save_item_embeddings(out_dir, texts.item_ids, vectors, metadata)
     log_counts(metadata)
     return metadata

@@ -43,7 +43,8 @@ class TextEmbedder:
     def __init__(self, backbone: str | None = None, sequence_length: int = 64,
                  allow_download: bool | None = None):
         if not isinstance(sequence_length, int) or sequence_length < _MIN_SEQUENCE_LENGTH:
-            raise ValueError(f"sequence_length must be an int >= {_MIN_SEQUENCE_LENGTH}, got {sequence_length!r}.")
+            raise ValueError(f"sequence_length must be an int >= {_MIN_SEQUENCE_LENGTH}, "
+                             f"got {sequence_length!r}.")
         import keras_hub  # pylint: disable=import-outside-toplevel
         import tensorflow as tf  # pylint: disable=import-outside-toplevel
 
@@ -67,7 +68,8 @@ class TextEmbedder:
         )
         spec = tf.TensorSpec([None, None], tf.int32)
         self._forward = tf.function(self._pooled, input_signature=[spec, spec])
-        self._encode_fn = tf.function(self._encode, input_signature=[tf.TensorSpec([None], tf.string)])
+        self._encode_fn = tf.function(self._encode,
+                                      input_signature=[tf.TensorSpec([None], tf.string)])
 
     def _pooled(self, token_ids, padding_mask):
         """[batch, seq] int32 ids and 0/1 mask -> [batch, dim] unit-norm float32."""
@@ -105,7 +107,8 @@ class TextEmbedder:
             tf.constant([str(t) for t in texts], dtype=tf.string, shape=[len(texts)]))
         return token_ids.numpy(), padding_mask.numpy(), counts.numpy()
 
-    def embed_with_lengths(self, texts: Sequence[str], batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    def embed_with_lengths(self, texts: Sequence[str],
+                           batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
         """Embeds texts and reports their token counts (to count truncations).
 
         Args:
@@ -117,7 +120,8 @@ class TextEmbedder:
             (a text was truncated iff its count > sequence_length).
         """
         if isinstance(texts, str):
-            raise TypeError("texts must be a sequence of strings, not one string; wrap it in a list.")
+            raise TypeError("texts must be a sequence of strings, not one string; "
+                            "wrap it in a list.")
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
         texts = list(texts)

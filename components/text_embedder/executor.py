@@ -34,7 +34,8 @@ def resolve_preset(input_dict: Dict[str, List[artifact.Artifact]], config: Embed
     """The backbone to load: the `backbone_preset` input when given, else `config.backbone`."""
     presets = input_dict.get(BACKBONE_PRESET_KEY) or []
     if presets:
-        return backbones.validate_backbone(artifact_utils.get_single_uri(presets), allow_download=False)
+        return backbones.validate_backbone(artifact_utils.get_single_uri(presets),
+                                           allow_download=False)
     return backbones.validate_backbone(config.backbone)
 
 
@@ -66,7 +67,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                  | "ReadItems" >> beam.ParDo(beam_embed.ReadItemTexts())
                  # A file is read by one worker; spread its items over the embedding workers.
                  | "Redistribute" >> beam.Reshuffle()
-                 | "EmbedAndWrite" >> beam_embed.EmbedAndWrite(preset, config, output.uri, metadata))
+                 | "EmbedAndWrite" >> beam_embed.EmbedAndWrite(preset, config, output.uri,
+                                                               metadata))
 
         _, vectors, written = load_item_embeddings(output.uri)
         # KFP v2 takes no typed properties on custom types: everything is a custom property.

@@ -14,7 +14,8 @@ def read_canonical(data_dir: str):
     """-> ((user_ids, item_ids, timestamps, ratings (0 = none)) arrays, quarantined rows)."""
     path = os.path.join(data_dir, F.INTERACTIONS_FILE)
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"{path} not found; --data must be a canonical folder (see `recsys data`)")
+        raise FileNotFoundError(f"{path} not found; --data must be a canonical folder "
+                                "(see `recsys data`)")
     users, items, ts, ratings, bad = [], [], [], [], 0
     for record in iter_interactions(path):
         if isinstance(record, Quarantined):
@@ -29,7 +30,8 @@ def read_canonical(data_dir: str):
 
 
 def split_last_per_user(rows, eval_fraction: float) -> Tuple[tuple, tuple]:
-    """Each user's last `eval_fraction` of interactions by time -> eval (users with < 2 keep all)."""
+    """Each user's last `eval_fraction` of interactions by time -> eval (users with < 2 keep
+    all)."""
     users, items, ts, ratings = rows
     is_eval = np.zeros(users.size, bool)
     if eval_fraction > 0:
@@ -52,4 +54,5 @@ def inputs_from_canonical(data_dir: str, embeddings_dir: str, eval_fraction: flo
         raise ValueError(f"eval_fraction={eval_fraction} must be in [0, 1)")
     rows, bad = read_canonical(data_dir)
     train, held = split_last_per_user(rows, eval_fraction)
-    return build_inputs(train, held, embeddings_dir, span=span, extra_counts={"rows_quarantined": bad})
+    return build_inputs(train, held, embeddings_dir, span=span,
+                        extra_counts={"rows_quarantined": bad})

@@ -20,9 +20,12 @@ class RecsysTrainerSpec(component_spec.ComponentSpec):
     }
     INPUTS = {
         executor.EXAMPLES_KEY: component_spec.ChannelParameter(type=standard_artifacts.Examples),
-        executor.TRANSFORM_GRAPH_KEY: component_spec.ChannelParameter(type=standard_artifacts.TransformGraph, optional=True),
-        executor.ITEM_EMBEDDINGS_KEY: component_spec.ChannelParameter(type=artifacts.ItemEmbeddings),
-        executor.BASE_MODEL_KEY: component_spec.ChannelParameter(type=standard_artifacts.Model, optional=True),
+        executor.TRANSFORM_GRAPH_KEY: component_spec.ChannelParameter(
+            type=standard_artifacts.TransformGraph, optional=True),
+        executor.ITEM_EMBEDDINGS_KEY: component_spec.ChannelParameter(
+            type=artifacts.ItemEmbeddings),
+        executor.BASE_MODEL_KEY: component_spec.ChannelParameter(
+            type=standard_artifacts.Model, optional=True),
     }
     OUTPUTS = {
         executor.MODEL_KEY: component_spec.ChannelParameter(type=standard_artifacts.Model),

@@ -29,19 +29,23 @@ def local_cluster(workers: int) -> List[str]:
 
 
 def tf_config(addresses: List[str], index: int) -> str:
-    return json.dumps({"cluster": {"worker": addresses}, "task": {"type": "worker", "index": index}})
+    return json.dumps({"cluster": {"worker": addresses},
+                       "task": {"type": "worker", "index": index}})
 
 
-def _start(job_path: str, addresses: List[str], log_dir: str, attempt: int) -> List[subprocess.Popen]:
+def _start(job_path: str, addresses: List[str], log_dir: str,
+           attempt: int) -> List[subprocess.Popen]:
     env = dict(os.environ)
     env["TF_USE_LEGACY_KERAS"] = "1"
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    env["PYTHONPATH"] = os.pathsep.join([str(_REPO_ROOT)] + [p for p in [env.get("PYTHONPATH")] if p])
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(_REPO_ROOT)] + [p for p in [env.get("PYTHONPATH")] if p])
     processes = []
     for index in range(len(addresses)):
         env["TF_CONFIG"] = tf_config(addresses, index)
         log = open(os.path.join(log_dir, f"worker-{index}-attempt-{attempt}.log"), "wb")
-        processes.append(subprocess.Popen([sys.executable, "-m", "components.trainer.worker", "--job", job_path],
+        processes.append(subprocess.Popen([sys.executable, "-m", "components.trainer.worker",
+                                           "--job", job_path],
                                           env=dict(env), stdout=log, stderr=subprocess.STDOUT,
                                           stdin=subprocess.DEVNULL, start_new_session=True))
         log.close()
@@ -99,13 +103,16 @@ def run_local_workers(job_path: str, workers: int, log_dir: str, max_restarts: i
                 if failed is not None or all(c == 0 for c in codes):
                     break
                 if time.time() > deadline:
-                    raise RuntimeError(f"{workers} workers did not finish within {timeout_seconds:.0f}s; logs in {log_dir}")
+                    raise RuntimeError(f"{workers} workers did not finish within "
+                                       f"{timeout_seconds:.0f}s; logs in {log_dir}")
                 time.sleep(poll_seconds)
         finally:
             _stop(processes)
         if failed is None:
             return attempt
         log = os.path.join(log_dir, f"worker-{failed}-attempt-{attempt}.log")
-        logging.warning("trainer: worker %d exited with %s (attempt %d); %s", failed, processes[failed].returncode,
-                        attempt, "restarting all workers" if attempt < max_restarts else "giving up")
-    raise RuntimeError(f"worker {failed} failed {max_restarts + 1} time(s); last log {log}:\n{_tail(log)}")
+        logging.warning("trainer: worker %d exited with %s (attempt %d); %s", failed,
+                        processes[failed].returncode, attempt,
+                        "restarting all workers" if attempt < max_restarts else "giving up")
+    raise RuntimeError(f"worker {failed} failed {max_restarts + 1} time(s); last log {log}:\n"
+                       f"{_tail(log)}")

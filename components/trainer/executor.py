@@ -40,7 +40,8 @@ def warm_start_dir(base_models: List[artifact.Artifact], enabled: bool):
         return None
     uri = base_models[0].uri
     if not tf.io.gfile.exists(os.path.join(uri, model_store.WARM_START_DIR)):
-        logging.warning("trainer: base model %s has no %s/ folder (not written by this trainer); training from scratch",
+        logging.warning("trainer: base model %s has no %s/ folder (not written by this "
+                        "trainer); training from scratch",
                         uri, model_store.WARM_START_DIR)
         return None
     return uri
@@ -49,7 +50,8 @@ def warm_start_dir(base_models: List[artifact.Artifact], enabled: bool):
 class Executor(base_executor.BaseExecutor):
     """Trains the multi-agent model and exports the serving SavedModel + model card."""
 
-    def Do(self, input_dict: Dict[str, List[artifact.Artifact]], output_dict: Dict[str, List[artifact.Artifact]],
+    def Do(self, input_dict: Dict[str, List[artifact.Artifact]],
+           output_dict: Dict[str, List[artifact.Artifact]],
            exec_properties: Dict[str, Any]) -> None:
         model_config = ModelConfig.from_json(exec_properties.get(MODEL_CONFIG_KEY) or "{}")
         trainer_config = TrainerConfig.from_json(exec_properties.get(TRAINER_CONFIG_KEY) or "")
@@ -59,11 +61,14 @@ class Executor(base_executor.BaseExecutor):
         graph_uri = graphs[0].uri if graphs else None
         splits = artifact_utils.decode_split_names(examples.split_names)
         if F.TRAIN_SPLIT not in splits:
-            raise ValueError(f"{examples.uri}: Examples has splits {splits}, no {F.TRAIN_SPLIT!r}; produce it with example_gen")
+            raise ValueError(f"{examples.uri}: Examples has splits {splits}, no "
+                             f"{F.TRAIN_SPLIT!r}; produce it with example_gen")
         train = read_examples_split(examples.uri, F.TRAIN_SPLIT)
-        held = read_examples_split(examples.uri, F.EVAL_SPLIT) if F.EVAL_SPLIT in splits else ((), (), (), ())
+        held = (read_examples_split(examples.uri, F.EVAL_SPLIT) if F.EVAL_SPLIT in splits
+                else ((), (), (), ()))
         span = examples.span if examples.has_property("span") else None
-        inputs = build_inputs(train, held, embeddings.uri, user_vocab=user_vocabulary(graph_uri) if graph_uri else None,
+        inputs = build_inputs(train, held, embeddings.uri,
+                              user_vocab=user_vocabulary(graph_uri) if graph_uri else None,
                               span=span)
         model = artifact_utils.get_single_instance(output_dict[MODEL_KEY])
         model_run = artifact_utils.get_single_instance(output_dict[MODEL_RUN_KEY])
@@ -80,7 +85,8 @@ class Executor(base_executor.BaseExecutor):
         if cluster_job:
             model.set_string_custom_property("cluster_job", str(cluster_job.get("name", "")))
         warm = card.get("warm_start") or {}
-        model.set_string_custom_property("warm_started_from", "" if warm.get("skipped") else (base or ""))
+        model.set_string_custom_property("warm_started_from",
+                                         "" if warm.get("skipped") else (base or ""))
         if warm.get("skipped"):
             model.set_string_custom_property("warm_start_skipped", warm["skipped"][:500])
         for name, value in card["metrics"]["eval"].items():

@@ -171,8 +171,8 @@ def export_serving_model(model, user_ids, item_ids, export_dir: str,
         export_dir.
     """
     if len(user_ids) != model.num_users or len(item_ids) != model.num_items:
-        raise ValueError(f"vocabularies ({len(user_ids)} users, {len(item_ids)} items) differ from "
-                         f"the model's ({model.num_users}, {model.num_items})")
+        raise ValueError(f"vocabularies ({len(user_ids)} users, {len(item_ids)} items) differ "
+                         f"from the model's ({model.num_users}, {model.num_items})")
     transform_output = None
     if transform_graph_uri:
         import tensorflow_transform as tft

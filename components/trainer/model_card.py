@@ -56,7 +56,11 @@ def _jsonable(value):
 
 def signature_summary() -> Dict[str, str]:
     """The contract as recorded in the card (serving/README.md has the details)."""
-    return {F.SIGNATURE_RECOMMEND: "user_id[b], k[], history[b,n], exclude[b,m]; excludes seen items",
-            "recommend_include_seen": "same inputs/outputs as recommend; seen items may be recommended",
-            F.SIGNATURE_SCORE: "user_id[b], item_ids[b,n] -> scores[b,n], agent_scores[b,n,agents]",
-            F.SIGNATURE_DEFAULT: "examples[b] serialized tf.Example(user_id, history) -> as recommend"}
+    return {F.SIGNATURE_RECOMMEND: ("user_id[b], k[], history[b,n], exclude[b,m]; "
+                                    "excludes seen items"),
+            "recommend_include_seen": ("same inputs/outputs as recommend; seen items may be "
+                                       "recommended"),
+            F.SIGNATURE_SCORE: ("user_id[b], item_ids[b,n] -> scores[b,n], "
+                                "agent_scores[b,n,agents]"),
+            F.SIGNATURE_DEFAULT: ("examples[b] serialized tf.Example(user_id, history) -> "
+                                  "as recommend")}

@@ -62,13 +62,16 @@ def load_model_state(model_dir: str) -> Tuple[MultiAgentModel, List[str], List[s
     """
     folder = os.path.join(model_dir, WARM_START_DIR)
     if not tf.io.gfile.exists(os.path.join(folder, _CONFIG)):
-        raise FileNotFoundError(f"{folder}/{_CONFIG} not found; warm start needs a model written by the recsys "
-                                "trainer (its Model artifact or `recsys train --out` folder), or disable warm_start")
+        raise FileNotFoundError(f"{folder}/{_CONFIG} not found; warm start needs a model "
+                                "written by the recsys trainer (its Model artifact or "
+                                "`recsys train --out` folder), or disable warm_start")
     with tf.io.gfile.GFile(os.path.join(folder, _CONFIG)) as f:
         meta = json.loads(f.read())
-    users, items = _read_lines(os.path.join(folder, _USERS)), _read_lines(os.path.join(folder, _ITEMS))
+    users, items = (_read_lines(os.path.join(folder, _USERS)),
+                    _read_lines(os.path.join(folder, _ITEMS)))
     if (len(users), len(items)) != (meta["num_users"], meta["num_items"]):
-        raise ValueError(f"{folder}: vocabulary files disagree with {_CONFIG}; the folder is damaged, retrain")
+        raise ValueError(f"{folder}: vocabulary files disagree with {_CONFIG}; the folder is "
+                         "damaged, retrain")
     try:
         config = ModelConfig.from_dict(meta["config"])
     except (TypeError, ValueError) as err:  # written by an earlier model version

@@ -20,7 +20,8 @@ _SCALAR_METADATA = summary_pb2.SummaryMetadata(
 def write_scalars(writer, values: Dict[str, float], step: int) -> None:
     with writer.as_default():
         for name, value in values.items():
-            tf.summary.write(name, tf.constant(float(value), tf.float32), step=step, metadata=_SCALAR_METADATA)
+            tf.summary.write(name, tf.constant(float(value), tf.float32), step=step,
+                             metadata=_SCALAR_METADATA)
     writer.flush()
 
 

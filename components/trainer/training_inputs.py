@@ -155,7 +155,8 @@ def build_inputs(train_rows: Rows, eval_rows: Rows, embeddings_dir: str,
     """
     users, items, ts, rating, *feedback = (np.asarray(a) for a in train_rows)
     if users.size == 0:
-        raise ValueError("no train interactions; check the Examples' Split-train or the data folder")
+        raise ValueError("no train interactions; check the Examples' Split-train or the data "
+                         "folder")
     catalogue, text, _ = load_item_embeddings(embeddings_dir)
     item_codes, item_uniques = pd.factorize(items)
     train_items = _decode(item_uniques)
@@ -189,7 +190,8 @@ def build_inputs(train_rows: Rows, eval_rows: Rows, embeddings_dir: str,
     held = Interactions(e_u[keep], e_i[keep], len(user_ids), len(item_ids),
                         np.asarray(e_ts, np.float64)[keep] if e_ts.size else None)
     trained_items = train.item_counts() > 0
-    counts.update({"eval_rows": int(e_users.size), "eval_rows_unknown_user_or_item": int((~keep).sum()),
+    counts.update({"eval_rows": int(e_users.size),
+                   "eval_rows_unknown_user_or_item": int((~keep).sum()),
                    "users": len(user_ids), "items": len(item_ids),
                    "items_with_interactions": int(trained_items.sum()),
                    "cold_items": int((~trained_items).sum()), "items_without_text": len(missing),

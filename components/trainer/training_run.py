@@ -3,7 +3,8 @@
 Used in-process when `workers == 1` and by `python -m components.trainer.worker` on every
 worker otherwise. Layout written by the chief into `model_dir`:
 
-    Format-Serving/     the serving SavedModel, fitted on train + eval (components/trainer/export.py)
+    Format-Serving/     the serving SavedModel, fitted on train + eval
+                        (components/trainer/export.py)
     Format-Eval/        the same model fitted on the train split only (what the evaluator judges)
     model_card.json     agents, alpha, metrics, data span, training time, counts
     warm_start/         weights + vocabularies for the next warm start
@@ -38,7 +39,8 @@ from rec_model.warm_start import IncompatibleBaseModel, warm_start
 
 log = logging.getLogger(__name__)
 
-JOURNAL_DIR = "journal"  # <backup_dir>/journal/: worker-<i>.txt epoch starts, weights-<i>.json digests.
+# <backup_dir>/journal/: worker-<i>.txt epoch starts, weights-<i>.json digests.
+JOURNAL_DIR = "journal"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,7 +85,8 @@ def task_info(strategy) -> Dict:
     task_id = getattr(resolver, "task_id", None) or 0
     cluster = resolver.cluster_spec().as_dict() if resolver is not None else {}
     workers = sum(len(v) for k, v in cluster.items() if k in ("chief", "worker")) or 1
-    is_chief = task_type in (None, "chief") or (task_type == "worker" and task_id == 0 and "chief" not in cluster)
+    is_chief = task_type in (None, "chief") or (task_type == "worker" and task_id == 0
+                                                and "chief" not in cluster)
     rank = task_id + (1 if task_type == "worker" and "chief" in cluster else 0)
     return {"task_type": task_type, "task_id": task_id, "rank": rank, "is_chief": is_chief,
             "workers": workers}
@@ -96,7 +99,8 @@ class _EpochJournal(tf.keras.callbacks.Callback):
     def __init__(self, path: str, stage: str, fault: Optional[Dict], worker: int):
         super().__init__()
         self.path, self.stage, self.worker = path, stage, worker
-        self.fault = fault if fault and fault.get("stage") == stage and fault.get("worker") == worker else None
+        self.fault = (fault if fault and fault.get("stage") == stage
+                      and fault.get("worker") == worker else None)
         self.epoch = 0
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -106,7 +110,8 @@ class _EpochJournal(tf.keras.callbacks.Callback):
 
     def on_train_batch_begin(self, batch, logs=None):
         f = self.fault
-        if f and self.epoch == f["epoch"] and batch == f["batch"] and not os.path.exists(f["marker"]):
+        if (f and self.epoch == f["epoch"] and batch == f["batch"]
+                and not os.path.exists(f["marker"])):
             open(f["marker"], "w").close()
             os._exit(17)  # a hard kill: no cleanup, no checkpoint of the running epoch
 
@@ -119,7 +124,8 @@ def _callbacks(job: TrainingJob, config: TrainerConfig, info: Dict):
     def for_stage(stage: str):
         out = []
         if config.backup:
-            out.append(tf.keras.callbacks.BackupAndRestore(os.path.join(job.backup_dir, stage), delete_checkpoint=False))
+            out.append(tf.keras.callbacks.BackupAndRestore(os.path.join(job.backup_dir, stage),
+                                                           delete_checkpoint=False))
         out.append(EpochScalars(os.path.join(job.log_dir, stage), enabled=info["is_chief"]))
         out.append(_EpochJournal(journal, stage, job.fault, info["rank"]))
         return out
@@ -127,7 +133,8 @@ def _callbacks(job: TrainingJob, config: TrainerConfig, info: Dict):
     return for_stage
 
 
-def _initial_model(job: TrainingJob, config: TrainerConfig, inputs: TrainingInputs, model_config: ModelConfig):
+def _initial_model(job: TrainingJob, config: TrainerConfig, inputs: TrainingInputs,
+                   model_config: ModelConfig):
     """(model to continue from or None, the model card's `warm_start` entry or None).
 
     A base model whose agents, dimensions or weights no longer match the configuration (the
@@ -141,10 +148,13 @@ def _initial_model(job: TrainingJob, config: TrainerConfig, inputs: TrainingInpu
         model = warm_start(old, old_users, old_items, inputs.user_ids, inputs.item_ids,
                            inputs.text_embeddings.shape[1], model_config)
     except IncompatibleBaseModel as err:
-        log.warning("not warm-starting from %s, training from scratch: %s", job.base_model_dir, err)
+        log.warning("not warm-starting from %s, training from scratch: %s", job.base_model_dir,
+                    err)
         return None, {"from": job.base_model_dir, "skipped": str(err)}
-    kept = {"users_kept": len(set(old_users) & set(inputs.user_ids)), "items_kept": len(set(old_items) & set(inputs.item_ids)),
-            "users_new": len(set(inputs.user_ids) - set(old_users)), "items_new": len(set(inputs.item_ids) - set(old_items)),
+    kept = {"users_kept": len(set(old_users) & set(inputs.user_ids)),
+            "items_kept": len(set(old_items) & set(inputs.item_ids)),
+            "users_new": len(set(inputs.user_ids) - set(old_users)),
+            "items_new": len(set(inputs.item_ids) - set(old_items)),
             "from": job.base_model_dir}
     return model, kept
 
@@ -201,14 +211,17 @@ def run_training(job: TrainingJob, strategy: Optional[tf.distribute.Strategy] = 
                                       if k == "IndexedSlices"], "replicas": 1})
     check_finite_scores(model, inputs)
     metrics = model_card.eval_metrics(model, inputs, k=config.eval_k, max_users=config.eval_users)
-    target = job.model_dir if info["is_chief"] else tempfile.mkdtemp(prefix=f"recsys-worker{info['rank']}-")
+    target = (job.model_dir if info["is_chief"]
+              else tempfile.mkdtemp(prefix=f"recsys-worker{info['rank']}-"))
     start_export = time.time()
-    export.export_serving_model(model, inputs.user_ids, inputs.item_ids, os.path.join(target, EVAL_SUBDIR),
+    export.export_serving_model(model, inputs.user_ids, inputs.item_ids,
+                                os.path.join(target, EVAL_SUBDIR),
                                 job.transform_graph_uri, config.serving_k)
     everything = inputs.train.concat(inputs.eval) if inputs.eval.size else inputs.train
     refit(model, everything, inputs.text_embeddings)  # the pushed model knows every interaction
     check_finite_scores(model, inputs)
-    export.export_serving_model(model, inputs.user_ids, inputs.item_ids, os.path.join(target, SERVING_SUBDIR),
+    export.export_serving_model(model, inputs.user_ids, inputs.item_ids,
+                                os.path.join(target, SERVING_SUBDIR),
                                 job.transform_graph_uri, config.serving_k)
     export_seconds = time.time() - start_export
     train_seconds = time.time() - start
@@ -217,7 +230,8 @@ def run_training(job: TrainingJob, strategy: Optional[tf.distribute.Strategy] = 
         "metrics": {"eval": metrics, "last_epoch": _last_epochs(result.epochs)},
         "epochs": result.epochs, "data_span": inputs.data_span, "counts": inputs.counts,
         "settings": result.settings, "gate": result.gate,
-        "training": {"seconds_total": train_seconds, "seconds_per_stage": {**result.seconds, "export": export_seconds},
+        "training": {"seconds_total": train_seconds,
+                     "seconds_per_stage": {**result.seconds, "export": export_seconds},
                      "examples_per_second": result.examples_per_second, "workers": info["workers"],
                      "strategy": type(strategy).__name__ if strategy is not None else "default",
                      "communication": "RING" if strategy is not None else None},
@@ -233,7 +247,8 @@ def run_training(job: TrainingJob, strategy: Optional[tf.distribute.Strategy] = 
         model_card.write_model_card(target, card)
         if metrics:
             write_scalars_to(os.path.join(job.log_dir, "eval"),
-                             {k: v for k, v in metrics.items() if isinstance(v, float)}, step=len(result.epochs))
+                             {k: v for k, v in metrics.items() if isinstance(v, float)},
+                             step=len(result.epochs))
     else:
         shutil.rmtree(target, ignore_errors=True)
     return card

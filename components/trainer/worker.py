@@ -21,11 +21,13 @@ import sys
 
 
 def make_strategy():
-    """MultiWorkerMirroredStrategy with RING all-reduce when TF_CONFIG lists > 1 task, else None."""
+    """MultiWorkerMirroredStrategy with RING all-reduce when TF_CONFIG lists > 1 task, else
+    None."""
     import tensorflow as tf
 
     tf_config = json.loads(os.environ.get("TF_CONFIG") or "{}")
-    tasks = sum(len(v) for k, v in tf_config.get("cluster", {}).items() if k in ("chief", "worker"))
+    tasks = sum(len(v) for k, v in tf_config.get("cluster", {}).items()
+                if k in ("chief", "worker"))
     if tasks <= 1:
         return None
     options = tf.distribute.experimental.CommunicationOptions(
@@ -35,7 +37,8 @@ def make_strategy():
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--job", required=True, help="job JSON written by the trainer (TrainingJob.to_json)")
+    parser.add_argument("--job", required=True,
+                        help="job JSON written by the trainer (TrainingJob.to_json)")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")

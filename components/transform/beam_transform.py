@@ -80,7 +80,8 @@ def AnalyzeAndTransform(  # pylint: disable=invalid-name
         file_pattern=split_pattern(examples_uri, analyze_split), schema=schema
     ).TensorAdapterConfig()
     with tft_beam.Context(temp_dir=temp_dir):
-        analyzed = read_example_batches(pipeline, examples_uri, analyze_split, schema, "ReadAnalyze")
+        analyzed = read_example_batches(pipeline, examples_uri, analyze_split, schema,
+                                        "ReadAnalyze")
         transform_fn = (
             (analyzed, adapter_config)
             | "Analyze" >> tft_beam.AnalyzeDataset(preprocessing.preprocessing_fn)

@@ -10,10 +10,14 @@ class RecsysTransformSpec(component_spec.ComponentSpec):
     """Inputs and outputs of `RecsysTransform`."""
 
     PARAMETERS = {}
-    INPUTS = {executor.EXAMPLES_KEY: component_spec.ChannelParameter(type=standard_artifacts.Examples)}
+    INPUTS = {
+        executor.EXAMPLES_KEY: component_spec.ChannelParameter(type=standard_artifacts.Examples),
+    }
     OUTPUTS = {
-        executor.TRANSFORM_GRAPH_KEY: component_spec.ChannelParameter(type=standard_artifacts.TransformGraph),
-        executor.TRANSFORMED_EXAMPLES_KEY: component_spec.ChannelParameter(type=standard_artifacts.Examples),
+        executor.TRANSFORM_GRAPH_KEY: component_spec.ChannelParameter(
+            type=standard_artifacts.TransformGraph),
+        executor.TRANSFORMED_EXAMPLES_KEY: component_spec.ChannelParameter(
+            type=standard_artifacts.Examples),
     }
 
 

@@ -30,8 +30,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         splits = artifact_utils.decode_split_names(examples.split_names)
         if features.TRAIN_SPLIT not in splits:
             raise ValueError(
-                f"{examples.uri}: Examples artifact has splits {splits}, no {features.TRAIN_SPLIT!r} "
-                "split to analyze; produce it with example_gen."
+                f"{examples.uri}: Examples artifact has splits {splits}, no "
+                f"{features.TRAIN_SPLIT!r} split to analyze; produce it with example_gen."
             )
         graph = artifact_utils.get_single_instance(output_dict[TRANSFORM_GRAPH_KEY])
         transformed = artifact_utils.get_single_instance(output_dict[TRANSFORMED_EXAMPLES_KEY])

@@ -71,7 +71,8 @@ def preprocessing_fn(inputs):
     timestamp = inputs[features.TIMESTAMP]
     # "<count> <item>" lines, most popular first: the trainer reads catalogue popularity from it.
     item_counts_file = tft.vocabulary(
-        item_id, vocab_filename=features.ITEM_COUNTS_VOCAB, store_frequency=True, name="item_counts"
+        item_id, vocab_filename=features.ITEM_COUNTS_VOCAB, store_frequency=True,
+        name="item_counts"
     )
     return {
         features.USER_ID: user_id,

@@ -80,7 +80,8 @@ class ContentAgent(FactorAgent):
     def retrieve(self, state, n, exclude):
         found = []
         if self.num_cold and self.frozen:
-            scores = tf.matmul(state, tf.gather(self.serving_items, self.cold_ids), transpose_b=True)
+            scores = tf.matmul(state, tf.gather(self.serving_items, self.cold_ids),
+                               transpose_b=True)
             cold = tf.broadcast_to(self.cold_ids[None, :], tf.shape(scores))
             scores = tf.where(candidates.member_of(cold, exclude, self.num_items), -np.inf, scores)
             top = tf.math.top_k(scores, k=tf.minimum(n, self.num_cold))

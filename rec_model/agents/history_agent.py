@@ -46,7 +46,8 @@ class HistoryAgent(Agent):
         k = auto_settings.neighbours_for(self.num_items, self.config.neighbours)
         width = min(self.num_items - 1, auto_settings.GRAM_WIDTH_FACTOR * k)
         pruned = gram.pruned_gram(ctx.matrix, width)
-        scale = float(pruned.diagonal[pruned.diagonal > 0].mean()) if pruned.diagonal.any() else 1.0
+        scale = (float(pruned.diagonal[pruned.diagonal > 0].mean())
+                 if pruned.diagonal.any() else 1.0)
         l2 = self.config.history_l2 or self.settings.get("l2")
         grid = {}
         if not l2:

@@ -128,7 +128,8 @@ def _row_problem(path: str, record, header: list[str]) -> Quarantined | None:
                            f"({','.join(header)}), found {len(record.fields)}", record.raw)
     fields = record.fields
     first = fields[0].lstrip("\ufeff")  # a concatenated file's header keeps its BOM
-    if first.strip().lower() == header[0] and csv_records.normalise_header([first, *fields[1:]]) == header:
+    if (first.strip().lower() == header[0]
+            and csv_records.normalise_header([first, *fields[1:]]) == header):
         return Quarantined(path, record.line, f"{ERR_REPEATED_HEADER}: the header line appears "
                            "again mid-file (files concatenated?)", record.raw)
     return None
@@ -164,7 +165,8 @@ def iter_interaction_records(path: str) -> Iterator[tuple[int, str, Interaction 
     """Like `iter_interactions`, yielding `(line, raw text, result)` for each record."""
     records = csv_records.iter_records(path)
     header = csv_records.split_header(path, records)
-    index = csv_records.column_index(path, header, F.INTERACTION_REQUIRED_COLUMNS, INTERACTIONS_EXAMPLE)
+    index = csv_records.column_index(path, header, F.INTERACTION_REQUIRED_COLUMNS,
+                                     INTERACTIONS_EXAMPLE)
     cols = (*(index[c] for c in F.INTERACTION_REQUIRED_COLUMNS), index.get(F.RATING))
     i_user, i_item, i_time, i_rating = cols
     n_cols, first = len(header), header[0]
@@ -225,7 +227,9 @@ def item_text(row: dict[str, str]) -> str:
     return text
 
 
-def read_item_rows(path: str) -> tuple[list[str], list[tuple[int, dict[str, str]]], list[Quarantined]]:
+def read_item_rows(
+    path: str
+) -> tuple[list[str], list[tuple[int, dict[str, str]]], list[Quarantined]]:
     """Reads `items.csv` into `(header, [(line, {column: value})], quarantined)`.
 
     Values are as in the file except `item_id`, which is stripped.
@@ -246,18 +250,21 @@ def read_item_rows(path: str) -> tuple[list[str], list[tuple[int, dict[str, str]
             row = dict(zip(header, record.fields))
             row[F.ITEM_ID] = row[F.ITEM_ID].strip()
             if not row[F.ITEM_ID]:
-                bad = Quarantined(path, record.line, f"{ERR_EMPTY_ID}: item_id is empty", record.raw)
+                bad = Quarantined(path, record.line, f"{ERR_EMPTY_ID}: item_id is empty",
+                                  record.raw)
             else:
                 item_id = row[F.ITEM_ID]
                 if item_id in first_line:
-                    duplicates.append(f"{item_id!r} (lines {first_line[item_id]} and {record.line})")
+                    duplicates.append(
+                        f"{item_id!r} (lines {first_line[item_id]} and {record.line})")
                 else:
                     first_line[item_id] = record.line
                 rows.append((record.line, row))
                 continue
         quarantined.append(bad)
     if duplicates:
-        raise ValueError(f"{path}: {len(duplicates)} duplicate item_id(s): {', '.join(duplicates[:5])}"
+        raise ValueError(f"{path}: {len(duplicates)} duplicate item_id(s): "
+                         f"{', '.join(duplicates[:5])}"
                          f"{' ...' if len(duplicates) > 5 else ''}; keep one row per item_id")
     return header, rows, quarantined
 

@@ -119,7 +119,8 @@ def _parse(start: int, data: bytes | None, head: bytes, unterminated: bool) -> R
     """Decodes and parses one record; None for a blank line."""
     if data is None:
         return Record(start, None, _raw_text(head), f"{ERR_FIELD_TOO_LARGE}: record is over "
-                      f"{MAX_RECORD_BYTES >> 20} MiB; fields are limited to {MAX_FIELD_BYTES >> 20} MiB")
+                      f"{MAX_RECORD_BYTES >> 20} MiB; fields are limited to "
+                      f"{MAX_FIELD_BYTES >> 20} MiB")
     if data.endswith(b"\n"):
         data = data[:-1]
         if data.endswith(b"\r"):
@@ -130,9 +131,11 @@ def _parse(start: int, data: bytes | None, head: bytes, unterminated: bool) -> R
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         return Record(start, None, _raw_text(data),
-                      f"{ERR_UTF8}: byte {e.start} of the record is not UTF-8; re-save the file as UTF-8")
+                      f"{ERR_UTF8}: byte {e.start} of the record is not UTF-8; "
+                      "re-save the file as UTF-8")
     if unterminated:
-        return Record(start, None, text[:RAW_CHARS], f"{ERR_UNTERMINATED}: a quoted field opened on "
+        return Record(start, None, text[:RAW_CHARS],
+                      f"{ERR_UNTERMINATED}: a quoted field opened on "
                       f"line {start} is never closed (it runs to the end of the file)")
     if '"' in text:
         try:
@@ -144,7 +147,8 @@ def _parse(start: int, data: bytes | None, head: bytes, unterminated: bool) -> R
     if len(data) > MAX_FIELD_BYTES:
         for i, f in enumerate(fields):
             if len(f) > MAX_FIELD_BYTES // 4 and len(f.encode("utf-8")) > MAX_FIELD_BYTES:
-                return Record(start, None, text[:RAW_CHARS], f"{ERR_FIELD_TOO_LARGE}: field {i + 1} "
+                return Record(start, None, text[:RAW_CHARS],
+                              f"{ERR_FIELD_TOO_LARGE}: field {i + 1} "
                               f"is over {MAX_FIELD_BYTES >> 20} MiB")
     return Record(start, fields, text[:RAW_CHARS])
 
@@ -268,7 +272,8 @@ def split_header(path: str, records: Iterator[Record]) -> list[str]:
     return names
 
 
-def column_index(path: str, header: list[str], required: tuple[str, ...], example: str) -> dict[str, int]:
+def column_index(path: str, header: list[str], required: tuple[str, ...],
+                 example: str) -> dict[str, int]:
     """Maps column name -> position, checking the required columns.
 
     Raises:
@@ -278,8 +283,10 @@ def column_index(path: str, header: list[str], required: tuple[str, ...], exampl
     for name in required:
         if name not in index:
             raise ValueError(
-                f"{path}: the header has no column {name!r} (found: {', '.join(header) or 'nothing'}). "
-                f"The first line must name the columns, e.g. {example!r}; rename or add the column."
+                f"{path}: the header has no column {name!r} "
+                f"(found: {', '.join(header) or 'nothing'}). "
+                f"The first line must name the columns, e.g. {example!r}; "
+                "rename or add the column."
             )
     return index
 

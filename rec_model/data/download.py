@@ -54,8 +54,8 @@ def _safe_extract(archive: str, out_dir: str) -> None:
         for member in zf.namelist():
             target = os.path.realpath(os.path.join(root, member))
             if os.path.commonpath([root, target]) != root:
-                raise ValueError(f"{archive}: member {member!r} would be written outside {out_dir}; "
-                                 "refusing to extract an unsafe archive")
+                raise ValueError(f"{archive}: member {member!r} would be written outside "
+                                 f"{out_dir}; refusing to extract an unsafe archive")
         zf.extractall(root)
 
 
@@ -71,7 +71,8 @@ def _raw_folder(out_dir: str) -> str:
                             "really MovieLens-100K?")
 
 
-def download_movielens_100k(out_dir: str, url: str = DEFAULT_URL, sha256: str | None = KNOWN_SHA256) -> str:
+def download_movielens_100k(out_dir: str, url: str = DEFAULT_URL,
+                            sha256: str | None = KNOWN_SHA256) -> str:
     """Downloads, verifies and extracts MovieLens-100K.
 
     An archive already in `out_dir` is re-used when its checksum matches.
@@ -105,7 +106,8 @@ def download_movielens_100k(out_dir: str, url: str = DEFAULT_URL, sha256: str | 
         if expected and actual != expected:
             os.remove(partial)
             raise ChecksumError(
-                f"{url}: SHA-256 mismatch: expected {expected}, got {actual}; the download was deleted. "
+                f"{url}: SHA-256 mismatch: expected {expected}, got {actual}; "
+                "the download was deleted. "
                 "Retry (a truncated or tampered download); if the upstream archive legitimately "
                 "changed, check it and pass --sha256 with the new value.")
         shutil.move(partial, archive)

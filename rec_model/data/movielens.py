@@ -11,7 +11,8 @@ import csv
 import os
 
 from rec_model import features as F
-from rec_model.data.prepare import prepare_csv, write_items_csv  # noqa: F401  (prepare_csv re-exported)
+from rec_model.data.prepare import (  # noqa: F401  (prepare_csv re-exported)
+    prepare_csv, write_items_csv)
 
 RAW_FILES = ("u.data", "u.item", "u.genre")
 _ITEM_FIXED_FIELDS = 5  # id, title, release date, video release date, IMDb URL.
@@ -21,7 +22,8 @@ def _raw_path(input_dir: str, name: str) -> str:
     path = os.path.join(input_dir, name)
     if not os.path.isfile(path):
         raise FileNotFoundError(
-            f"{path} not found: --input must be the raw MovieLens-100K folder (with {', '.join(RAW_FILES)}); "
+            f"{path} not found: --input must be the raw MovieLens-100K folder "
+            f"(with {', '.join(RAW_FILES)}); "
             "fetch it with `recsys data download movielens-100k --out DIR`")
     return path
 
@@ -52,11 +54,12 @@ def _item_rows(path: str, genres: list[str]):
                 continue
             fields = line.split("|")
             if len(fields) != n_fields:
-                raise ValueError(f"{path}:{line_no}: expected {n_fields} '|'-separated fields, found "
-                                 f"{len(fields)}; is this MovieLens-100K's u.item?")
+                raise ValueError(f"{path}:{line_no}: expected {n_fields} '|'-separated fields, "
+                                 f"found {len(fields)}; is this MovieLens-100K's u.item?")
             flags = fields[_ITEM_FIXED_FIELDS:]
             names = [g for g, flag in zip(genres, flags) if flag.strip() == "1"]
-            yield {F.ITEM_ID: fields[0].strip(), F.TITLE: fields[1].strip(), F.GENRES: "|".join(names)}
+            yield {F.ITEM_ID: fields[0].strip(), F.TITLE: fields[1].strip(),
+                   F.GENRES: "|".join(names)}
 
 
 def prepare_movielens_100k(input_dir: str, out_dir: str) -> dict:

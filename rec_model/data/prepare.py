@@ -14,7 +14,8 @@ import os
 from collections.abc import Iterable
 
 from rec_model import features as F
-from rec_model.data.canonical import Interaction, Quarantined, iter_interaction_records, read_item_rows
+from rec_model.data.canonical import (Interaction, Quarantined, iter_interaction_records,
+                                      read_item_rows)
 from rec_model.data.csv_records import read_header
 
 QUARANTINE_FILE = "quarantine.jsonl"
@@ -31,7 +32,8 @@ def format_rating(rating: float | None) -> str:
 
 def write_items_csv(path: str, header: list[str], rows: Iterable[dict[str, str]]) -> int:
     """Writes items in the canonical column order; returns the number of rows written."""
-    columns = [c for c in _ITEM_LEADING if c in header] + [c for c in header if c not in _ITEM_LEADING]
+    columns = ([c for c in _ITEM_LEADING if c in header]
+               + [c for c in header if c not in _ITEM_LEADING])
     n = 0
     with open(path, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
@@ -51,8 +53,9 @@ def _folder_paths(input_dir: str) -> tuple[str, str]:
     for path in paths:
         if not os.path.isfile(path):
             raise FileNotFoundError(
-                f"{path} not found: a canonical folder holds {F.INTERACTIONS_FILE} and {F.ITEMS_FILE} "
-                "(see rec_model/data/canonical.py); for raw MovieLens use `--source movielens-100k`")
+                f"{path} not found: a canonical folder holds {F.INTERACTIONS_FILE} and "
+                f"{F.ITEMS_FILE} (see rec_model/data/canonical.py); "
+                "for raw MovieLens use `--source movielens-100k`")
     return paths
 
 
@@ -74,7 +77,8 @@ def _scan(input_dir: str, out_dir: str | None, examples: int = 3) -> dict:
                 os.path.join(out_dir, F.ITEMS_FILE), header, (row for _, row in item_rows))
             qfile = open(os.path.join(out_dir, QUARANTINE_FILE), "w", encoding="utf-8")
             with_rating = F.RATING in read_header(inter_path)
-            inter_out = open(os.path.join(out_dir, F.INTERACTIONS_FILE), "w", encoding="utf-8", newline="")
+            inter_out = open(os.path.join(out_dir, F.INTERACTIONS_FILE), "w", encoding="utf-8",
+                             newline="")
             writer = csv.writer(inter_out, lineterminator="\n")
             writer.writerow(_interaction_columns(with_rating))
 
@@ -91,8 +95,10 @@ def _scan(input_dir: str, out_dir: str | None, examples: int = 3) -> dict:
         for line, raw, result in iter_interaction_records(inter_path):
             inter["rows_read"] += 1
             if isinstance(result, Interaction) and result.item_id not in known:
-                result = Quarantined(inter_path, line, f"{ERR_UNKNOWN_ITEM}: item_id {result.item_id!r} "
-                                     f"is not in {F.ITEMS_FILE}; add the item or drop the row", raw)
+                result = Quarantined(inter_path, line,
+                                     f"{ERR_UNKNOWN_ITEM}: item_id {result.item_id!r} "
+                                     f"is not in {F.ITEMS_FILE}; add the item or drop the row",
+                                     raw)
             if isinstance(result, Quarantined):
                 inter["quarantined"] += 1
                 quarantine(result)
@@ -126,8 +132,8 @@ def prepare_csv(input_dir: str, out_dir: str) -> dict:
         ValueError: Missing required column or duplicate item ids; or `out_dir` is `input_dir`.
     """
     if os.path.abspath(input_dir) == os.path.abspath(out_dir):
-        raise ValueError(f"--out {out_dir} is the input folder; choose another folder so the input "
-                         "is not overwritten while it is read")
+        raise ValueError(f"--out {out_dir} is the input folder; choose another folder so the "
+                         "input is not overwritten while it is read")
     counts = _scan(input_dir, out_dir)
     counts["quarantine_path"] = os.path.join(out_dir, QUARANTINE_FILE)
     return counts

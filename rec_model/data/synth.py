@@ -63,7 +63,8 @@ def _write_items(out_dir, item_topics, names, vocab, rng) -> None:
     with open(os.path.join(out_dir, F.ITEMS_FILE), "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow([F.ITEM_ID, F.TITLE, F.GENRES, F.DESCRIPTION])
-        for j, (title, genres, description) in enumerate(item_texts(item_topics, names, vocab, rng)):
+        for j, (title, genres, description) in enumerate(
+                item_texts(item_topics, names, vocab, rng)):
             writer.writerow([item_id(j), title, genres, description])
 
 
@@ -166,13 +167,15 @@ def generate_synthetic(out_dir: str, n_users: int, n_items: int, n_interactions:
     np.save(os.path.join(out_dir, ITEM_TOPICS_FILE), item_topics)
     _write_items(out_dir, item_topics, names, vocab, rng)
     members, cdfs = _popularity(item_topics, n_topics, rng)
-    prefs = _write_preferences(os.path.join(out_dir, USER_PREFERENCES_FILE), n_users, n_topics, seed)
+    prefs = _write_preferences(os.path.join(out_dir, USER_PREFERENCES_FILE), n_users, n_topics,
+                               seed)
 
     rng = np.random.default_rng([seed, 3])
     activity = rng.lognormal(0.0, 1.0, size=n_users)
     base = 1 if n_interactions >= n_users else 0
     counts = base + rng.multinomial(n_interactions - base * n_users, activity / activity.sum())
-    bounds = np.searchsorted(np.cumsum(counts), np.arange(chunk_rows, n_interactions, chunk_rows), side="left")
+    bounds = np.searchsorted(np.cumsum(counts), np.arange(chunk_rows, n_interactions, chunk_rows),
+                             side="left")
     bounds = np.unique(np.concatenate([[0], bounds + 1, [n_users]]).clip(0, n_users))
     preferred_total = duplicates = 0
     path = os.path.join(out_dir, F.INTERACTIONS_FILE)
@@ -192,13 +195,15 @@ def generate_synthetic(out_dir: str, n_users: int, n_items: int, n_interactions:
                                  ts.tolist(), rating.tolist())))
     n_preferred = (np.asarray(prefs) > 0).sum(axis=1)
     chance = float((n_preferred * counts).sum() / max(1, n_interactions) / n_topics)
-    result = {"users": n_users, "items": n_items, "interactions": int(n_interactions), "topics": n_topics,
+    result = {"users": n_users, "items": n_items, "interactions": int(n_interactions),
+              "topics": n_topics,
               "preferred_share": preferred_total / max(1, n_interactions), "chance_share": chance,
               "duplicate_pairs": duplicates}
     meta = {"args": {"n_users": n_users, "n_items": n_items, "n_interactions": n_interactions,
                      "n_topics": n_topics, "seed": seed, "chunk_rows": chunk_rows},
             "topic_names": names, "topic_words": [list(w) for w in vocab],
-            "id_scheme": {"user": "u{row of user_preferences.npy}", "item": "i{entry of item_topics.npy}"},
+            "id_scheme": {"user": "u{row of user_preferences.npy}",
+                          "item": "i{entry of item_topics.npy}"},
             "noise": NOISE, "zipf_exponent": ZIPF_EXPONENT, "stats": result}
     with open(os.path.join(out_dir, META_FILE), "w", encoding="utf-8") as fh:
         json.dump(meta, fh, indent=1, sort_keys=True)

@@ -11,7 +11,8 @@ BAD_ROWS = [
 ]
 
 
-def write_small_folder(path: str, n_users: int = 12, n_items: int = 20, bad_rows=tuple(BAD_ROWS)) -> str:
+def write_small_folder(path: str, n_users: int = 12, n_items: int = 20,
+                       bad_rows=tuple(BAD_ROWS)) -> str:
     """Writes interactions.csv (GOOD_ROWS good rows + `bad_rows`) and items.csv into `path`.
 
     User `u{k}` interacts with items in a deterministic pattern at increasing timestamps.

@@ -84,7 +84,8 @@ def test_top_per_row_matches_a_dense_reference(n):
     rng = np.random.default_rng(n)
     rows = [rng.integers(0, N, rng.integers(0, 15)).tolist() for _ in range(5)]
     vals = [rng.uniform(0.1, 1.0, len(r)).tolist() for r in rows]
-    out = cand.top_per_row(*cand.sum_per_row(_ragged(rows), _ragged(vals, tf.float32), N), n).numpy()
+    out = cand.top_per_row(*cand.sum_per_row(_ragged(rows), _ragged(vals, tf.float32), N),
+                           n).numpy()
     assert out.shape == (5, n)
     for b in range(5):
         dense = np.zeros(N)

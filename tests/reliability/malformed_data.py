@@ -14,7 +14,9 @@ N_ITEMS = 20
 
 @dataclasses.dataclass(frozen=True)
 class Row:
-    """One input row: its bytes (without line end), whether it is bad, and the expected reason kind."""
+    """One input row: its bytes (without line end), whether it is bad, and the expected
+    reason kind.
+    """
 
     data: bytes
     bad: bool
@@ -23,7 +25,8 @@ class Row:
 
 
 def _good(n: int, eol: bytes = b"\n") -> Row:
-    return Row(f"u{n % 7},i{n % N_ITEMS},{1_700_000_000 + 60 * n},{1 + n % 5}".encode(), False, eol=eol)
+    return Row(f"u{n % 7},i{n % N_ITEMS},{1_700_000_000 + 60 * n},{1 + n % 5}".encode(), False,
+               eol=eol)
 
 
 BAD_ROWS = [
@@ -54,7 +57,8 @@ BAD_ROWS = [
     Row(b"u1,i1,1700000000,3\xc3", True, "invalid_utf8"),
     Row(b'"u\xfe1",i1,1700000000,3', True, "invalid_utf8"),  # quoted path
     Row(b"u1,i1," + b"7" * BIG_FIELD_BYTES + b",3", True, "field_too_large"),  # 10 MB field
-    Row(b'u1,"' + b"x" * (2 * 1024 * 1024) + b'",1700000000,3', True, "field_too_large"),  # 2 MB quoted
+    # 2 MB quoted
+    Row(b'u1,"' + b"x" * (2 * 1024 * 1024) + b'",1700000000,3', True, "field_too_large"),
     Row(HEADER, True, "repeated_header"),
     Row(b" User_ID , item_id,TIMESTAMP,rating", True, "repeated_header"),
     Row(b"\xef\xbb\xbf" + HEADER, True, "repeated_header"),  # a concatenated file's BOM + header

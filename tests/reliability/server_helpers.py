@@ -119,7 +119,8 @@ def rest_json(port, method, path, obj=None, timeout=60.0):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         body = None if obj is None else json.dumps(obj)
-        conn.request(method, path, body=body, headers={"Content-Type": "application/json"} if body else {})
+        conn.request(method, path, body=body,
+                     headers={"Content-Type": "application/json"} if body else {})
         response = conn.getresponse()
         return response.status, json.loads(response.read() or b"null")
     finally:
@@ -145,5 +146,6 @@ def assert_healthy(handle):
     with channel:
         code, response = grpc_code(s.Predict, recommend_request())
     assert code == "OK", response
-    status, body = rest_json(handle.rest_port, "POST", f"/v1/models/{MODEL}:predict", GOOD_REST_BODY)
+    status, body = rest_json(handle.rest_port, "POST", f"/v1/models/{MODEL}:predict",
+                             GOOD_REST_BODY)
     assert status == 200 and len(body["outputs"][F.ITEM_IDS][0]) == 3, body

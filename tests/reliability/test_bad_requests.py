@@ -22,13 +22,16 @@ from tests.reliability import server_helpers as H
 
 FAST_EXAMPLES = 150
 SLOW_EXAMPLES = 1500
-GRPC_OK = {"OK", "INVALID_ARGUMENT", "NOT_FOUND", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "UNIMPLEMENTED"}
+GRPC_OK = {"OK", "INVALID_ARGUMENT", "NOT_FOUND", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+           "UNIMPLEMENTED"}
 INPUTS = [F.USER_ID, F.K, F.HISTORY, F.EXCLUDE, F.ITEM_IDS, F.EXAMPLES, "bogus"]
-DTYPES = [types_pb2.DT_STRING, types_pb2.DT_INT32, types_pb2.DT_INT64, types_pb2.DT_FLOAT, types_pb2.DT_DOUBLE,
-          types_pb2.DT_BOOL, types_pb2.DT_UINT8, types_pb2.DT_HALF, types_pb2.DT_COMPLEX64, types_pb2.DT_RESOURCE,
-          types_pb2.DT_VARIANT, types_pb2.DT_UINT64, types_pb2.DT_INVALID, 999]
+DTYPES = [types_pb2.DT_STRING, types_pb2.DT_INT32, types_pb2.DT_INT64, types_pb2.DT_FLOAT,
+          types_pb2.DT_DOUBLE, types_pb2.DT_BOOL, types_pb2.DT_UINT8, types_pb2.DT_HALF,
+          types_pb2.DT_COMPLEX64, types_pb2.DT_RESOURCE, types_pb2.DT_VARIANT, types_pb2.DT_UINT64,
+          types_pb2.DT_INVALID, 999]
 NAMES = ["m", "", "M", "../m", "..", "%2e%2e", "/etc/passwd", "m/../m", "m\x00", "nope"]
-SIGNATURES = ["", F.SIGNATURE_RECOMMEND, F.SIGNATURE_SCORE, F.SIGNATURE_DEFAULT, "__saved_model_init_op", "nope"]
+SIGNATURES = ["", F.SIGNATURE_RECOMMEND, F.SIGNATURE_SCORE, F.SIGNATURE_DEFAULT,
+              "__saved_model_init_op", "nope"]
 counts = collections.Counter()
 
 dims = st.one_of(st.integers(0, 4), st.integers(0, 3000), st.sampled_from([2**31, 2**40, 2**62]))
@@ -42,13 +45,15 @@ def tensor_protos(draw):
     shape = draw(st.lists(dims, max_size=4) | st.just([1] * 70))
     for d in shape:
         proto.tensor_shape.dim.add(size=d)
-    proto.tensor_shape.unknown_rank = draw(st.booleans()) and draw(st.booleans()) and draw(st.booleans())
+    proto.tensor_shape.unknown_rank = (draw(st.booleans()) and draw(st.booleans())
+                                       and draw(st.booleans()))
     kind = draw(st.sampled_from(["string", "int", "float", "content", "none"]))
     n = draw(st.integers(0, 8))
     if kind == "string":
         proto.string_val.extend(draw(st.lists(st.binary(max_size=12), min_size=n, max_size=n)))
     elif kind == "int":
-        proto.int_val.extend(draw(st.lists(st.integers(-2**31, 2**31 - 1), min_size=n, max_size=n)))
+        proto.int_val.extend(
+            draw(st.lists(st.integers(-2**31, 2**31 - 1), min_size=n, max_size=n)))
     elif kind == "float":
         proto.float_val.extend(draw(st.lists(st.floats(width=32), min_size=n, max_size=n)))
     elif kind == "content":
@@ -62,9 +67,12 @@ def mutated_good(draw):
     batch = draw(st.integers(0, 3000) | st.just(1))
     width = draw(st.integers(0, 60))
     users = [f"u{i % 25}" for i in range(batch)]
-    request = H.recommend_request(users or ["u1"], k=draw(st.integers(-2**31, 2**31 - 1) | st.integers(-2, 60)))
-    history = np.array([[f"i{(i + j) % 55}".encode() for j in range(width)] for i in range(batch)], dtype=object)
-    request.inputs[F.USER_ID].CopyFrom(H.tensor(np.array([u.encode() for u in users], dtype=object).reshape(batch)))
+    request = H.recommend_request(users or ["u1"],
+                                  k=draw(st.integers(-2**31, 2**31 - 1) | st.integers(-2, 60)))
+    history = np.array([[f"i{(i + j) % 55}".encode() for j in range(width)] for i in range(batch)],
+                       dtype=object)
+    request.inputs[F.USER_ID].CopyFrom(
+        H.tensor(np.array([u.encode() for u in users], dtype=object).reshape(batch)))
     request.inputs[F.HISTORY].CopyFrom(H.tensor(history.reshape(batch, width)))
     request.inputs[F.EXCLUDE].CopyFrom(H.tensor(history.reshape(batch, width)[:, : width // 2]))
     for _ in range(draw(st.integers(0, 2))):
@@ -124,7 +132,8 @@ json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats() | st.text(max_size=8)
     | st.sampled_from(["\ud800", "u1", "i3", ""]),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(
-        st.sampled_from(INPUTS + ["b64", "signature_name", "instances", "inputs"]) | st.text(max_size=5),
+        st.sampled_from(INPUTS + ["b64", "signature_name", "instances", "inputs"])
+        | st.text(max_size=5),
         children, max_size=4),
     max_leaves=20)
 
@@ -148,25 +157,29 @@ def rest_bodies(draw):
         depth = draw(st.integers(1, 100_000))
         return b'{"inputs": ' + b"[" * depth + b"]" * depth + b"}"
     payload = {"request_id": "r1", "user_id": "u1", "item_id": "i1"}
-    payload[draw(st.sampled_from(list(payload) + ["event", "value", "time", "x"]))] = draw(json_values)
+    payload[draw(st.sampled_from(list(payload) + ["event", "value", "time", "x"]))] = (
+        draw(json_values))
     return json.dumps(payload).encode("utf-8", "surrogatepass")
 
 
-path_parts = st.sampled_from(["m", "..", "%2e%2e", "..%2f..", "%2F", "M", "", "m%00", "\u00e4", "1", "-1",
-                              "99999999999999999999999", "stable", "/etc/passwd"])
+path_parts = st.sampled_from(["m", "..", "%2e%2e", "..%2f..", "%2F", "M", "", "m%00", "\u00e4",
+                              "1", "-1", "99999999999999999999999", "stable", "/etc/passwd"])
 
 
 @st.composite
 def rest_paths(draw):
     if draw(st.booleans()):
         return b"/v1/models/m:predict"
-    if draw(st.integers(0, 5)) == 0:  # any text, percent-encoded so the request line stays HTTP/1.1
+    # any text, percent-encoded so the request line stays HTTP/1.1
+    if draw(st.integers(0, 5)) == 0:
         return b"/" + urllib.parse.quote(draw(st.text(max_size=30)), safe="/%?:=&.").encode()
-    path = "/v1/models/" + draw(path_parts | st.text(max_size=8).map(lambda t: urllib.parse.quote(t, safe="")))
+    path = "/v1/models/" + draw(
+        path_parts | st.text(max_size=8).map(lambda t: urllib.parse.quote(t, safe="")))
     selector = draw(st.sampled_from(["", "/versions/", "/labels/"]))
     if selector:
         path += selector + draw(path_parts)
-    path += draw(st.sampled_from(["", ":predict", "/metadata", ":classify", ":regress", ":nope", "?a=b"]))
+    path += draw(st.sampled_from(["", ":predict", "/metadata", ":classify", ":regress", ":nope",
+                                  "?a=b"]))
     if draw(st.integers(0, 6)) == 0:
         path = draw(st.sampled_from(["/v1/feedback", "/monitoring/prometheus/metrics", "/", "*"]))
     return path.encode("utf-8", "surrogatepass").replace(b" ", b"%20")
@@ -177,10 +190,12 @@ def rest_requests(draw):
     method = draw(st.sampled_from(["POST"] * 4 + ["GET", "PUT", "DELETE", "FOO"]))
     body = draw(rest_bodies()) if method != "GET" or draw(st.booleans()) else None
     headers = {}
-    length = draw(st.sampled_from(["exact"] * 6 + ["missing", "negative", "text", "huge", "short"]))
+    length = draw(
+        st.sampled_from(["exact"] * 6 + ["missing", "negative", "text", "huge", "short"]))
     if body is not None:
-        headers["Content-Length"] = {"exact": str(len(body)), "missing": None, "negative": "-5", "text": "ten",
-                                     "huge": str(H.MAX_REQUEST_BYTES + 1), "short": str(len(body) // 2)}[length]
+        headers["Content-Length"] = {"exact": str(len(body)), "missing": None, "negative": "-5",
+                                     "text": "ten", "huge": str(H.MAX_REQUEST_BYTES + 1),
+                                     "short": str(len(body) // 2)}[length]
     if draw(st.integers(0, 10)) == 0:
         headers["Transfer-Encoding"] = "chunked"
     return H.http_request(method, draw(rest_paths()), body, headers)
@@ -251,8 +266,10 @@ def test_named_attacks_get_the_expected_status(served):
         "2^40 users from one value": (with_input(F.USER_ID, huge_fill), "RESOURCE_EXHAUSTED"),
         "empty [2^31, 2^62, 0] tensor": (with_input("bogus", empty_huge), "RESOURCE_EXHAUSTED"),
         "unknown dtype enum": (with_input(F.K, odd_dtype), "INVALID_ARGUMENT"),
-        "message over the limit": (with_input(F.USER_ID, H.tensor(np.array([b"x" * H.MAX_REQUEST_BYTES],
-                                                                            dtype=object))), "RESOURCE_EXHAUSTED"),
+        "message over the limit": (
+            with_input(F.USER_ID,
+                       H.tensor(np.array([b"x" * H.MAX_REQUEST_BYTES], dtype=object))),
+            "RESOURCE_EXHAUSTED"),
     }
     channel, stub = H.stub(served.grpc_target)
     with channel:
@@ -260,18 +277,22 @@ def test_named_attacks_get_the_expected_status(served):
     assert got == {name: code for name, (_, code) in cases.items()}
     rest = {
         "deep JSON": (b'{"inputs": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", 400),
-        "non-ASCII base64": (json.dumps({"inputs": {F.USER_ID: [{"b64": "\u00e4"}]}}).encode(), 400),
-        "lone surrogate": (b'{"signature_name": "recommend", "inputs": {"user_id": ["\\ud800"], "k": 1, '
+        "non-ASCII base64": (json.dumps({"inputs": {F.USER_ID: [{"b64": "\u00e4"}]}}).encode(),
+                             400),
+        "lone surrogate": (b'{"signature_name": "recommend", "inputs": '
+                           b'{"user_id": ["\\ud800"], "k": 1, '
                            b'"history": [[""]], "exclude": [[""]]}}', 400),
         "malformed JSON": (b'{"inputs": [', 400),
         "lists 71 deep": (b'{"inputs": ' + b"[" * 71 + b"]" * 71 + b"}", 400),
     }
-    got = {name: H.raw_http(served.rest_port, H.http_request("POST", b"/v1/models/m:predict", body))[0]
+    got = {name: H.raw_http(served.rest_port,
+                            H.http_request("POST", b"/v1/models/m:predict", body))[0]
            for name, (body, _) in rest.items()}
     got["feedback lone surrogate"] = H.raw_http(served.rest_port, H.http_request(
         "POST", b"/v1/feedback", b'{"request_id": "\\ud800", "user_id": "u", "item_id": "i"}'))[0]
     got["unknown method"] = H.raw_http(served.rest_port, H.http_request("FOO", b"/v1/models/m"))[0]
-    got["URI over 64 KiB"] = H.raw_http(served.rest_port, H.http_request("GET", b"/v1/models/m?" + b"a" * 70000))[0]
-    assert got == {**{name: status for name, (_, status) in rest.items()}, "feedback lone surrogate": 400,
-                   "unknown method": 501, "URI over 64 KiB": 414}
+    got["URI over 64 KiB"] = H.raw_http(
+        served.rest_port, H.http_request("GET", b"/v1/models/m?" + b"a" * 70000))[0]
+    assert got == {**{name: status for name, (_, status) in rest.items()},
+                   "feedback lone surrogate": 400, "unknown method": 501, "URI over 64 KiB": 414}
     H.assert_healthy(served)

@@ -54,8 +54,8 @@ def test_prepare_csv_quarantines_every_bad_row_and_loses_none(attacked, tmp_path
     _check_quarantine(records, os.path.join("data", "interactions.csv"), bad)
     print(f"\nprepare_csv: {n_rows} rows -> {inter['rows_written']} written + "
           f"{inter['quarantined']} quarantined; kinds {sorted(set(bad.values()))}")
-    assert counts["items"] == {"rows_read": malformed_data.N_ITEMS, "rows_written": malformed_data.N_ITEMS,
-                               "quarantined": 0}
+    assert counts["items"] == {"rows_read": malformed_data.N_ITEMS,
+                               "rows_written": malformed_data.N_ITEMS, "quarantined": 0}
 
 
 def test_example_gen_quarantines_every_bad_row_and_loses_none(attacked, tmp_path):

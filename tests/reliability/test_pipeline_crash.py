@@ -13,10 +13,12 @@ PIPELINE_TIMEOUT = 900
 
 def _start(data, root, serving, log_path):
     command = [sys.executable, "-m", "tfx_pipeline.cli.main", "pipeline", "run", "--data", data,
-               "--pipeline-root", root, "--serving-dir", serving, "--pretrain", "off", "--epochs", "40"]
+               "--pipeline-root", root, "--serving-dir", serving, "--pretrain", "off",
+               "--epochs", "40"]
     env = dict(os.environ, TF_USE_LEGACY_KERAS="1", PYTHONUNBUFFERED="1")
     log = open(log_path, "w")
-    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True), log
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env,
+                            start_new_session=True), log
 
 
 def _wait_for_line(path, needle, process, timeout):
@@ -26,7 +28,8 @@ def _wait_for_line(path, needle, process, timeout):
             if needle in f.read():
                 return
         if process.poll() is not None:
-            raise AssertionError(f"pipeline exited ({process.returncode}) before {needle!r}:\n{open(path).read()[-3000:]}")
+            raise AssertionError(f"pipeline exited ({process.returncode}) before {needle!r}:\n"
+                                 f"{open(path).read()[-3000:]}")
         time.sleep(0.5)
     raise AssertionError(f"no {needle!r} within {timeout}s")
 
@@ -40,7 +43,8 @@ def test_killed_mid_trainer_rerun_reuses_cache_and_pushes_a_valid_model(tmp_path
     from rec_model.data import synth
 
     data, root, serving = str(tmp_path / "data"), str(tmp_path / "root"), str(tmp_path / "serving")
-    synth.generate_synthetic(data, n_users=150, n_items=120, n_interactions=6000, n_topics=6, seed=3)
+    synth.generate_synthetic(data, n_users=150, n_items=120, n_interactions=6000, n_topics=6,
+                             seed=3)
 
     first, log = _start(data, root, serving, str(tmp_path / "first.log"))
     try:
@@ -54,15 +58,18 @@ def test_killed_mid_trainer_rerun_reuses_cache_and_pushes_a_valid_model(tmp_path
         if first.poll() is None:
             os.killpg(first.pid, signal.SIGKILL)
     assert not os.path.exists(os.path.join(serving, "recsys")) or not [
-        v for v in os.listdir(os.path.join(serving, "recsys")) if v.isdigit()], "nothing may be pushed by the killed run"
+        v for v in os.listdir(os.path.join(serving, "recsys")) if v.isdigit()], (
+        "nothing may be pushed by the killed run")
 
-    store = mlmd.MetadataStore(metadata.sqlite_metadata_connection_config(os.path.join(root, "metadata.sqlite")))
+    store = mlmd.MetadataStore(
+        metadata.sqlite_metadata_connection_config(os.path.join(root, "metadata.sqlite")))
     before = {e.id for e in store.get_executions()}
     killed_models = {a.id for a in store.get_artifacts_by_type("Model")}
 
     second, log = _start(data, root, serving, str(tmp_path / "second.log"))
     try:
-        assert second.wait(timeout=PIPELINE_TIMEOUT) == 0, open(str(tmp_path / "second.log")).read()[-3000:]
+        assert second.wait(timeout=PIPELINE_TIMEOUT) == 0, (
+            open(str(tmp_path / "second.log")).read()[-3000:])
     finally:
         log.close()
 
@@ -76,15 +83,19 @@ def test_killed_mid_trainer_rerun_reuses_cache_and_pushes_a_valid_model(tmp_path
 
     # The evaluator consumed the re-run's published model, never the killed run's pending one.
     [evaluator] = [e for e in new if types[e.type_id].endswith("RecsysEvaluator")]
-    consumed = [ev.artifact_id for ev in store.get_events_by_execution_ids([evaluator.id]) if ev.type == pb.Event.INPUT]
-    models = [a for a in store.get_artifacts_by_id(consumed) if a.type_id == store.get_artifact_type("Model").id]
-    assert models and all(a.state == pb.Artifact.LIVE and a.id not in killed_models for a in models)
+    consumed = [ev.artifact_id for ev in store.get_events_by_execution_ids([evaluator.id])
+                if ev.type == pb.Event.INPUT]
+    models = [a for a in store.get_artifacts_by_id(consumed)
+              if a.type_id == store.get_artifact_type("Model").id]
+    assert models and all(a.state == pb.Artifact.LIVE and a.id not in killed_models
+                          for a in models)
 
     versions = sorted(v for v in os.listdir(os.path.join(serving, "recsys")) if v.isdigit())
     assert len(versions) == 1
     import tensorflow as tf
 
     loaded = tf.saved_model.load(os.path.join(serving, "recsys", versions[0]))
-    out = loaded.signatures["recommend"](user_id=tf.constant(["u1"]), k=tf.constant(5), history=tf.constant([[""]]),
+    out = loaded.signatures["recommend"](user_id=tf.constant(["u1"]), k=tf.constant(5),
+                                         history=tf.constant([[""]]),
                                          exclude=tf.constant([[""]]))
     assert out["item_ids"].shape == (1, 5)

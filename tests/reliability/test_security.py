@@ -45,15 +45,18 @@ ESCAPES = ["..", "../secret", "..%2fsecret", "%2e%2e%2fsecret", "%2e%2e", "%252e
 def test_rest_urls_cannot_leave_the_model_base_path(served):
     paths = []
     for name in ESCAPES + [str(served.secret).replace("/", "%2f")]:
-        paths += [f"/v1/models/{name}", f"/v1/models/{name}/metadata", f"/v1/models/{name}/versions/1"]
+        paths += [f"/v1/models/{name}", f"/v1/models/{name}/metadata",
+                  f"/v1/models/{name}/versions/1"]
     for version in ["..", "%2e%2e", "1%2f..%2f..%2f..%2fsecret%2f1", "-1", "0x1", "1e3", "%31"]:
         paths += [f"/v1/models/m/versions/{version}", f"/v1/models/m/versions/{version}/metadata"]
-    paths += ["/v1/models/m/../../secret", "/v1/models//etc/passwd", "/../../secret/1", "/v1/models/m/labels/..%2f1"]
+    paths += ["/v1/models/m/../../secret", "/v1/models//etc/passwd", "/../../secret/1",
+              "/v1/models/m/labels/..%2f1"]
     answers = {}
     for path in paths:
         for method, body in (("GET", None), ("POST", json.dumps(H.GOOD_REST_BODY).encode())):
             target = path if method == "GET" or path.endswith("metadata") else path + ":predict"
-            status, _, raw = H.raw_http(served.rest_port, H.http_request(method, target.encode(), body))
+            status, _, raw = H.raw_http(served.rest_port,
+                                        H.http_request(method, target.encode(), body))
             answers[(method, target)] = status
             assert status in (400, 404), (method, target, status, raw[:200])
             assert "error" in json.loads(raw)
@@ -63,13 +66,15 @@ def test_rest_urls_cannot_leave_the_model_base_path(served):
 def test_grpc_model_specs_cannot_leave_the_model_base_path(served):
     from tensorflow_serving.apis import get_model_status_pb2, model_service_pb2_grpc
 
-    names = ESCAPES + ["../secret".replace("%2f", "/"), str(served.secret), str(served.secret / "1"),
-                       str(served.base), "m/../m", "m/1", "m\x00../secret", "/"]
+    names = ESCAPES + ["../secret".replace("%2f", "/"), str(served.secret),
+                       str(served.secret / "1"), str(served.base), "m/../m", "m/1",
+                       "m\x00../secret", "/"]
     channel, stub = H.stub(served.grpc_target)
     with channel:
         status_stub = model_service_pb2_grpc.ModelServiceStub(channel)
         for name in names:
-            assert H.grpc_code(stub.Predict, H.recommend_request(name=name))[0] == "NOT_FOUND", name
+            assert H.grpc_code(stub.Predict,
+                               H.recommend_request(name=name))[0] == "NOT_FOUND", name
             request = get_model_status_pb2.GetModelStatusRequest()
             request.model_spec.name = name
             assert H.grpc_code(status_stub.GetModelStatus, request)[0] == "NOT_FOUND", name
@@ -93,15 +98,19 @@ def _unsafe_calls(tree: ast.AST) -> list[str]:
     found = []
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            modules = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                       else [node.module or ""])
             for module in modules:
-                if module.split(".")[0] in ("pickle", "cPickle", "dill", "cloudpickle", "shelve", "marshal", "joblib"):
+                if module.split(".")[0] in ("pickle", "cPickle", "dill", "cloudpickle", "shelve",
+                                            "marshal", "joblib"):
                     found.append(f"line {node.lineno}: import {module}")
         if not isinstance(node, ast.Call):
             continue
         func = node.func
-        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-        owner = func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else ""
+        name = (func.id if isinstance(func, ast.Name)
+                else func.attr if isinstance(func, ast.Attribute) else "")
+        owner = (func.value.id
+                 if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else "")
         kwargs = {k.arg: k.value for k in node.keywords}
         if isinstance(func, ast.Name) and name in ("eval", "exec", "__import__"):
             found.append(f"line {node.lineno}: {name}(")
@@ -113,17 +122,21 @@ def _unsafe_calls(tree: ast.AST) -> list[str]:
             loader = kwargs.get("Loader") or (node.args[1] if len(node.args) > 1 else None)
             if name != "load" or not (isinstance(loader, ast.Attribute) and "Safe" in loader.attr):
                 found.append(f"line {node.lineno}: yaml.{name} without SafeLoader")
-        elif name in ("load", "loads") and owner in ("pickle", "marshal", "dill", "cloudpickle", "joblib"):
+        elif name in ("load", "loads") and owner in ("pickle", "marshal", "dill", "cloudpickle",
+                                                     "joblib"):
             found.append(f"line {node.lineno}: {owner}.{name}")
-        if isinstance(kwargs.get("safe_mode"), ast.Constant) and kwargs["safe_mode"].value is False:
+        if (isinstance(kwargs.get("safe_mode"), ast.Constant)
+                and kwargs["safe_mode"].value is False):
             found.append(f"line {node.lineno}: safe_mode=False")
     return found
 
 
 def test_scanner_catches_each_unsafe_pattern():
     source = ("import pickle\nimport numpy as np\nimport yaml\npickle.loads(b)\nnp.load(f)\n"
-              "np.load(f, allow_pickle=True)\neval(s)\nexec(s)\nyaml.load(s)\nm.load_model(p, safe_mode=False)\n"
-              "np.load(f, allow_pickle=False)\nyaml.load(s, Loader=yaml.SafeLoader)\nmodel.evaluate(x)\n")
+              "np.load(f, allow_pickle=True)\neval(s)\nexec(s)\nyaml.load(s)\n"
+              "m.load_model(p, safe_mode=False)\n"
+              "np.load(f, allow_pickle=False)\nyaml.load(s, Loader=yaml.SafeLoader)\n"
+              "model.evaluate(x)\n")
     lines = sorted(int(hit.split(":")[0].split()[1]) for hit in _unsafe_calls(ast.parse(source)))
     assert lines == [1, 4, 5, 6, 7, 8, 9, 10]  # not the safe calls on lines 11-13
 
@@ -148,7 +161,8 @@ def test_rest_body_over_the_limit_is_413(served):
     assert status == 413 and "max_request_bytes" in json.loads(body)["error"]
     # A body just under the limit is read and parsed (then refused as a bad request, not 413).
     filler = b'{"inputs": "' + b"x" * (H.MAX_REQUEST_BYTES - 100) + b'"}'
-    status, _, _ = H.raw_http(served.rest_port, H.http_request("POST", b"/v1/models/m:predict", filler))
+    status, _, _ = H.raw_http(served.rest_port,
+                              H.http_request("POST", b"/v1/models/m:predict", filler))
     assert status == 400
     H.assert_healthy(served)
 

@@ -31,7 +31,8 @@ def _client(target, stop, out, index):
     with channel:
         while not stop.is_set():
             users = (f"u{(index + n) % H.N_USERS}", f"u{(index * 7 + n) % H.N_USERS}")
-            code, response = H.grpc_code(stub.Predict, H.recommend_request(users, k=5), timeout=120)
+            code, response = H.grpc_code(stub.Predict, H.recommend_request(users, k=5),
+                                         timeout=120)
             n += 1
             if code != "OK":
                 errors.append(f"{code}: {response}")
@@ -50,7 +51,8 @@ def run_load(tmp_path, pool, seconds):
     base.mkdir(parents=True)
     H.push_version(pool[1], base, 1)
     handle = start_model_server(base, H.MODEL, binary="python", log_path=tmp_path / "server.log",
-                                extra_flags=["--file_system_poll_wait_seconds=0.5", f"--grpc_max_threads={CLIENTS}"])
+                                extra_flags=["--file_system_poll_wait_seconds=0.5",
+                                             f"--grpc_max_threads={CLIENTS}"])
     with handle:
         handle.wait_until_available(timeout=180)
         stop, results = threading.Event(), {}
@@ -69,7 +71,8 @@ def run_load(tmp_path, pool, seconds):
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and handle.process.poll() is None:
             status, body = H.rest_json(handle.rest_port, "GET", f"/v1/models/{H.MODEL}")
-            if any(row["version"] == str(LAST) and row["state"] == "AVAILABLE" for row in body["model_version_status"]):
+            if any(row["version"] == str(LAST) and row["state"] == "AVAILABLE"
+                   for row in body["model_version_status"]):
                 break
             time.sleep(0.5)
         time.sleep(1.0)
@@ -100,7 +103,8 @@ def check_load(results, rss_warm, rss_end, states, elapsed, alive, log_tail):
         assert versions == sorted(versions)
     by_version = {int(row["version"]): row for row in states}
     assert by_version[CORRUPT]["state"] == "END" and by_version[CORRUPT]["status"]["error_message"]
-    assert [v for v, row in by_version.items() if row["state"] == "AVAILABLE"] == [LAST]  # old ones unloaded
+    # old ones unloaded
+    assert [v for v, row in by_version.items() if row["state"] == "AVAILABLE"] == [LAST]
     assert rss_end < max(RSS_RATIO * rss_warm, rss_warm + RSS_SLACK), (rss_warm, rss_end)
 
 

@@ -1,4 +1,6 @@
-"""Shared fixtures: stand-in SavedModels (exported once per session) and an in-process server."""
+"""Shared fixtures: stand-in SavedModels (exported once per session) and an in-process
+server.
+"""
 
 import shutil
 
@@ -54,8 +56,10 @@ def call_reference(reference, signature, **inputs):
 def recommend_inputs(users=("u0", "u3"), k=5, history=None, exclude=None):
     blank = [[""] for _ in users]
     return {F.USER_ID: np.array([u.encode() for u in users], dtype=object), F.K: np.int32(k),
-            F.HISTORY: np.array([[h.encode() for h in row] for row in (history or blank)], dtype=object),
-            F.EXCLUDE: np.array([[h.encode() for h in row] for row in (exclude or blank)], dtype=object)}
+            F.HISTORY: np.array([[h.encode() for h in row] for row in (history or blank)],
+                                dtype=object),
+            F.EXCLUDE: np.array([[h.encode() for h in row] for row in (exclude or blank)],
+                                dtype=object)}
 
 
 def free_port():
@@ -66,7 +70,9 @@ def free_port():
 
 @pytest.fixture(scope="module")
 def server(base_path, tmp_path_factory):
-    """An in-process ModelServer on free ports serving `base_path` as model "m", logging requests."""
+    """An in-process ModelServer on free ports serving `base_path` as model "m", logging
+    requests.
+    """
     from serving.server import ModelServer
     from serving.server_options import ServerOptions
 

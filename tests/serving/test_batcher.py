@@ -46,8 +46,10 @@ def _submit(batcher, servable, requests):
 
 def test_full_batch_is_one_call_with_padding_and_split():
     servable = FakeServable()
-    batcher = Batcher(BatchingParameters(max_batch_size=4, batch_timeout_micros=30_000_000, num_batch_threads=1))
-    requests = [{"x": np.array([[b"r%d" % i] * (1 + i % 2)], object), "k": np.int32(3)} for i in range(4)]
+    batcher = Batcher(BatchingParameters(max_batch_size=4, batch_timeout_micros=30_000_000,
+                                         num_batch_threads=1))
+    requests = [{"x": np.array([[b"r%d" % i] * (1 + i % 2)], object), "k": np.int32(3)}
+                for i in range(4)]
     results = _submit(batcher, servable, requests)
     batcher.stop()
     assert len(servable.calls) == 1 and servable.calls[0]["x"].shape == (4, 2)
@@ -58,7 +60,8 @@ def test_full_batch_is_one_call_with_padding_and_split():
 
 def test_different_scalars_never_share_a_batch():
     servable = FakeServable()
-    batcher = Batcher(BatchingParameters(max_batch_size=2, batch_timeout_micros=200_000, num_batch_threads=2))
+    batcher = Batcher(BatchingParameters(max_batch_size=2, batch_timeout_micros=200_000,
+                                         num_batch_threads=2))
     requests = [{"x": np.array([[b"a"]], object), "k": np.int32(k)} for k in (1, 2)]
     _submit(batcher, servable, requests)
     batcher.stop()
@@ -96,6 +99,7 @@ def test_batching_parameters_text_round_trip_and_errors():
     params = BatchingParameters(max_batch_size=16, batch_timeout_micros=500, num_batch_threads=3)
     assert BatchingParameters.from_text(params.to_text()) == params
     with pytest.raises(ValueError, match="batch.txt:2"):
-        BatchingParameters.from_text("max_batch_size { value: 4 }\nthread_pool_name { value: 3 }", "batch.txt")
+        BatchingParameters.from_text("max_batch_size { value: 4 }\nthread_pool_name { value: 3 }",
+                                     "batch.txt")
     with pytest.raises(ValueError, match="must be >= 1"):
         BatchingParameters.from_text("max_batch_size { value: 0 }")

@@ -17,9 +17,11 @@ def client(request, server):
 
 
 def test_recommend_matches_in_process_model(client, reference):
-    rows = client.recommend(["u0", "stranger"], k=6, history=[[], ["i1", "i2", "i3"]], exclude=[["i7"], []])
+    rows = client.recommend(["u0", "stranger"], k=6, history=[[], ["i1", "i2", "i3"]],
+                            exclude=[["i7"], []])
     want = call_reference(reference, "recommend", **recommend_inputs(
-        users=("u0", "stranger"), k=6, history=[["", "", ""], ["i1", "i2", "i3"]], exclude=[["i7"], [""]]))
+        users=("u0", "stranger"), k=6, history=[["", "", ""], ["i1", "i2", "i3"]],
+        exclude=[["i7"], [""]]))
     for i, row in enumerate(rows):
         assert row[F.ITEM_IDS] == [v.decode() for v in want[F.ITEM_IDS][i]]
         np.testing.assert_array_equal(np.float32(row[F.SCORES]), want[F.SCORES][i])
@@ -34,7 +36,8 @@ def test_score_status_metadata(client, reference):
     want = call_reference(reference, "score", user_id=np.array([b"u2"], object),
                           item_ids=np.array([[b"i0", b"i5"]], object))
     np.testing.assert_array_equal(np.float32(row[F.SCORES]), want[F.SCORES][0])
-    assert client.status() == [{"version": 1, "state": "AVAILABLE", "error_code": "OK", "error_message": ""}]
+    assert client.status() == [{"version": 1, "state": "AVAILABLE", "error_code": "OK",
+                                "error_message": ""}]
     meta = client.metadata()
     assert meta["version"] == 1 and "recommend" in meta["signature_def"]
 
@@ -54,8 +57,8 @@ def test_recommend_cli_prints_table(server, tmp_path, capsys):
 
     items = tmp_path / "items.csv"
     items.write_text("item_id,title\n" + "".join(f"i{i},Movie number {i}\n" for i in range(50)))
-    code = main(["recommend", "--server", f"127.0.0.1:{server.grpc_port}", "--model-name", "m", "--user", "u0",
-                 "--k", "4", "--history", "i1", "--items-csv", str(items)])
+    code = main(["recommend", "--server", f"127.0.0.1:{server.grpc_port}", "--model-name", "m",
+                 "--user", "u0", "--k", "4", "--history", "i1", "--items-csv", str(items)])
     out = capsys.readouterr().out
     assert code == 0
     lines = out.splitlines()
@@ -69,10 +72,10 @@ def test_recommend_cli_rest_json_and_error(server, capsys):
 
     from tfx_pipeline.cli.main import main
 
-    assert main(["recommend", "--server", f"127.0.0.1:{server.rest_port}", "--model-name", "m", "--user", "u1",
-                 "--k", "2", "--rest", "--json"]) == 0
+    assert main(["recommend", "--server", f"127.0.0.1:{server.rest_port}", "--model-name", "m",
+                 "--user", "u1", "--k", "2", "--rest", "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert len(payload["recommendations"][0]["item_ids"]) == 2
-    assert main(["recommend", "--server", f"127.0.0.1:{server.grpc_port}", "--model-name", "m", "--user", "u1",
-                 "--k", "999"]) == 1
+    assert main(["recommend", "--server", f"127.0.0.1:{server.grpc_port}", "--model-name", "m",
+                 "--user", "u1", "--k", "999"]) == 1
     assert "catalogue size" in capsys.readouterr().err

@@ -17,7 +17,8 @@ from serving.tensors import from_proto, to_proto
 ])
 def test_tensor_proto_round_trip(value):
     back = from_proto(to_proto(value))
-    assert back.shape == np.shape(value) and back.dtype == (object if back.dtype == object else np.asarray(value).dtype)
+    assert back.shape == np.shape(value) and back.dtype == (
+        object if back.dtype == object else np.asarray(value).dtype)
     np.testing.assert_array_equal(back, value)
 
 
@@ -40,10 +41,12 @@ DTYPES = {"s": types_pb2.DT_STRING, "n": types_pb2.DT_INT32, "f": types_pb2.DT_F
 
 
 def test_columnar_and_row_decoding():
-    inputs, fmt = json_codec.decode_inputs({"inputs": {"s": [["a", {"b64": base64.b64encode(b"\x00").decode()}]],
-                                                       "n": 3}}, DTYPES)
-    assert fmt == "columnar" and inputs["s"].tolist() == [[b"a", b"\x00"]] and inputs["n"].dtype == np.int32
-    inputs, fmt = json_codec.decode_inputs({"instances": [{"s": "a", "f": 1}, {"s": "b", "f": 2.5}]}, DTYPES)
+    inputs, fmt = json_codec.decode_inputs(
+        {"inputs": {"s": [["a", {"b64": base64.b64encode(b"\x00").decode()}]], "n": 3}}, DTYPES)
+    assert (fmt == "columnar" and inputs["s"].tolist() == [[b"a", b"\x00"]]
+            and inputs["n"].dtype == np.int32)
+    inputs, fmt = json_codec.decode_inputs(
+        {"instances": [{"s": "a", "f": 1}, {"s": "b", "f": 2.5}]}, DTYPES)
     assert fmt == "row" and inputs["f"].tolist() == [1.0, 2.5] and inputs["f"].dtype == np.float32
     inputs, _ = json_codec.decode_inputs({"instances": [[1.0, 2.0]]}, {"f": types_pb2.DT_FLOAT})
     assert inputs["f"].shape == (1, 2)
@@ -73,10 +76,13 @@ def test_output_encoding():
         "outputs": {"ids": [["x", "y"]], "raw_bytes": [{"b64": "AQ=="}], "score": [0.5]}}
     assert json_codec.encode_outputs(outputs, "row")["predictions"] == [
         {"ids": ["x", "y"], "raw_bytes": {"b64": "AQ=="}, "score": 0.5}]
-    assert json_codec.encode_outputs({"score": np.array([1.0, 2.0])}, "row") == {"predictions": [1.0, 2.0]}
+    assert json_codec.encode_outputs({"score": np.array([1.0, 2.0])}, "row") == {
+        "predictions": [1.0, 2.0]}
     with pytest.raises(ServingError, match="inconsistent batch size"):
-        json_codec.encode_outputs({"a": np.zeros((1, 3)), "names": np.array([b"p", b"q"], object)}, "row")
-    assert json_codec.parse_body(b'{"inputs": NaN}') == {"inputs": pytest.approx(float("nan"), nan_ok=True)}
+        json_codec.encode_outputs({"a": np.zeros((1, 3)), "names": np.array([b"p", b"q"], object)},
+                                  "row")
+    assert json_codec.parse_body(b'{"inputs": NaN}') == {
+        "inputs": pytest.approx(float("nan"), nan_ok=True)}
     with pytest.raises(ServingError, match="JSON object"):
         json_codec.parse_body(b"[1]")
 
@@ -84,6 +90,7 @@ def test_output_encoding():
 def test_to_proto_encodes_str_and_bytes_arrays_alike():
     from serving.tensors import to_proto
 
-    as_str, as_bytes = to_proto(np.array([["a", "é"]])), to_proto(np.array([[b"a", "é".encode()]], object))
+    as_str, as_bytes = (to_proto(np.array([["a", "é"]])),
+                        to_proto(np.array([[b"a", "é".encode()]], object)))
     assert as_str == as_bytes and list(as_str.string_val) == [b"a", "é".encode()]
     assert [d.size for d in as_str.tensor_shape.dim] == [1, 2]

@@ -17,8 +17,8 @@ def test_record_feedback_validates_and_defaults(tmp_path):
     with fl.FeedbackLog(tmp_path) as log:
         answer = fl.record_feedback(log, _payload(1), now=1_700_000_000.0)
     assert answer["status"] == "ok"
-    assert answer["record"] == {"request_id": "r1", "user_id": "u1", "item_id": "i1", "event": "click",
-                                "value": 1.0, "time": 1_700_000_000.0}
+    assert answer["record"] == {"request_id": "r1", "user_id": "u1", "item_id": "i1",
+                                "event": "click", "value": 1.0, "time": 1_700_000_000.0}
     assert list(fl.read_feedback(tmp_path)) == [answer["record"]]
 
 
@@ -93,7 +93,8 @@ def test_a_torn_line_in_a_full_file_is_ended_before_the_next_file_starts(tmp_pat
 def test_each_record_is_one_write_on_an_append_fd(tmp_path, monkeypatch):
     writes = []
     real_write = os.write
-    monkeypatch.setattr(jsonl_log.os, "write", lambda fd, data: writes.append(data) or real_write(fd, data))
+    monkeypatch.setattr(jsonl_log.os, "write",
+                        lambda fd, data: writes.append(data) or real_write(fd, data))
     with fl.FeedbackLog(tmp_path) as log:
         fl.record_feedback(log, _payload(1))
         fl.record_feedback(log, _payload(2))
@@ -112,10 +113,11 @@ def test_bad_configuration_says_how_to_fix(tmp_path):
 def test_feedback_cli_appends_a_record(tmp_path, capsys):
     from tfx_pipeline.cli import main
 
-    rc = main.main(["feedback", "--feedback-dir", str(tmp_path), "--request-id", "r9", "--user", "u9",
-                    "--item", "i9", "--event", "rating", "--value", "4"])
+    rc = main.main(["feedback", "--feedback-dir", str(tmp_path), "--request-id", "r9",
+                    "--user", "u9", "--item", "i9", "--event", "rating", "--value", "4"])
     assert rc == 0
     (record,) = list(fl.read_feedback(tmp_path))
     assert record["event"] == "rating" and record["value"] == 4.0 and record["request_id"] == "r9"
-    rc = main.main(["feedback", "--feedback-dir", str(tmp_path), "--request-id", "", "--user", "u", "--item", "i"])
+    rc = main.main(["feedback", "--feedback-dir", str(tmp_path), "--request-id", "",
+                    "--user", "u", "--item", "i"])
     assert rc == 2 and "request_id" in capsys.readouterr().err

@@ -3,8 +3,9 @@
 import grpc
 import numpy as np
 import pytest
-from tensorflow_serving.apis import (get_model_metadata_pb2, get_model_status_pb2, model_service_pb2_grpc,
-                                     predict_pb2, prediction_service_pb2_grpc)
+from tensorflow_serving.apis import (get_model_metadata_pb2, get_model_status_pb2,
+                                     model_service_pb2_grpc, predict_pb2,
+                                     prediction_service_pb2_grpc)
 
 from rec_model import features as F
 from serving.request_log import read_request_log
@@ -33,7 +34,8 @@ def _request(inputs, signature="recommend", name="m", version=None):
 
 def test_recommend_equals_in_process_call(stubs, reference):
     inputs = recommend_inputs(users=("u0", "nobody", "nobody"), k=7,
-                              history=[["", ""], ["i1", "i2"], ["", ""]], exclude=[["i3", ""], ["", ""], ["", ""]])
+                              history=[["", ""], ["i1", "i2"], ["", ""]],
+                              exclude=[["i3", ""], ["", ""], ["", ""]])
     response = stubs[0].Predict(_request(inputs))
     got = {k: from_proto(v) for k, v in response.outputs.items()}
     want = call_reference(reference, "recommend", **inputs)
@@ -43,17 +45,20 @@ def test_recommend_equals_in_process_call(stubs, reference):
     np.testing.assert_array_equal(got[F.AGENT_SCORES], want[F.AGENT_SCORES])
     assert got[F.AGENT_SCORES].shape == (3, 7, 2)
     assert b"i3" not in got[F.ITEM_IDS][0]
-    assert response.model_spec.version.value == 1 and response.model_spec.signature_name == "recommend"
+    assert (response.model_spec.version.value == 1
+            and response.model_spec.signature_name == "recommend")
 
 
 def test_score_and_serving_default(stubs, reference):
     import tensorflow as tf
 
-    inputs = {F.USER_ID: np.array([b"u1"], object), F.ITEM_IDS: np.array([[b"i0", b"i9", b"zz"]], object)}
+    inputs = {F.USER_ID: np.array([b"u1"], object),
+              F.ITEM_IDS: np.array([[b"i0", b"i9", b"zz"]], object)}
     got = from_proto(stubs[0].Predict(_request(inputs, "score")).outputs[F.SCORES])
     np.testing.assert_array_equal(got, call_reference(reference, "score", **inputs)[F.SCORES])
     example = tf.train.Example(features=tf.train.Features(feature={
-        F.USER_ID: tf.train.Feature(bytes_list=tf.train.BytesList(value=[b"u2"]))})).SerializeToString()
+        F.USER_ID: tf.train.Feature(
+            bytes_list=tf.train.BytesList(value=[b"u2"]))})).SerializeToString()
     response = stubs[0].Predict(_request({F.EXAMPLES: np.array([example], object)}, signature=""))
     assert response.model_spec.signature_name == "serving_default"
     assert from_proto(response.outputs[F.ITEM_IDS]).shape == (1, F.DEFAULT_SERVING_K)
@@ -69,7 +74,8 @@ def test_request_id_in_trailing_metadata_and_log(stubs, server):
     _, call = stubs[0].Predict.with_call(_request(recommend_inputs(users=("u5",), k=3)))
     request_id = dict(call.trailing_metadata())["x-request-id"]
     records = {r["request_id"]: r for r in read_request_log(server.log_dir)}
-    assert records[request_id]["user_ids"] == ["u5"] and len(records[request_id]["item_ids"][0]) == 3
+    assert (records[request_id]["user_ids"] == ["u5"]
+            and len(records[request_id]["item_ids"][0]) == 3)
     assert records[request_id]["model"] == "m" and records[request_id]["version"] == 1
 
 
@@ -81,7 +87,8 @@ def test_metadata_and_status(stubs):
     response.metadata["signature_def"].Unpack(sigs)
     assert {"recommend", "score", "serving_default"} <= set(sigs.signature_def)
     assert set(sigs.signature_def["recommend"].inputs) == {F.USER_ID, F.K, F.HISTORY, F.EXCLUDE}
-    status = stubs[1].GetModelStatus(get_model_status_pb2.GetModelStatusRequest(model_spec={"name": "m"}))
+    status = stubs[1].GetModelStatus(
+        get_model_status_pb2.GetModelStatusRequest(model_spec={"name": "m"}))
     assert [(s.version, s.state) for s in status.model_version_status] == [
         (1, get_model_status_pb2.ModelVersionStatus.AVAILABLE)]
 
@@ -94,11 +101,14 @@ def _code(stub_call, request):
 
 @pytest.mark.parametrize("mutate, code, words", [
     (lambda i: i.update({F.K: np.int64(5)}), grpc.StatusCode.INVALID_ARGUMENT, "DT_INT32"),
-    (lambda i: i.update({F.K: np.array([5], np.int32)}), grpc.StatusCode.INVALID_ARGUMENT, "shape []"),
+    (lambda i: i.update({F.K: np.array([5], np.int32)}), grpc.StatusCode.INVALID_ARGUMENT,
+     "shape []"),
     (lambda i: i.pop(F.HISTORY), grpc.StatusCode.INVALID_ARGUMENT, "missing ['history']"),
-    (lambda i: i.update({"bogus": np.int32(1)}), grpc.StatusCode.INVALID_ARGUMENT, "unexpected ['bogus']"),
+    (lambda i: i.update({"bogus": np.int32(1)}), grpc.StatusCode.INVALID_ARGUMENT,
+     "unexpected ['bogus']"),
     (lambda i: i.update({F.K: np.int32(0)}), grpc.StatusCode.INVALID_ARGUMENT, "k must be >= 1"),
-    (lambda i: i.update({F.K: np.int32(51)}), grpc.StatusCode.INVALID_ARGUMENT, "catalogue size (50)"),
+    (lambda i: i.update({F.K: np.int32(51)}), grpc.StatusCode.INVALID_ARGUMENT,
+     "catalogue size (50)"),
 ])
 def test_bad_inputs_are_invalid_argument(stubs, mutate, code, words):
     inputs = recommend_inputs()
@@ -127,7 +137,8 @@ def test_malformed_tensor_proto_and_server_stays_up(stubs):
 
 
 def test_message_size_limit(stubs):
-    big = {F.USER_ID: np.array([b"x" * 1000] * 2000, object), F.ITEM_IDS: np.array([[b"i0"]] * 2000, object)}
+    big = {F.USER_ID: np.array([b"x" * 1000] * 2000, object),
+           F.ITEM_IDS: np.array([[b"i0"]] * 2000, object)}
     assert _code(stubs[0].Predict, _request(big, "score"))[0] == grpc.StatusCode.RESOURCE_EXHAUSTED
 
 
@@ -136,7 +147,8 @@ def test_empty_history_and_exclude_columns(stubs, reference):
     inputs[F.HISTORY] = np.empty((1, 0), object)
     inputs[F.EXCLUDE] = np.empty((1, 0), object)
     got = from_proto(stubs[0].Predict(_request(inputs)).outputs[F.ITEM_IDS])
-    np.testing.assert_array_equal(got, call_reference(reference, "recommend", **recommend_inputs(("u0",), 3))[F.ITEM_IDS])
+    np.testing.assert_array_equal(
+        got, call_reference(reference, "recommend", **recommend_inputs(("u0",), 3))[F.ITEM_IDS])
 
 
 def test_too_many_rows_refused_before_decoding_and_server_keeps_serving(stubs):

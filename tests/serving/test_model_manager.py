@@ -42,8 +42,8 @@ def test_hot_swap_under_load_then_corrupt_and_half_written_versions(tmp_path, mo
     base = tmp_path / "m"
     base.mkdir()
     install_version(model_pool["v1"], base, 1)
-    options = ServerOptions(port=free_port(), rest_api_port=0, model_name="m", model_base_path=str(base),
-                            file_system_poll_wait_seconds=0.1)
+    options = ServerOptions(port=free_port(), rest_api_port=0, model_name="m",
+                            model_base_path=str(base), file_system_poll_wait_seconds=0.1)
     with ModelServer(options) as server:
         manager = server.core.managers["m"]
         channel = grpc.insecure_channel(f"127.0.0.1:{server.grpc_port}")
@@ -54,7 +54,8 @@ def test_hot_swap_under_load_then_corrupt_and_half_written_versions(tmp_path, mo
             while not stop.is_set():
                 try:
                     sent = time.monotonic()
-                    answers.append((sent, stub.Predict(_request(), timeout=30).model_spec.version.value))
+                    answers.append(
+                        (sent, stub.Predict(_request(), timeout=30).model_spec.version.value))
                 except grpc.RpcError as err:  # any failure counts
                     failures.append(err)
 
@@ -71,7 +72,8 @@ def test_hot_swap_under_load_then_corrupt_and_half_written_versions(tmp_path, mo
             thread.join()
         assert failures == []
         assert answers[0][1] == 1
-        assert {v for sent, v in answers if sent > swapped} == {2}  # every request sent after the swap
+        # every request sent after the swap
+        assert {v for sent, v in answers if sent > swapped} == {2}
         got = {k: from_proto(v) for k, v in stub.Predict(_request()).outputs.items()}
         want = call_reference(tf.saved_model.load(str(model_pool["v2"])), "recommend",
                               **recommend_inputs(users=("u4",), k=5))
@@ -82,7 +84,8 @@ def test_hot_swap_under_load_then_corrupt_and_half_written_versions(tmp_path, mo
         shutil.copytree(model_pool["v2"], bad)
         (bad / "saved_model.pb").write_bytes((bad / "saved_model.pb").read_bytes()[:300])
         bad.rename(base / "3")
-        _wait_for(lambda: any(v == 3 and s == "END" for v, s, _, _ in manager.status()), "version 3 to fail")
+        _wait_for(lambda: any(v == 3 and s == "END" for v, s, _, _ in manager.status()),
+                  "version 3 to fail")
         (_, _, code, message), = manager.status(3)
         assert code != "OK" and "saved_model.pb" in message
         assert manager.versions() == [2]
@@ -107,13 +110,15 @@ def test_policies_and_labels(tmp_path, model_pool):
     for version in (1, 2, 5):
         install_version(model_pool["v1"], base, version)
     (base / "not-a-version").mkdir()
-    latest2 = ModelManager(ModelConfig("m", str(base), num_versions=2, labels=(("stable", 2),)), warmup=False)
+    latest2 = ModelManager(ModelConfig("m", str(base), num_versions=2, labels=(("stable", 2),)),
+                           warmup=False)
     assert latest2.poll_once() == [5, 2]
     assert latest2.resolve().version == 5
     assert latest2.resolve(label="stable").version == 2
     with pytest.raises(Exception, match="no version label"):
         latest2.resolve(label="canary")
-    specific = ModelManager(ModelConfig("m", str(base), policy="specific", versions=(1,)), warmup=False)
+    specific = ModelManager(ModelConfig("m", str(base), policy="specific", versions=(1,)),
+                            warmup=False)
     assert specific.poll_once() == [1]
     shutil.rmtree(base / "5")
     assert latest2.poll_once() == [2, 1]

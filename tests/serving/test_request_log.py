@@ -9,7 +9,8 @@ from serving.request_log import RequestLogger, new_request_id, read_request_log
 
 def test_lines_rotation_and_reading_back(tmp_path):
     logger = RequestLogger(tmp_path, max_bytes=2048, fsync="always")
-    records = [{"request_id": new_request_id(), "user_ids": [f"u{i}"], "item_ids": [["i1", "i2"]]} for i in range(60)]
+    records = [{"request_id": new_request_id(), "user_ids": [f"u{i}"], "item_ids": [["i1", "i2"]]}
+               for i in range(60)]
     threads = [threading.Thread(target=logger.log, args=(r,)) for r in records]
     for thread in threads:
         thread.start()

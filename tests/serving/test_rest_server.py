@@ -29,11 +29,13 @@ def test_columnar_recommend_equals_in_process_call(server, reference):
     status, payload = _call(server, "POST", "/v1/models/m:predict", body)
     assert status == 200
     want = call_reference(reference, "recommend", **recommend_inputs(
-        users=("u0", "nobody"), k=4, history=[["", ""], ["i1", "i7"]], exclude=[["i2", ""], ["", ""]]))
+        users=("u0", "nobody"), k=4, history=[["", ""], ["i1", "i7"]],
+        exclude=[["i2", ""], ["", ""]]))
     out = payload["outputs"]
     assert out["item_ids"] == [[v.decode() for v in row] for row in want[F.ITEM_IDS]]
     np.testing.assert_array_equal(np.asarray(out["scores"], np.float32), want[F.SCORES])
-    np.testing.assert_array_equal(np.asarray(out["agent_scores"], np.float32), want[F.AGENT_SCORES])
+    np.testing.assert_array_equal(np.asarray(out["agent_scores"], np.float32),
+                                  want[F.AGENT_SCORES])
     assert out["agent_names"] == ["collaborative", "popularity"]
     assert len(payload["request_id"]) == 32
 
@@ -45,7 +47,8 @@ def test_row_format_on_batch_major_signature_and_version_path(server, reference)
     assert status == 200 and len(payload["predictions"]) == 2
     want = call_reference(reference, "score", user_id=np.array([b"u1", b"u2"], object),
                           item_ids=np.array([[b"i0", b"i1"], [b"i3", b"i4"]], object))
-    np.testing.assert_array_equal(np.asarray(payload["predictions"][1]["scores"], np.float32), want[F.SCORES][1])
+    np.testing.assert_array_equal(np.asarray(payload["predictions"][1]["scores"], np.float32),
+                                  want[F.SCORES][1])
 
 
 def test_row_format_with_scalar_k_is_rejected_like_tf_serving(server):
@@ -59,7 +62,8 @@ def test_status_and_metadata(server):
     status, payload = _call(server, "GET", "/v1/models/m")
     assert status == 200
     assert payload == {"model_version_status": [
-        {"version": "1", "state": "AVAILABLE", "status": {"error_code": "OK", "error_message": ""}}]}
+        {"version": "1", "state": "AVAILABLE",
+         "status": {"error_code": "OK", "error_message": ""}}]}
     assert _call(server, "GET", "/v1/models/m/versions/1")[0] == 200
     status, payload = _call(server, "GET", "/v1/models/m/metadata")
     assert status == 200 and payload["model_spec"]["version"] == "1"
@@ -68,16 +72,22 @@ def test_status_and_metadata(server):
 
 
 @pytest.mark.parametrize("body, words", [
-    ({"signature_name": "recommend", "inputs": {"user_id": ["u1"], "k": "3", "history": [[""]], "exclude": [[""]]}},
+    ({"signature_name": "recommend",
+      "inputs": {"user_id": ["u1"], "k": "3", "history": [[""]], "exclude": [[""]]}},
      "expected a number"),
-    ({"signature_name": "recommend", "inputs": {"user_id": ["u1"], "k": 2.5, "history": [[""]], "exclude": [[""]]}},
+    ({"signature_name": "recommend",
+      "inputs": {"user_id": ["u1"], "k": 2.5, "history": [[""]], "exclude": [[""]]}},
      "expected an integer"),
-    ({"signature_name": "recommend", "inputs": {"user_id": ["u1"], "k": 3, "history": [[""], ["a", "b"]],
-                                                "exclude": [[""]]}}, "ragged"),
-    ({"signature_name": "recommend", "inputs": {"user_id": ["u1"], "k": 3, "history": [[""]]}}, "missing ['exclude']"),
-    ({"signature_name": "recommend", "inputs": {"user_id": ["u1"], "k": 0, "history": [[""]], "exclude": [[""]]}},
+    ({"signature_name": "recommend",
+      "inputs": {"user_id": ["u1"], "k": 3, "history": [[""], ["a", "b"]], "exclude": [[""]]}},
+     "ragged"),
+    ({"signature_name": "recommend", "inputs": {"user_id": ["u1"], "k": 3, "history": [[""]]}},
+     "missing ['exclude']"),
+    ({"signature_name": "recommend",
+      "inputs": {"user_id": ["u1"], "k": 0, "history": [[""]], "exclude": [[""]]}},
      "k must be >= 1"),
-    ({"signature_name": "recommend", "inputs": {"user_id": [1], "k": 1, "history": [[""]], "exclude": [[""]]}},
+    ({"signature_name": "recommend",
+      "inputs": {"user_id": [1], "k": 1, "history": [[""]], "exclude": [[""]]}},
      "expected a JSON string"),
     ({"signature_name": "nope", "inputs": {"user_id": ["u1"]}}, "signature 'nope' not found"),
     ({"instances": [1], "inputs": [1]}, "exactly one of"),
@@ -114,17 +124,19 @@ def test_invalid_json_and_too_large_body(server):
     ("POST", "/v1/models/m:classify", 501),
 ])
 def test_unknown_resources_and_path_escapes(server, method, path, code):
-    status, payload = _call(server, method, path, body={"inputs": [1]} if method == "POST" else None)
+    status, payload = _call(server, method, path,
+                            body={"inputs": [1]} if method == "POST" else None)
     assert status == code and "error" in payload
 
 
 def test_prometheus_metrics(server):
-    _call(server, "POST", "/v1/models/m:predict", {"signature_name": "score",
-                                                  "inputs": {"user_id": ["u1"], "item_ids": [["i1"]]}})
+    _call(server, "POST", "/v1/models/m:predict",
+          {"signature_name": "score", "inputs": {"user_id": ["u1"], "item_ids": [["i1"]]}})
     status, text = _call(server, "GET", "/monitoring/prometheus/metrics")
     assert status == 200
     assert ':tensorflow:serving:request_count{model_name="m",status="OK"}' in text
-    assert ':tensorflow:serving:request_latency_bucket{model_name="m",API="predict",entrypoint="REST",le="+Inf"}' in text
+    assert (':tensorflow:serving:request_latency_bucket'
+            '{model_name="m",API="predict",entrypoint="REST",le="+Inf"}') in text
     assert ':tensorflow:serving:model_version{model_name="m"} 1' in text
     assert "# TYPE :tensorflow:serving:request_latency histogram" in text
 
@@ -132,13 +144,15 @@ def test_prometheus_metrics(server):
 def test_feedback_endpoint_records_clicks_against_a_request_id(server):
     from serving.feedback_log import read_feedback
 
-    body = {"signature_name": "recommend", "inputs": {"user_id": ["u0"], "k": 3, "history": [[""]], "exclude": [[""]]}}
+    body = {"signature_name": "recommend",
+            "inputs": {"user_id": ["u0"], "k": 3, "history": [[""]], "exclude": [[""]]}}
     _, served = _call(server, "POST", "/v1/models/m:predict", body)
     item = served["outputs"]["item_ids"][0][0]
     status, payload = _call(server, "POST", "/v1/feedback",
                             {"request_id": served["request_id"], "user_id": "u0", "item_id": item})
     assert status == 200 and payload["status"] == "ok"
-    records = [r for r in read_feedback(server.feedback_dir) if r["request_id"] == served["request_id"]]
+    records = [r for r in read_feedback(server.feedback_dir)
+               if r["request_id"] == served["request_id"]]
     assert [(r["user_id"], r["item_id"], r["event"]) for r in records] == [("u0", item, "click")]
 
     status, payload = _call(server, "POST", "/v1/feedback", {"request_id": "r", "user_id": "u0"})

@@ -1,4 +1,6 @@
-"""Servable: a SavedModel version run the way TF Serving runs it (one Session, signature tensors)."""
+"""Servable: a SavedModel version run the way TF Serving runs it (one Session, signature
+tensors).
+"""
 
 import concurrent.futures
 
@@ -12,23 +14,27 @@ from serving.session_options import SessionOptions
 from tests.serving.conftest import call_reference, recommend_inputs
 
 
-@pytest.fixture(scope="module", params=[SessionOptions(), SessionOptions(1, -1)], ids=["tf-threads", "caller-thread"])
+@pytest.fixture(scope="module", params=[SessionOptions(), SessionOptions(1, -1)],
+                ids=["tf-threads", "caller-thread"])
 def servable(request, model_pool):
     return Servable("m", 1, model_pool["v1"], request.param)
 
 
 def test_every_signature_matches_the_tf2_loaded_model(servable, reference):
     inputs = recommend_inputs(history=[["i1", "i2"], ["", ""]], exclude=[["i3", ""], ["i4", "i5"]])
-    got, want = servable.run(F.SIGNATURE_RECOMMEND, inputs), call_reference(reference, F.SIGNATURE_RECOMMEND, **inputs)
+    got, want = (servable.run(F.SIGNATURE_RECOMMEND, inputs),
+                 call_reference(reference, F.SIGNATURE_RECOMMEND, **inputs))
     assert set(got) == set(want)
     for key in want:
         if want[key].dtype == object:
             assert got[key].tolist() == want[key].tolist()
         else:
             np.testing.assert_allclose(got[key], want[key], rtol=1e-6)
-    score_in = {F.USER_ID: np.array([b"u1"], object), F.ITEM_IDS: np.array([[b"i0", b"i7", b"nope"]], object)}
+    score_in = {F.USER_ID: np.array([b"u1"], object),
+                F.ITEM_IDS: np.array([[b"i0", b"i7", b"nope"]], object)}
     np.testing.assert_allclose(servable.run(F.SIGNATURE_SCORE, score_in)[F.SCORES],
-                               call_reference(reference, F.SIGNATURE_SCORE, **score_in)[F.SCORES], rtol=1e-6)
+                               call_reference(reference, F.SIGNATURE_SCORE, **score_in)[F.SCORES],
+                               rtol=1e-6)
 
 
 def test_output_filter_returns_only_the_named_outputs(servable):
@@ -40,10 +46,14 @@ def test_output_filter_returns_only_the_named_outputs(servable):
 
 def test_concurrent_requests_get_their_own_answers(servable):
     users = [f"u{i}" for i in range(12)]
-    alone = {u: servable.run(F.SIGNATURE_RECOMMEND, recommend_inputs((u,), k=4))[F.ITEM_IDS].tolist() for u in users}
+    alone = {u: servable.run(F.SIGNATURE_RECOMMEND,
+                             recommend_inputs((u,), k=4))[F.ITEM_IDS].tolist()
+             for u in users}
     with concurrent.futures.ThreadPoolExecutor(6) as pool:
-        together = list(pool.map(lambda u: servable.run(F.SIGNATURE_RECOMMEND, recommend_inputs((u,), k=4))[F.ITEM_IDS].tolist(),
-                                 users * 5))
+        together = list(pool.map(
+            lambda u: servable.run(F.SIGNATURE_RECOMMEND,
+                                   recommend_inputs((u,), k=4))[F.ITEM_IDS].tolist(),
+            users * 5))
     assert together == [alone[u] for u in users * 5]
 
 

@@ -1,4 +1,6 @@
-"""Process lifecycle: launcher, SIGTERM drain, `recsys serve` flags, batching, multi-model config."""
+"""Process lifecycle: launcher, SIGTERM drain, `recsys serve` flags, batching, multi-model
+config.
+"""
 
 import threading
 import time
@@ -31,7 +33,8 @@ def test_stop_drains_in_flight_requests(base_path, monkeypatch):
 
     def call(protocol, port):
         try:
-            with RecommendClient(f"127.0.0.1:{port}", "m", protocol=protocol, timeout=30) as client:
+            with RecommendClient(f"127.0.0.1:{port}", "m", protocol=protocol,
+                                 timeout=30) as client:
                 results[protocol] = client.recommend(["u1"], k=3)
         except Exception as err:  # noqa: BLE001 - recorded for the assertion
             results[protocol] = err
@@ -75,13 +78,14 @@ def test_serve_flags_accept_tf_serving_and_dashed_spellings():
 
     parser = argparse.ArgumentParser()
     add_arguments(parser)
-    a = ServerOptions.from_args(parser.parse_args(["--model_base_path=/m", "--model_name=x", "--rest_api_port=0",
-                                                   "--enable_batching=true"]))
+    a = ServerOptions.from_args(parser.parse_args(["--model_base_path=/m", "--model_name=x",
+                                                   "--rest_api_port=0", "--enable_batching=true"]))
     b = ServerOptions.from_args(parser.parse_args(["--model-base-path", "/m", "--model-name", "x",
                                                    "--rest-api-port", "0", "--enable-batching"]))
     assert a == b and a.enable_batching and a.host == "127.0.0.1"
     assert (a.tensorflow_intra_op_parallelism, a.tensorflow_inter_op_parallelism) == (0, -1)
-    c = ServerOptions.from_args(parser.parse_args(["--model_base_path=/m", "--tensorflow_intra_op_parallelism=2",
+    c = ServerOptions.from_args(parser.parse_args(["--model_base_path=/m",
+                                                   "--tensorflow_intra_op_parallelism=2",
                                                    "--tensorflow-inter-op-parallelism", "0"]))
     assert (c.tensorflow_intra_op_parallelism, c.tensorflow_inter_op_parallelism) == (2, 0)
     with pytest.raises(ValueError, match="--model_base_path"):
@@ -92,8 +96,10 @@ def test_batching_gives_the_same_answers(base_path, tmp_path, reference):
     from tests.serving.conftest import call_reference, recommend_inputs
 
     params = tmp_path / "batching.txt"
-    params.write_text("max_batch_size { value: 8 }\nbatch_timeout_micros { value: 20000 }\nnum_batch_threads { value: 1 }\n")
-    options = ServerOptions(port=free_port(), rest_api_port=0, model_name="m", model_base_path=str(base_path),
+    params.write_text("max_batch_size { value: 8 }\nbatch_timeout_micros { value: 20000 }\n"
+                      "num_batch_threads { value: 1 }\n")
+    options = ServerOptions(port=free_port(), rest_api_port=0, model_name="m",
+                            model_base_path=str(base_path),
                             file_system_poll_wait_seconds=0, enable_batching=True,
                             batching_parameters_file=str(params))
     users = [f"u{i}" for i in range(6)] + ["stranger"]
@@ -114,8 +120,9 @@ def test_batching_gives_the_same_answers(base_path, tmp_path, reference):
         assert calls.model_name == "m"
     for i, row in enumerate(results):
         padded = [histories[i] + [""] * (3 - len(histories[i]))]
-        want = call_reference(reference, "recommend", **recommend_inputs(users=(users[i],), k=3 + i % 2,
-                                                                          history=padded, exclude=[[""]]))
+        want = call_reference(reference, "recommend",
+                              **recommend_inputs(users=(users[i],), k=3 + i % 2, history=padded,
+                                                 exclude=[[""]]))
         assert row[F.ITEM_IDS] == [v.decode() for v in want[F.ITEM_IDS][0]]
         np.testing.assert_allclose(row[F.SCORES], want[F.SCORES][0], rtol=1e-6)
         assert row[F.AGENT_NAMES] == ["collaborative", "popularity"]
@@ -125,9 +132,11 @@ def test_model_config_file_serves_several_models(base_path, tmp_path):
     from serving.model_config import ModelConfig, to_text
 
     config = tmp_path / "models.config"
-    config.write_text(to_text([ModelConfig("a", str(base_path)), ModelConfig("b", str(base_path))]))
-    options = ServerOptions(port=free_port(), rest_api_port=free_port(), model_config_file=str(config),
-                            file_system_poll_wait_seconds=0)
+    config.write_text(to_text([ModelConfig("a", str(base_path)),
+                               ModelConfig("b", str(base_path))]))
+    options = ServerOptions(port=free_port(), rest_api_port=free_port(),
+                            model_config_file=str(config), file_system_poll_wait_seconds=0)
     with ModelServer(options) as server:
         for name in ("a", "b"):
-            assert RecommendClient(f"127.0.0.1:{server.rest_port}", name, "rest").status()[0]["state"] == "AVAILABLE"
+            assert RecommendClient(f"127.0.0.1:{server.rest_port}", name,
+                                   "rest").status()[0]["state"] == "AVAILABLE"

@@ -1,6 +1,7 @@
 import pytest
 
-from tfx_pipeline.config import AUTO_PRETRAIN_MAX_ITEMS, PipelineConfig, runs_stage, should_pretrain
+from tfx_pipeline.config import (AUTO_PRETRAIN_MAX_ITEMS, PipelineConfig, runs_stage,
+                                 should_pretrain)
 
 
 def test_push_needs_a_serving_dir():
@@ -9,7 +10,8 @@ def test_push_needs_a_serving_dir():
     assert PipelineConfig("data", "root", "models").last_stage == "push"
 
 
-@pytest.mark.parametrize("kwargs", [dict(pretrain="maybe"), dict(last_stage="deploy"), dict(data_root="")])
+@pytest.mark.parametrize("kwargs", [dict(pretrain="maybe"), dict(last_stage="deploy"),
+                                    dict(data_root="")])
 def test_rejects_bad_values(kwargs):
     base = dict(data_root="data", pipeline_root="root", serving_dir="models")
     with pytest.raises(ValueError):

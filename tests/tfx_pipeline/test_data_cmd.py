@@ -16,7 +16,8 @@ def test_synth_then_validate_then_prepare_csv(tmp_path, capsys):
     assert "interactions: 300" in printed and "users: 30" in printed
     assert main(["data", "validate", "--input", str(syn)]) == 0
     assert "read        300" in capsys.readouterr().out
-    assert main(["data", "prepare", "--source", "csv", "--input", str(syn), "--out", str(out)]) == 0
+    assert main(["data", "prepare", "--source", "csv", "--input", str(syn),
+                 "--out", str(out)]) == 0
     assert (out / "interactions.csv").read_bytes() == (syn / "interactions.csv").read_bytes()
     assert (out / "quarantine.jsonl").read_text() == ""
 

@@ -20,10 +20,13 @@ def test_compiles_every_component_with_image_and_parameters(tmp_path):
     for executor in executors.values():
         assert executor["container"]["image"] == "gcr.io/proj/recsys:1.0"
         assert "--runner=DataflowRunner" in executor["container"]["args"]
-    assert "components.example_gen.executor.Executor" in executors["example_gen_executor"]["container"]["args"]
+    assert ("components.example_gen.executor.Executor"
+            in executors["example_gen_executor"]["container"]["args"])
     params = spec["root"]["dag"]["tasks"]["example_gen"]["inputs"]["parameters"]
-    assert params["input_base"]["runtimeValue"]["constantValue"]["stringValue"] == "gs://bucket/data"
-    assert json.loads(params["config_json"]["runtimeValue"]["constantValue"]["stringValue"])["split_mode"] == "user_time"
+    assert (params["input_base"]["runtimeValue"]["constantValue"]["stringValue"]
+            == "gs://bucket/data")
+    assert json.loads(params["config_json"]["runtimeValue"]["constantValue"]
+                      ["stringValue"])["split_mode"] == "user_time"
     transform_inputs = spec["root"]["dag"]["tasks"]["transform"]["inputs"]["artifacts"]
     assert transform_inputs["examples"]["taskOutputArtifact"]["producerTask"] == "example_gen"
 
@@ -33,25 +36,32 @@ def test_full_pipeline_compiles_with_every_stage(tmp_path):
     kubeflow_runner.compile_pipeline(
         image="europe-docker.pkg.dev/p/r/recsys:2",
         out=out,
-        config=PipelineConfig("gs://b/data", "gs://b/root", serving_dir="gs://b/serving", pretrain="on"),
+        config=PipelineConfig("gs://b/data", "gs://b/root", serving_dir="gs://b/serving",
+                              pretrain="on"),
     )
     spec = json.load(open(out))["pipelineSpec"]
     tasks = spec["root"]["dag"]["tasks"]
     assert set(tasks) == {
         "example_gen", "transform", "domain_pretrainer", "text_embedder",
         # KFP v2 compiles TFX's latest-blessed-model resolver into two resolver tasks.
-        "latest_blessed_model_resolver-model-resolver", "latest_blessed_model_resolver-model-blessing-resolver",
+        "latest_blessed_model_resolver-model-resolver",
+        "latest_blessed_model_resolver-model-blessing-resolver",
         "trainer", "evaluator", "infra_validator", "pusher",
     }
     executors = spec["deploymentSpec"]["executors"]
     images = {e["container"]["image"] for e in executors.values() if "container" in e}
     assert images == {"europe-docker.pkg.dev/p/r/recsys:2"}
-    assert tasks["text_embedder"]["inputs"]["artifacts"]["backbone_preset"]["taskOutputArtifact"]["producerTask"] == "domain_pretrainer"
-    assert tasks["pusher"]["inputs"]["artifacts"]["model_blessing"]["taskOutputArtifact"]["producerTask"] == "evaluator"
-    assert tasks["pusher"]["inputs"]["artifacts"]["infra_blessing"]["taskOutputArtifact"]["producerTask"] == "infra_validator"
+    assert (tasks["text_embedder"]["inputs"]["artifacts"]["backbone_preset"]
+            ["taskOutputArtifact"]["producerTask"] == "domain_pretrainer")
+    assert (tasks["pusher"]["inputs"]["artifacts"]["model_blessing"]["taskOutputArtifact"]
+            ["producerTask"] == "evaluator")
+    assert (tasks["pusher"]["inputs"]["artifacts"]["infra_blessing"]["taskOutputArtifact"]
+            ["producerTask"] == "infra_validator")
     pusher_params = tasks["pusher"]["inputs"]["parameters"]
-    assert json.loads(pusher_params["config_json"]["runtimeValue"]["constantValue"]["stringValue"])["serving_dir"] == "gs://b/serving"
-    trainer_config = json.loads(tasks["trainer"]["inputs"]["parameters"]["trainer_config_json"]["runtimeValue"]["constantValue"]["stringValue"])
+    assert json.loads(pusher_params["config_json"]["runtimeValue"]["constantValue"]
+                      ["stringValue"])["serving_dir"] == "gs://b/serving"
+    trainer_config = json.loads(tasks["trainer"]["inputs"]["parameters"]["trainer_config_json"]
+                                ["runtimeValue"]["constantValue"]["stringValue"])
     assert trainer_config["workers"] == 1
 
 

@@ -13,12 +13,16 @@ from tfx_pipeline.cli import main as cli
 def test_prepare_and_pipeline_on_movielens(tmp_path, movielens_dir, capsys):
     data = str(tmp_path / "ml100k")
     root = str(tmp_path / "root")
-    assert cli.main(["data", "prepare", "--source", "movielens-100k", "--input", str(movielens_dir), "--out", data]) == 0
-    assert cli.main(["pipeline", "run", "--data", data, "--pipeline-root", root, "--until", "transform"]) == 0
+    assert cli.main(["data", "prepare", "--source", "movielens-100k", "--input",
+                     str(movielens_dir), "--out", data]) == 0
+    assert cli.main(["pipeline", "run", "--data", data, "--pipeline-root", root,
+                     "--until", "transform"]) == 0
 
-    store = mlmd.MetadataStore(metadata.sqlite_metadata_connection_config(os.path.join(root, "metadata.sqlite")))
+    store = mlmd.MetadataStore(metadata.sqlite_metadata_connection_config(
+        os.path.join(root, "metadata.sqlite")))
     [examples] = [a for a in store.get_artifacts_by_type("Examples") if "example_gen" in a.uri]
-    props = {k: v.int_value for k, v in examples.custom_properties.items() if v.HasField("int_value")}
+    props = {k: v.int_value for k, v in examples.custom_properties.items()
+             if v.HasField("int_value")}
     assert props["rows_read"] == 100_000
     assert props["rows_quarantined"] == 0
     assert props["rows_train"] + props["rows_eval"] == 100_000

@@ -19,12 +19,14 @@ def test_pipeline_runs_and_rerun_is_served_from_cache(tmp_path):
     root = str(tmp_path / "root")
     config = PipelineConfig(data, root, last_stage="transform")
     local_runner.run(config)
-    store = mlmd.MetadataStore(metadata.sqlite_metadata_connection_config(os.path.join(root, "metadata.sqlite")))
+    store = mlmd.MetadataStore(metadata.sqlite_metadata_connection_config(
+        os.path.join(root, "metadata.sqlite")))
     first = _executions(store)
     assert {e.last_known_state for e in first} == {metadata_store_pb2.Execution.COMPLETE}
     assert len(first) == 2
     examples = store.get_artifacts_by_type("Examples")
-    assert any(a.custom_properties["rows_quarantined"].int_value == len(testdata.BAD_ROWS) for a in examples)
+    assert any(a.custom_properties["rows_quarantined"].int_value == len(testdata.BAD_ROWS)
+               for a in examples)
 
     local_runner.run(config)
     second = [e for e in _executions(store) if e.id not in {x.id for x in first}]
@@ -34,14 +36,16 @@ def test_pipeline_runs_and_rerun_is_served_from_cache(tmp_path):
     # New data under the same path: example_gen must run again.
     with open(os.path.join(data, "interactions.csv"), "a", encoding="utf-8") as f:
         f.write("u0,i1,1800000000,5\n")
-    os.utime(os.path.join(data, "interactions.csv"), ns=(2_000_000_000_000_000_000, 2_000_000_000_000_000_000))
+    os.utime(os.path.join(data, "interactions.csv"),
+             ns=(2_000_000_000_000_000_000, 2_000_000_000_000_000_000))
     local_runner.run(config)
     third = [e for e in _executions(store) if e.id not in {x.id for x in first + second}]
     assert {e.last_known_state for e in third} == {metadata_store_pb2.Execution.COMPLETE}
 
 
 def test_create_pipeline_is_pure_and_wired(tmp_path):
-    p = pipeline.create_pipeline(PipelineConfig(str(tmp_path / "missing"), str(tmp_path / "r"), last_stage="transform"))
+    p = pipeline.create_pipeline(PipelineConfig(str(tmp_path / "missing"), str(tmp_path / "r"),
+                                                last_stage="transform"))
     ids = [c.id for c in p.components]
     assert ids == ["example_gen", "transform"]
     assert not os.path.exists(str(tmp_path / "r"))

@@ -21,9 +21,12 @@ def _store(path):
 def _fake_lineage(path):
     """A store shaped like TFX's: run 1 trains, blesses and pushes; run 2 fails in the trainer."""
     store, pb = _store(path)
-    ctype = {n: store.put_context_type(pb.ContextType(name=n)) for n in ("pipeline", "pipeline_run", "node")}
-    etype = {n: store.put_execution_type(pb.ExecutionType(name=n)) for n in ("Trainer", "Evaluator", "Pusher")}
-    atype = {n: store.put_artifact_type(pb.ArtifactType(name=n)) for n in ("Model", "ModelBlessing", "PushedModel")}
+    ctype = {n: store.put_context_type(pb.ContextType(name=n))
+             for n in ("pipeline", "pipeline_run", "node")}
+    etype = {n: store.put_execution_type(pb.ExecutionType(name=n))
+             for n in ("Trainer", "Evaluator", "Pusher")}
+    atype = {n: store.put_artifact_type(pb.ArtifactType(name=n))
+             for n in ("Model", "ModelBlessing", "PushedModel")}
     pipe = store.put_contexts([pb.Context(type_id=ctype["pipeline"], name="recsys")])[0]
     nodes = {n: store.put_contexts([pb.Context(type_id=ctype["node"], name=f"recsys.{n}")])[0]
              for n in ("trainer", "evaluator", "pusher")}
@@ -39,9 +42,11 @@ def _fake_lineage(path):
                 events.append(pb.Event(artifact_id=produced[key], type=pb.Event.INPUT))
             new = []
             for key, type_name, props in outputs:
-                art = pb.Artifact(type_id=atype[type_name], uri=f"/root/{node}/{key}", state=pb.Artifact.LIVE)
+                art = pb.Artifact(type_id=atype[type_name], uri=f"/root/{node}/{key}",
+                                  state=pb.Artifact.LIVE)
                 for k, v in props.items():
-                    field = "int_value" if isinstance(v, int) else "double_value" if isinstance(v, float) else "string_value"
+                    field = ("int_value" if isinstance(v, int)
+                             else "double_value" if isinstance(v, float) else "string_value")
                     setattr(art.custom_properties[k], field, v)
                 new.append(key)
                 arts.append(art)
@@ -52,14 +57,16 @@ def _fake_lineage(path):
             for event, key in zip(events, list(inputs) + new):
                 event.path.steps.add().key = key
             eid = store.put_executions([execution])[0]
-            store.put_events([pb.Event(execution_id=eid, artifact_id=e.artifact_id, type=e.type, path=e.path) for e in events])
+            store.put_events([pb.Event(execution_id=eid, artifact_id=e.artifact_id, type=e.type,
+                                       path=e.path) for e in events])
             store.put_attributions_and_associations(
                 [], [pb.Association(context_id=c, execution_id=eid) for c in (rid, nodes[node])])
 
     run("run-a", [
         ("trainer", pb.Execution.COMPLETE, [], [("model", "Model", {"agent_weight_cf": 0.5})]),
         ("evaluator", pb.Execution.COMPLETE, ["model"],
-         [("blessing", "ModelBlessing", {"blessed": 1, "blessing_message": "recall@10 0.31 > 0.29"})]),
+         [("blessing", "ModelBlessing",
+           {"blessed": 1, "blessing_message": "recall@10 0.31 > 0.29"})]),
         ("pusher", pb.Execution.COMPLETE, ["model", "blessing"],
          [("pushed_model", "PushedModel", {"pushed": 1, "pushed_version": "1700000000",
                                            "pushed_destination": "/serving/recsys/1700000000"})]),
@@ -69,9 +76,11 @@ def _fake_lineage(path):
 
 
 def test_lineage_of_blessing_and_push(tmp_path):
-    reader = runs.MetadataReader(runs.connection_config(metadata_path=str(_fake_lineage(tmp_path / "m.sqlite"))))
+    reader = runs.MetadataReader(runs.connection_config(
+        metadata_path=str(_fake_lineage(tmp_path / "m.sqlite"))))
     listed = reader.list_runs()
-    assert [(r["run_id"], r["state"], r["n_components"]) for r in listed] == [("run-a", "COMPLETE", 3), ("run-b", "FAILED", 1)]
+    assert [(r["run_id"], r["state"], r["n_components"]) for r in listed] == [
+        ("run-a", "COMPLETE", 3), ("run-b", "FAILED", 1)]
     assert all(r["pipeline"] == "recsys" for r in listed)
     shown = reader.show("run-a")
     assert [c["node_id"] for c in shown["components"]] == ["trainer", "evaluator", "pusher"]
@@ -79,7 +88,8 @@ def test_lineage_of_blessing_and_push(tmp_path):
     assert {a["key"] for a in pusher["inputs"]} == {"model", "blessing"}
     assert pusher["outputs"][0]["uri"] == "/root/pusher/pushed_model"
     assert shown["components"][0]["outputs"][0]["properties"] == {"agent_weight_cf": 0.5}
-    assert shown["blessings"] == [{"component": "evaluator", "type": "ModelBlessing", "uri": "/root/evaluator/blessing",
+    assert shown["blessings"] == [{"component": "evaluator", "type": "ModelBlessing",
+                                   "uri": "/root/evaluator/blessing",
                                    "blessed": True, "message": "recall@10 0.31 > 0.29"}]
     assert shown["pushes"][0]["pushed"] and shown["pushes"][0]["version"] == "1700000000"
     assert reader.show("latest")["run_id"] == "run-b" and reader.show("1")["run_id"] == "run-a"
@@ -107,7 +117,8 @@ def test_cli_prints_blessings_and_pushes(tmp_path, capsys):
 @pytest.fixture(scope="module")
 def real_pipeline_root(tmp_path_factory):
     """One real LocalDagRunner run (example_gen + transform), then a fully cached re-run."""
-    pytest.importorskip("tfx_pipeline.pipeline", reason="the pipeline module does not import (work in progress?)")
+    pytest.importorskip("tfx_pipeline.pipeline",
+                        reason="the pipeline module does not import (work in progress?)")
     from tests.components.testdata import write_small_folder
     from tfx_pipeline import local_runner
     from tfx_pipeline.config import PipelineConfig

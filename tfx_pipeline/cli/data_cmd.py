@@ -19,7 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser("prepare", help="convert raw data to a (normalised) canonical folder")
     p.add_argument("--source", choices=SOURCES, required=True,
-                   help="movielens-100k: raw ml-100k folder; csv: a canonical folder to validate and normalise")
+                   help="movielens-100k: raw ml-100k folder; csv: a canonical folder to "
+                        "validate and normalise")
     p.add_argument("--input", required=True, help="input folder")
     p.add_argument("--out", required=True, help="output folder (created)")
 
@@ -27,9 +28,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("dataset", choices=("movielens-100k",))
     p.add_argument("--out", required=True, help="folder for the archive and extracted files")
     p.add_argument("--url", default=None, help="override the download URL (e.g. a mirror)")
-    p.add_argument("--sha256", default=None, help="expected SHA-256 of the archive (default: the pinned value)")
+    p.add_argument("--sha256", default=None,
+                   help="expected SHA-256 of the archive (default: the pinned value)")
 
-    p = sub.add_parser("synth", help="write a synthetic canonical folder with planted user preferences")
+    p = sub.add_parser("synth",
+                       help="write a synthetic canonical folder with planted user preferences")
     p.add_argument("--users", type=int, required=True)
     p.add_argument("--items", type=int, required=True)
     p.add_argument("--interactions", type=int, required=True)
@@ -37,7 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--topics", type=int, default=20)
     p.add_argument("--seed", type=int, default=0)
 
-    p = sub.add_parser("validate", help="check a canonical folder; print counts and quarantine summary")
+    p = sub.add_parser("validate",
+                       help="check a canonical folder; print counts and quarantine summary")
     p.add_argument("--input", required=True)
 
 
@@ -45,7 +49,8 @@ def _print_counts(counts: dict) -> None:
     for name in ("items", "interactions"):
         value = counts.get(name)
         if isinstance(value, dict):
-            print(f"{name:<13} read {value['rows_read']:>10,}  written {value['rows_written']:>10,}  "
+            print(f"{name:<13} read {value['rows_read']:>10,}  "
+                  f"written {value['rows_written']:>10,}  "
                   f"quarantined {value['quarantined']:>8,}")
     for key, n in counts.get("quarantine_reasons", {}).items():
         print(f"  quarantined {key}: {n:,}")
@@ -71,7 +76,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.action == "download":
         from rec_model.data import download
         raw = download.download_movielens_100k(
-            args.out, url=args.url or download.DEFAULT_URL, sha256=args.sha256 or download.KNOWN_SHA256)
+            args.out, url=args.url or download.DEFAULT_URL,
+            sha256=args.sha256 or download.KNOWN_SHA256)
         print(f"raw folder: {raw}")
         print(f"next: recsys data prepare --source movielens-100k --input {raw} --out DIR")
         return 0
@@ -86,8 +92,8 @@ def _run(args: argparse.Namespace) -> int:
     counts = validate_folder(args.input)
     _print_counts(counts)
     bad = counts["items"]["quarantined"] + counts["interactions"]["quarantined"]
-    print("ok" if not bad else f"{bad:,} rows would be quarantined; `recsys data prepare --source csv` "
-          "writes the clean rows and quarantine.jsonl")
+    print("ok" if not bad else f"{bad:,} rows would be quarantined; "
+          "`recsys data prepare --source csv` writes the clean rows and quarantine.jsonl")
     return 1 if bad else 0
 
 

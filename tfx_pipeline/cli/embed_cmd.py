@@ -18,15 +18,18 @@ ADAPTED_DIR = "adapted_backbone"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--items", required=True, help="canonical items.csv (item_id,title[,genres,...])")
+    parser.add_argument("--items", required=True,
+                        help="canonical items.csv (item_id,title[,genres,...])")
     parser.add_argument("--out", required=True, help="output folder (created)")
     parser.add_argument("--backbone", default=None,
                         help="local keras-hub preset folder or keras-hub BERT preset name "
                              "(default: the bundled all-MiniLM-L6-v2, offline)")
     parser.add_argument("--pretrain-epochs", type=int, default=0,
-                        help="masked-LM epochs on the item texts before embedding (default 0: none)")
+                        help="masked-LM epochs on the item texts before embedding "
+                             "(default 0: none)")
     parser.add_argument("--pretrain-learning-rate", type=float, default=1e-4)
-    parser.add_argument("--sequence-length", type=int, default=64, help="tokens per text incl. [CLS]/[SEP]")
+    parser.add_argument("--sequence-length", type=int, default=64,
+                        help="tokens per text incl. [CLS]/[SEP]")
     parser.add_argument("--batch-size", type=int, default=64, help="texts per forward pass")
 
 
@@ -43,8 +46,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.pretrain_epochs < 0:
         raise ValueError(f"--pretrain-epochs must be >= 0, got {args.pretrain_epochs}")
     if not os.path.isfile(args.items):
-        raise FileNotFoundError(f"--items {args.items} is not a file; pass the items.csv of a canonical "
-                                "folder (`recsys data prepare` writes one).")
+        raise FileNotFoundError(f"--items {args.items} is not a file; pass the items.csv of a "
+                                "canonical folder (`recsys data prepare` writes one).")
     config = EmbedderConfig(args.backbone, args.sequence_length, args.batch_size)
     validate_backbone(config.backbone)  # Fail before any work.
     backbone = args.backbone
@@ -55,12 +58,14 @@ def _run(args: argparse.Namespace) -> int:
 
         adapted = os.path.join(args.out, ADAPTED_DIR)
         metrics = pretrain(load_item_texts(args.items).texts, adapted, PretrainerConfig(
-            backbone=args.backbone, epochs=args.pretrain_epochs, sequence_length=args.sequence_length,
+            backbone=args.backbone, epochs=args.pretrain_epochs,
+            sequence_length=args.sequence_length,
             batch_size=min(args.batch_size, 64), learning_rate=args.pretrain_learning_rate))
         print(f"pre-trained {adapted}: held-out MLM loss {metrics['loss_before']:.3f} -> "
               f"{metrics['loss_after']:.3f} ({metrics['seconds_per_epoch']:.1f} s/epoch)")
         backbone = adapted
-    metadata = embed_items(args.items, args.out, EmbedderConfig(backbone, args.sequence_length, args.batch_size))
+    metadata = embed_items(args.items, args.out,
+                           EmbedderConfig(backbone, args.sequence_length, args.batch_size))
     counts = ", ".join(f"{k} {v}" for k, v in sorted(metadata["counts"].items()))
     print(f"wrote {args.out}: {metadata['item_count']} items x {metadata['dim']} ({counts})")
     return 0

@@ -16,12 +16,15 @@ import sys
 def add_arguments(parser):
     from serving import feedback_log  # Light: no TensorFlow.
 
-    parser.add_argument("--feedback-dir", required=True, help="folder of the feedback logs (created)")
-    parser.add_argument("--request-id", required=True, help="request id of the served recommendations")
+    parser.add_argument("--feedback-dir", required=True,
+                        help="folder of the feedback logs (created)")
+    parser.add_argument("--request-id", required=True,
+                        help="request id of the served recommendations")
     parser.add_argument("--user", required=True, help="user id the recommendations were served to")
     parser.add_argument("--item", required=True, help="the item clicked / rated")
     parser.add_argument("--event", default="click", choices=feedback_log.EVENTS)
-    parser.add_argument("--value", type=float, default=1.0, help="e.g. 1 for a click, the rating for `rating`")
+    parser.add_argument("--value", type=float, default=1.0,
+                        help="e.g. 1 for a click, the rating for `rating`")
     parser.add_argument("--time", type=float, default=None, help="unix seconds (default: now)")
     parser.add_argument("--fsync", default="always", choices=feedback_log.FSYNC_POLICIES)
 

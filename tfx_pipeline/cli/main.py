@@ -13,18 +13,28 @@ import sys
 
 # name -> (module, one-line help). Keep sorted by how a user meets them.
 COMMANDS = {
-    "data": ("tfx_pipeline.cli.data_cmd", "prepare, validate, download or synthesise a canonical data folder"),
-    "embed": ("tfx_pipeline.cli.embed_cmd", "embed items.csv with a BERT backbone (optionally MLM-adapted first)"),
-    "pipeline": ("tfx_pipeline.cli.pipeline_cmd", "run the TFX pipeline locally or compile it for Kubeflow"),
-    "train": ("tfx_pipeline.cli.train_cmd", "train the multi-agent model outside a pipeline (single or multi-worker)"),
-    "bench": ("tfx_pipeline.cli.bench_cmd", "quality and speed benchmarks (results under bench/results/)"),
-    "serve": ("tfx_pipeline.cli.serve_cmd", "serve SavedModels over TF Serving's gRPC and REST APIs"),
-    "serving-config": ("tfx_pipeline.cli.serving_config_cmd", "write TF Serving models.config and batching config"),
+    "data": ("tfx_pipeline.cli.data_cmd",
+             "prepare, validate, download or synthesise a canonical data folder"),
+    "embed": ("tfx_pipeline.cli.embed_cmd",
+              "embed items.csv with a BERT backbone (optionally MLM-adapted first)"),
+    "pipeline": ("tfx_pipeline.cli.pipeline_cmd",
+                 "run the TFX pipeline locally or compile it for Kubeflow"),
+    "train": ("tfx_pipeline.cli.train_cmd",
+              "train the multi-agent model outside a pipeline (single or multi-worker)"),
+    "bench": ("tfx_pipeline.cli.bench_cmd",
+              "quality and speed benchmarks (results under bench/results/)"),
+    "serve": ("tfx_pipeline.cli.serve_cmd",
+              "serve SavedModels over TF Serving's gRPC and REST APIs"),
+    "serving-config": ("tfx_pipeline.cli.serving_config_cmd",
+                       "write TF Serving models.config and batching config"),
     "recommend": ("tfx_pipeline.cli.recommend_cmd", "ask a running server for recommendations"),
-    "batch-score": ("tfx_pipeline.cli.batch_score_cmd", "score users in bulk with Apache Beam RunInference"),
-    "feedback": ("tfx_pipeline.cli.feedback_cmd", "record clicks/ratings against a served request id"),
+    "batch-score": ("tfx_pipeline.cli.batch_score_cmd",
+                    "score users in bulk with Apache Beam RunInference"),
+    "feedback": ("tfx_pipeline.cli.feedback_cmd",
+                 "record clicks/ratings against a served request id"),
     "trigger": ("tfx_pipeline.cli.trigger_cmd", "continuous-training triggers (watch / once)"),
-    "simulate": ("tfx_pipeline.cli.simulate_cmd", "closed-loop simulation: serve, click, retrain, hot swap"),
+    "simulate": ("tfx_pipeline.cli.simulate_cmd",
+                 "closed-loop simulation: serve, click, retrain, hot swap"),
     "runs": ("tfx_pipeline.cli.runs_cmd", "list and show pipeline runs from ML Metadata"),
     "ui": ("tfx_pipeline.cli.ui_cmd", "local web page: runs, agents, explained recommendations"),
 }
@@ -41,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     return argparse.ArgumentParser(
         prog="recsys",
         description="Large model + multi-agent recommendation on TensorFlow, TFX and Beam.",
-        epilog="commands:\n" + "\n".join(lines) + "\n\nRun `recsys COMMAND --help` for a command's flags.",
+        epilog=("commands:\n" + "\n".join(lines)
+                + "\n\nRun `recsys COMMAND --help` for a command's flags."),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         usage="recsys [-h] COMMAND ...",
     )

@@ -16,11 +16,14 @@ STAGES = ("transform", "embed", "train", "evaluate", "push")  # mirrors tfx_pipe
 def add_arguments(parser):
     sub = parser.add_subparsers(dest="action", required=True)
     run = sub.add_parser("run", help="run with LocalDagRunner (ML Metadata on SQLite, or MySQL)")
-    compile_ = sub.add_parser("compile", help="compile to a Kubeflow Pipelines v2 / Vertex AI JSON spec")
+    compile_ = sub.add_parser("compile",
+                              help="compile to a Kubeflow Pipelines v2 / Vertex AI JSON spec")
     for p in (run, compile_):
-        p.add_argument("--data", required=True, help="canonical data folder (interactions.csv, items.csv)")
+        p.add_argument("--data", required=True,
+                       help="canonical data folder (interactions.csv, items.csv)")
         p.add_argument("--pipeline-root", required=True, help="where artifacts are written")
-        p.add_argument("--serving-dir", default="", help="the pusher's destination (model server's root)")
+        p.add_argument("--serving-dir", default="",
+                       help="the pusher's destination (model server's root)")
         p.add_argument("--pipeline-name", default="recsys")
         p.add_argument("--model-name", default="recsys")
         p.add_argument("--until", choices=STAGES, default=None,
@@ -29,19 +32,26 @@ def add_arguments(parser):
         p.add_argument("--eval-fraction", type=float, default=0.2)
         p.add_argument("--span", type=int, default=0)
         p.add_argument("--pretrain", choices=("auto", "on", "off"), default="auto",
-                       help="MLM domain pre-training of the backbone (auto: catalogues up to 5,000 items)")
+                       help="MLM domain pre-training of the backbone "
+                            "(auto: catalogues up to 5,000 items)")
         p.add_argument("--pretrain-epochs", type=int, default=None)
-        p.add_argument("--backbone", default=None, help="keras-hub BERT preset name or local preset folder "
+        p.add_argument("--backbone", default=None,
+                       help="keras-hub BERT preset name or local preset folder "
                        "(default: the bundled all-MiniLM-L6-v2)")
         p.add_argument("--allow-download", action="store_true",
-                       help="let a keras-hub preset that is not cached be downloaded (online users)")
-        p.add_argument("--epochs", type=int, default=None, help="training epochs of the multi-agent model")
-        p.add_argument("--workers", type=int, default=1, help="training worker processes (MultiWorkerMirroredStrategy)")
-        p.add_argument("--no-warm-start", action="store_true", help="train from scratch even when a model exists")
+                       help="let a keras-hub preset that is not cached be downloaded "
+                            "(online users)")
+        p.add_argument("--epochs", type=int, default=None,
+                       help="training epochs of the multi-agent model")
+        p.add_argument("--workers", type=int, default=1,
+                       help="training worker processes (MultiWorkerMirroredStrategy)")
+        p.add_argument("--no-warm-start", action="store_true",
+                       help="train from scratch even when a model exists")
         p.add_argument("--eval-users", type=int, default=None,
                        help="users the evaluator scores: a seeded sample of this many (0 = all; "
                             "default 10,000); metrics come with 95%% intervals")
-        p.add_argument("--beam-runner", default=None, help="Beam runner, e.g. DirectRunner, DataflowRunner, "
+        p.add_argument("--beam-runner", default=None,
+                       help="Beam runner, e.g. DirectRunner, DataflowRunner, "
                        "FlinkRunner, SparkRunner (other Beam flags pass through)")
     run.add_argument("--metadata-mysql", default=None, metavar="HOST:PORT/DB",
                      help="ML Metadata on MySQL (MYSQL_USER / MYSQL_PASSWORD) instead of SQLite")
@@ -98,12 +108,15 @@ def build_configs(args):
     )
     # Progress on the long steps: bars on a terminal, one line per epoch in logs.
     verbose = 1 if sys.stdout.isatty() else 2
-    pretrainer = PretrainerConfig(backbone=args.backbone, allow_download=args.allow_download, verbose=verbose)
+    pretrainer = PretrainerConfig(backbone=args.backbone, allow_download=args.allow_download,
+                                  verbose=verbose)
     if args.pretrain_epochs is not None:
         pretrainer = dataclasses.replace(pretrainer, epochs=args.pretrain_epochs)
-    model = ModelConfig() if args.epochs is None else dataclasses.replace(ModelConfig(), epochs=args.epochs)
+    model = (ModelConfig() if args.epochs is None
+             else dataclasses.replace(ModelConfig(), epochs=args.epochs))
     components = dict(
-        example_gen_config=ExampleGenConfig(split_mode=args.split_mode, eval_fraction=args.eval_fraction, span=args.span),
+        example_gen_config=ExampleGenConfig(split_mode=args.split_mode,
+                                            eval_fraction=args.eval_fraction, span=args.span),
         embedder_config=EmbedderConfig(backbone=args.backbone, allow_download=args.allow_download),
         pretrainer_config=pretrainer,
         model_config=model,
@@ -168,8 +181,9 @@ def run(args) -> int:
         print(failure_message(config.pipeline_name, progress.handler.running, time.time() - start,
                               err, config.pipeline_root), file=sys.stderr, flush=True)
         return 1
-    print(f"pipeline {config.pipeline_name} finished in {time.time() - start:.1f}s; artifacts under "
-          f"{config.pipeline_root}\n  details: recsys runs show latest --pipeline-root {config.pipeline_root}")
+    print(f"pipeline {config.pipeline_name} finished in {time.time() - start:.1f}s; "
+          f"artifacts under {config.pipeline_root}\n"
+          f"  details: recsys runs show latest --pipeline-root {config.pipeline_root}")
     latest = _latest_run(config.pipeline_root, args.metadata_mysql)
     _print_summary(latest)
     print(push_outcome(latest, config.serving_dir, config.last_stage))

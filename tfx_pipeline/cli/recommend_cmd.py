@@ -6,11 +6,14 @@
 
 
 def add_arguments(parser):
-    parser.add_argument("--server", required=True, help="HOST:PORT of the gRPC port (REST port with --rest)")
+    parser.add_argument("--server", required=True,
+                        help="HOST:PORT of the gRPC port (REST port with --rest)")
     parser.add_argument("--model-name", "--model_name", dest="model_name", required=True)
-    parser.add_argument("--user", action="append", required=True, help="user id (repeat for several users)")
+    parser.add_argument("--user", action="append", required=True,
+                        help="user id (repeat for several users)")
     parser.add_argument("--k", type=int, default=10, help="items per user")
-    parser.add_argument("--history", nargs="*", default=[], help="recent item ids (used for every --user)")
+    parser.add_argument("--history", nargs="*", default=[],
+                        help="recent item ids (used for every --user)")
     parser.add_argument("--exclude", nargs="*", default=[], help="item ids never to show")
     parser.add_argument("--items-csv", help="items.csv for titles (item_id,title,...)")
     parser.add_argument("--rest", action="store_true", help="use the REST API instead of gRPC")
@@ -32,12 +35,16 @@ def format_table(user, row, titles, request_id=None) -> str:
     """One user's recommendations as an aligned text table."""
     agents = row["agent_names"]
     header = ["rank", "item_id", "title", "score"] + agents
-    lines = [[str(i + 1), item, titles.get(item, "")[:48], f"{score:.4f}"] + [f"{a:.4f}" for a in per_agent]
-             for i, (item, score, per_agent) in enumerate(zip(row["item_ids"], row["scores"], row["agent_scores"]))]
+    lines = [[str(i + 1), item, titles.get(item, "")[:48], f"{score:.4f}"]
+             + [f"{a:.4f}" for a in per_agent]
+             for i, (item, score, per_agent) in enumerate(
+                 zip(row["item_ids"], row["scores"], row["agent_scores"]))]
     widths = [max(len(r[c]) for r in [header] + lines) for c in range(len(header))]
-    fmt = lambda r: "  ".join(v.ljust(w) if c in (1, 2) else v.rjust(w) for c, (v, w) in enumerate(zip(r, widths)))  # noqa: E731
+    fmt = lambda r: "  ".join(  # noqa: E731
+        v.ljust(w) if c in (1, 2) else v.rjust(w) for c, (v, w) in enumerate(zip(r, widths)))
     title = f"user {user}" + (f"  (request {request_id})" if request_id else "")
-    return "\n".join([title, fmt(header), fmt(["-" * w for w in widths])] + [fmt(r) for r in lines])
+    return "\n".join([title, fmt(header), fmt(["-" * w for w in widths])]
+                     + [fmt(r) for r in lines])
 
 
 def run(args) -> int:
@@ -63,7 +70,9 @@ def run(args) -> int:
         return 1
     if args.json:
         print(json.dumps({"request_id": request_id,
-                          "recommendations": [{"user_id": u, **r} for u, r in zip(users, rows)]}, indent=1))
+                          "recommendations": [{"user_id": u, **r}
+                                              for u, r in zip(users, rows)]},
+                         indent=1))
         return 0
     print("\n\n".join(format_table(u, r, titles, request_id) for u, r in zip(users, rows)))
     return 0

@@ -1,6 +1,7 @@
 """`recsys serve`: TF Serving's gRPC + REST APIs over a SavedModel base path.
 
-    recsys serve --model_base_path /models/recsys --model_name recsys --port 8500 --rest_api_port 8501
+    recsys serve --model_base_path /models/recsys --model_name recsys --port 8500 \
+        --rest_api_port 8501
 
 Flags are TF Serving's (`--model-base-path` style works too); see serving/README.md.
 """
@@ -19,7 +20,8 @@ def run(args) -> int:
 
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=args.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from serving.server import serve
     from serving.server_options import ServerOptions
 

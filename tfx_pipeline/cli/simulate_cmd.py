@@ -1,4 +1,5 @@
-"""`recsys simulate`: closed loop of serving, simulated clicks, feedback, retraining and hot swap.
+"""`recsys simulate`: closed loop of serving, simulated clicks, feedback, retraining and
+hot swap.
 
 Users of a synthetic world (hidden topic preferences from `recsys data synth`) are served by the
 live model; they click with a probability that grows with their hidden affinity to the item's
@@ -27,7 +28,8 @@ def add_arguments(parser):
 
 
 def pipeline_runner(epochs: int, model_name: str):
-    """`(data_dir, pipeline_root, serving_dir, span) -> None` running the local pipeline to push."""
+    """`(data_dir, pipeline_root, serving_dir, span) -> None` running the local pipeline to
+    push."""
     import dataclasses
 
     from components.example_gen.config import ExampleGenConfig
@@ -36,11 +38,13 @@ def pipeline_runner(epochs: int, model_name: str):
     from tfx_pipeline.config import PipelineConfig
 
     def run_pipeline(data_dir, pipeline_root, serving_dir, span):
-        config = PipelineConfig(data_dir, pipeline_root, serving_dir, model_name=model_name, pretrain="off")
-        # Random split: with a time split the newest interactions (the clicks on the live model's own
-        # recommendations) would all land in eval, so the candidate could not learn from them while
-        # the evaluator rewarded the live model for having shown them (exposure bias).
-        local_runner.run(config, example_gen_config=ExampleGenConfig(split_mode="random", span=span),
+        config = PipelineConfig(data_dir, pipeline_root, serving_dir, model_name=model_name,
+                                pretrain="off")
+        # Random split: with a time split the newest interactions (the clicks on the live model's
+        # own recommendations) would all land in eval, so the candidate could not learn from them
+        # while the evaluator rewarded the live model for having shown them (exposure bias).
+        local_runner.run(config,
+                         example_gen_config=ExampleGenConfig(split_mode="random", span=span),
                          model_config=dataclasses.replace(ModelConfig(), epochs=epochs))
 
     return run_pipeline
@@ -54,8 +58,9 @@ def run(args) -> int:
     from tfx_pipeline.simulation import closed_loop
 
     config = closed_loop.SimulationConfig(
-        rounds=args.rounds, users_per_round=args.users, k=args.k, catalogue_users=args.catalogue_users,
-        catalogue_items=args.catalogue_items, initial_interactions=args.initial_interactions, seed=args.seed)
+        rounds=args.rounds, users_per_round=args.users, k=args.k,
+        catalogue_users=args.catalogue_users, catalogue_items=args.catalogue_items,
+        initial_interactions=args.initial_interactions, seed=args.seed)
     run_pipeline = pipeline_runner(args.epochs, closed_loop.MODEL_NAME)
 
     def start_server(base_path, request_log_dir, feedback_dir):
@@ -75,5 +80,6 @@ def run(args) -> int:
         report = loop.run(trigger_factory)
     paths = closed_loop.write_report(report, args.work_dir)
     print("CTR per round: " + ", ".join(f"{c:.4f}" for c in report["ctr"]))
-    print(f"rose over the rounds: {report['ctr_rose']}; report {paths['json']}, plot {paths['png']}")
+    print(f"rose over the rounds: {report['ctr_rose']}; "
+          f"report {paths['json']}, plot {paths['png']}")
     return 0 if report["ctr_rose"] else 1

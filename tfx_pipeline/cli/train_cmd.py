@@ -29,16 +29,22 @@ import sys
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True, help="canonical folder with interactions.csv")
-    parser.add_argument("--embeddings", required=True, help="item embeddings folder (recsys embed --out)")
+    parser.add_argument("--embeddings", required=True,
+                        help="item embeddings folder (recsys embed --out)")
     parser.add_argument("--out", required=True, help="output model folder (created)")
-    parser.add_argument("--workers", type=int, default=1, help="local worker processes (default 1: in process)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="local worker processes (default 1: in process)")
     parser.add_argument("--epochs", type=int, default=None,
                         help="pairs-stage epochs (default: ModelConfig's, 0 = auto)")
-    parser.add_argument("--warm-start-from", default=None, help="a previous --out folder (or Model artifact uri)")
+    parser.add_argument("--warm-start-from", default=None,
+                        help="a previous --out folder (or Model artifact uri)")
     parser.add_argument("--eval-fraction", type=float, default=0.0,
-                        help="share of each user's latest interactions held out for the model card")
-    parser.add_argument("--model-config", default=None, help="JSON file of ModelConfig fields (others default)")
-    parser.add_argument("--serving-k", type=int, default=10, help="k of the serving_default signature")
+                        help="share of each user's latest interactions held out for the model "
+                             "card")
+    parser.add_argument("--model-config", default=None,
+                        help="JSON file of ModelConfig fields (others default)")
+    parser.add_argument("--serving-k", type=int, default=10,
+                        help="k of the serving_default signature")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -66,7 +72,8 @@ def _run(args: argparse.Namespace) -> int:
     card = train_and_export(inputs, out, os.path.join(out, "logs"), model_config, trainer_config,
                             base_model_dir=args.warm_start_from)
     print(json.dumps({"model_dir": out, "eval": card["metrics"]["eval"], "alpha": card["alpha"],
-                      "seconds": round(card["training"]["seconds_total"], 1), "workers": args.workers}, indent=2))
+                      "seconds": round(card["training"]["seconds_total"], 1),
+                      "workers": args.workers}, indent=2))
     return 0
 
 

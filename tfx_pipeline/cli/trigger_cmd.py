@@ -21,19 +21,26 @@ def add_arguments(parser):
     once = sub.add_parser("once", help="decide once and run the pipeline when due")
     watch = sub.add_parser("watch", help="decide every --interval seconds")
     watch.add_argument("--interval", type=float, default=300.0, help="seconds between checks")
-    watch.add_argument("--max-iterations", type=int, default=None, help="stop after this many checks")
+    watch.add_argument("--max-iterations", type=int, default=None,
+                       help="stop after this many checks")
     for p in (once, watch):
-        p.add_argument("--feedback-dir", required=True, help="feedback logs (recsys feedback / POST /v1/feedback)")
+        p.add_argument("--feedback-dir", required=True,
+                       help="feedback logs (recsys feedback / POST /v1/feedback)")
         p.add_argument("--request-log-dir", required=True, help="the server's --request_log_dir")
-        p.add_argument("--data", required=True, help="canonical data folder; new spans are added here")
+        p.add_argument("--data", required=True,
+                       help="canonical data folder; new spans are added here")
         p.add_argument("--pipeline-root", required=True)
-        p.add_argument("--min-new-interactions", type=int, default=1000, help="0 disables the rule")
-        p.add_argument("--schedule-hours", type=float, default=None, help="retrain at least this often")
-        p.add_argument("--min-ctr", type=float, default=None, help="retrain when click-through falls below")
+        p.add_argument("--min-new-interactions", type=int, default=1000,
+                       help="0 disables the rule")
+        p.add_argument("--schedule-hours", type=float, default=None,
+                       help="retrain at least this often")
+        p.add_argument("--min-ctr", type=float, default=None,
+                       help="retrain when click-through falls below")
         p.add_argument("--min-served-for-ctr", type=int, default=100)
         p.add_argument("--serving-dir", default=None, help="where the pusher writes served models")
         p.add_argument("--model-name", default="recsys")
-        p.add_argument("--until", default=None, help="last pipeline stage (default: push with --serving-dir, "
+        p.add_argument("--until", default=None,
+                       help="last pipeline stage (default: push with --serving-dir, "
                        "else evaluate)")
         p.add_argument("--beam-runner", default=None)
 
@@ -41,7 +48,8 @@ def add_arguments(parser):
 def _policy(args):
     from tfx_pipeline.continuous.trigger import TriggerPolicy
 
-    return TriggerPolicy(min_new_interactions=args.min_new_interactions or None, schedule_hours=args.schedule_hours,
+    return TriggerPolicy(min_new_interactions=args.min_new_interactions or None,
+                         schedule_hours=args.schedule_hours,
                          min_ctr=args.min_ctr, min_served_for_ctr=args.min_served_for_ctr)
 
 
@@ -64,7 +72,8 @@ def run(args) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     try:
-        trigger = ContinuousTrigger(args.feedback_dir, args.request_log_dir, args.data, args.pipeline_root,
+        trigger = ContinuousTrigger(args.feedback_dir, args.request_log_dir, args.data,
+                                    args.pipeline_root,
                                     _policy(args), _run_pipeline(args))
     except ValueError as e:
         print(f"recsys trigger: {e}")

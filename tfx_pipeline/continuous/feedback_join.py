@@ -59,7 +59,8 @@ def _served(record: dict) -> Dict[str, Set[str]]:
     return {str(u): {str(i) for i in row} for u, row in zip(users, items) if isinstance(row, list)}
 
 
-def _index_requests(request_dir, wanted: Set[str], oldest_feedback: float, window_s: float) -> Dict[str, dict]:
+def _index_requests(request_dir, wanted: Set[str], oldest_feedback: float,
+                    window_s: float) -> Dict[str, dict]:
     """request id -> {user: items} for the wanted ids, scanning request files that may hold them
     (files last written before `oldest_feedback - window_s` are skipped)."""
     index: Dict[str, dict] = {}
@@ -76,7 +77,8 @@ def _index_requests(request_dir, wanted: Set[str], oldest_feedback: float, windo
     return index
 
 
-def collect(feedback_dir, request_dir, feedback_offsets: Dict[str, int], request_offsets: Dict[str, int],
+def collect(feedback_dir, request_dir, feedback_offsets: Dict[str, int],
+            request_offsets: Dict[str, int],
             join_window_hours: float = 24 * 7) -> FeedbackBatch:
     """Reads feedback and request logs appended since the offsets and joins them.
 
@@ -85,14 +87,17 @@ def collect(feedback_dir, request_dir, feedback_offsets: Dict[str, int], request
         feedback_offsets / request_offsets: bytes already consumed per file.
         join_window_hours: feedback may arrive this long after its request.
     """
-    feedback, new_feedback_offsets, bad_feedback = feedback_log.read_new_records(feedback_dir, feedback_offsets)
+    feedback, new_feedback_offsets, bad_feedback = feedback_log.read_new_records(
+        feedback_dir, feedback_offsets)
     requests, new_request_offsets, bad_requests = feedback_log.read_new_records(
         request_dir, request_offsets, REQUEST_GLOB)
     served_items = sum(len(items) for r in requests for items in _served(r).values())
-    positive = [r for r in feedback if r.get("event") in INTERACTION_EVENTS and _positive(r.get("value", 1))]
+    positive = [r for r in feedback
+                if r.get("event") in INTERACTION_EVENTS and _positive(r.get("value", 1))]
     wanted = {r.get("request_id") for r in positive}
     oldest = min((float(r.get("time") or 0) for r in positive), default=time.time())
-    index = _index_requests(request_dir, wanted, oldest, join_window_hours * 3600) if positive else {}
+    index = (_index_requests(request_dir, wanted, oldest, join_window_hours * 3600)
+             if positive else {})
     interactions, unmatched, seen, clicks = [], [], set(), 0
     for r in positive:
         key = (r.get("request_id"), r.get("user_id"), r.get("item_id"), r.get("event"))
@@ -102,10 +107,12 @@ def collect(feedback_dir, request_dir, feedback_offsets: Dict[str, int], request
         clicks += r.get("event") == "click"
         if r.get("item_id") in index.get(r.get("request_id"), {}).get(r.get("user_id"), ()):
             rating = float(r["value"]) if r.get("event") == "rating" else None
-            interactions.append((r["user_id"], r["item_id"], int(float(r.get("time") or time.time())), rating))
+            interactions.append((r["user_id"], r["item_id"],
+                                 int(float(r.get("time") or time.time())), rating))
         else:
             unmatched.append(r)
-    return FeedbackBatch(interactions, unmatched, clicks, served_items, bad_feedback + bad_requests,
+    return FeedbackBatch(interactions, unmatched, clicks, served_items,
+                         bad_feedback + bad_requests,
                          new_feedback_offsets, new_request_offsets)
 
 
@@ -128,10 +135,12 @@ def existing_spans(data_dir) -> List[int]:
 
 def write_span(data_dir, span: int, batch: FeedbackBatch, unmatched_dir) -> str:
     """Writes `<data_dir>/interactions-span-<span>.csv` (canonical format) atomically, replacing
-    an earlier attempt's file of the same span, and `<unmatched_dir>/unmatched-feedback-span-<span>.jsonl`
-    when some feedback matched nothing. Returns the CSV path."""
+    an earlier attempt's file of the same span, and
+    `<unmatched_dir>/unmatched-feedback-span-<span>.jsonl` when some feedback matched nothing.
+    Returns the CSV path."""
     path = os.path.join(data_dir, SPAN_FILE.format(span=span))
-    tmp = os.path.join(data_dir, f".tmp-{os.getpid()}-span-{span}.csv")  # Not matched by example_gen's globs.
+    # Not matched by example_gen's globs.
+    tmp = os.path.join(data_dir, f".tmp-{os.getpid()}-span-{span}.csv")
     with open(tmp, "w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow([F.USER_ID, F.ITEM_ID, F.TIMESTAMP, F.RATING])

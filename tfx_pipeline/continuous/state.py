@@ -46,8 +46,8 @@ class TriggerState:
                 data = json.load(f)
             return cls(**data)
         except (ValueError, TypeError) as e:
-            raise ValueError(f"{path}: unreadable trigger state ({e}); fix or delete it (deleting re-reads every "
-                             "feedback log from the start)") from e
+            raise ValueError(f"{path}: unreadable trigger state ({e}); fix or delete it (deleting "
+                             "re-reads every feedback log from the start)") from e
 
     def save(self, path: str) -> None:
         """Writes to a temporary file, fsyncs, renames over `path`, fsyncs the folder."""

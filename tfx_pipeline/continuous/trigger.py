@@ -43,7 +43,8 @@ def make_local_run_pipeline(serving_dir: str = "", last_stage: Optional[str] = N
         from tfx_pipeline import local_runner
         from tfx_pipeline.config import PipelineConfig
 
-        config = PipelineConfig(data_root=data_dir, pipeline_root=pipeline_root, serving_dir=serving_dir,
+        config = PipelineConfig(data_root=data_dir, pipeline_root=pipeline_root,
+                                serving_dir=serving_dir,
                                 last_stage=last_stage or ("push" if serving_dir else "evaluate"),
                                 beam_pipeline_args=tuple(beam_pipeline_args), **pipeline_config)
         local_runner.run(config, example_gen_config=ExampleGenConfig(span=span))
@@ -68,13 +69,16 @@ class TriggerPolicy:
 
     def __post_init__(self):
         if self.min_new_interactions is not None and self.min_new_interactions < 1:
-            raise ValueError(f"min_new_interactions must be >= 1 (or None to disable), got {self.min_new_interactions}")
+            raise ValueError("min_new_interactions must be >= 1 (or None to disable), "
+                             f"got {self.min_new_interactions}")
         if self.schedule_hours is not None and self.schedule_hours <= 0:
             raise ValueError(f"schedule_hours must be > 0 (or None), got {self.schedule_hours}")
         if self.min_ctr is not None and not 0 < self.min_ctr <= 1:
             raise ValueError(f"min_ctr must be in (0, 1] (or None), got {self.min_ctr}")
-        if self.min_new_interactions is None and self.schedule_hours is None and self.min_ctr is None:
-            raise ValueError("every trigger rule is off; set --min-new-interactions, --schedule-hours or --min-ctr")
+        if (self.min_new_interactions is None and self.schedule_hours is None
+                and self.min_ctr is None):
+            raise ValueError("every trigger rule is off; set --min-new-interactions, "
+                             "--schedule-hours or --min-ctr")
 
 
 class ContinuousTrigger:
@@ -92,24 +96,31 @@ class ContinuousTrigger:
     """
 
     def __init__(self, feedback_dir, request_log_dir, data_dir, pipeline_root,
-                 policy: TriggerPolicy = TriggerPolicy(), run_pipeline: RunPipeline = local_run_pipeline,
+                 policy: TriggerPolicy = TriggerPolicy(),
+                 run_pipeline: RunPipeline = local_run_pipeline,
                  clock: Callable[[], float] = time.time):
         self.feedback_dir, self.request_log_dir = str(feedback_dir), str(request_log_dir)
         self.data_dir, self.pipeline_root = str(data_dir), str(pipeline_root)
         self.policy, self.run_pipeline, self.clock = policy, run_pipeline, clock
         self.state_path = os.path.join(self.pipeline_root, STATE_FILE)
 
-    def _reasons(self, state: TriggerState, batch: feedback_join.FeedbackBatch, now: float) -> list:
+    def _reasons(self, state: TriggerState, batch: feedback_join.FeedbackBatch,
+                 now: float) -> list:
         p, reasons = self.policy, []
-        if p.min_new_interactions is not None and len(batch.interactions) >= p.min_new_interactions:
-            reasons.append(f"new_interactions {len(batch.interactions)} >= {p.min_new_interactions}")
+        if (p.min_new_interactions is not None
+                and len(batch.interactions) >= p.min_new_interactions):
+            reasons.append(
+                f"new_interactions {len(batch.interactions)} >= {p.min_new_interactions}")
         if p.schedule_hours is not None:
             if state.last_run_time is None:
                 reasons.append("schedule: no run yet")
             elif now - state.last_run_time >= p.schedule_hours * 3600:
-                reasons.append(f"schedule: last run {(now - state.last_run_time) / 3600:.1f} h ago >= {p.schedule_hours} h")
-        if p.min_ctr is not None and batch.served_items >= p.min_served_for_ctr and batch.ctr < p.min_ctr:
-            reasons.append(f"ctr {batch.ctr:.4f} < {p.min_ctr} over {batch.served_items} served items")
+                reasons.append(f"schedule: last run {(now - state.last_run_time) / 3600:.1f} h "
+                               f"ago >= {p.schedule_hours} h")
+        if (p.min_ctr is not None and batch.served_items >= p.min_served_for_ctr
+                and batch.ctr < p.min_ctr):
+            reasons.append(
+                f"ctr {batch.ctr:.4f} < {p.min_ctr} over {batch.served_items} served items")
         return reasons
 
     def once(self) -> dict:
@@ -126,7 +137,8 @@ class ContinuousTrigger:
         return result
 
     def _once(self) -> dict:
-        result = {"busy": False, "triggered": False, "reasons": [], "span": None, "span_file": None,
+        result = {"busy": False, "triggered": False, "reasons": [], "span": None,
+                  "span_file": None,
                   "succeeded": None, "error": None}
         lock = RunLock(self.pipeline_root)
         if not lock.acquire():
@@ -134,20 +146,25 @@ class ContinuousTrigger:
             return result
         try:
             state = TriggerState.load(self.state_path)
-            batch = feedback_join.collect(self.feedback_dir, self.request_log_dir, state.feedback_offsets,
+            batch = feedback_join.collect(self.feedback_dir, self.request_log_dir,
+                                          state.feedback_offsets,
                                           state.request_offsets, self.policy.join_window_hours)
             now = self.clock()
-            result.update(new_interactions=len(batch.interactions), unmatched_feedback=len(batch.unmatched),
+            result.update(new_interactions=len(batch.interactions),
+                          unmatched_feedback=len(batch.unmatched),
                           clicks=batch.clicks, served_items=batch.served_items, ctr=batch.ctr,
                           corrupt_lines=batch.corrupt_lines)
             result["reasons"] = self._reasons(state, batch, now)
             if not result["reasons"]:
                 return result
             result["triggered"] = True
-            span = state.span  # A schedule / CTR run without new feedback re-runs the current span.
+            # A schedule / CTR run without new feedback re-runs the current span.
+            span = state.span
             if batch.interactions or batch.unmatched:
-                span = state.pending_span or max([state.span] + feedback_join.existing_spans(self.data_dir)) + 1
-                state.pending_span = span  # A retry rewrites this same span file, never a second one.
+                span = state.pending_span or max(
+                    [state.span] + feedback_join.existing_spans(self.data_dir)) + 1
+                # A retry rewrites this same span file, never a second one.
+                state.pending_span = span
                 state.save(self.state_path)
                 result["span_file"] = feedback_join.write_span(
                     self.data_dir, span, batch, os.path.join(self.pipeline_root, "continuous"))
@@ -155,15 +172,18 @@ class ContinuousTrigger:
             logging.info("continuous: run with span %d (%s)", span, "; ".join(result["reasons"]))
             try:
                 self.run_pipeline(self.data_dir, self.pipeline_root, span)
-            except Exception as e:  # pylint: disable=broad-except  # Any failure is retried next time.
+            # Any failure is retried next time.
+            except Exception as e:  # pylint: disable=broad-except
                 state.consecutive_failures += 1
                 state.last_error = f"{type(e).__name__}: {e}"[:2000]
                 state.save(self.state_path)  # Offsets and span untouched: nothing is lost.
                 result.update(succeeded=False, error=state.last_error)
-                logging.warning("continuous: run failed (%s); it is retried on the next trigger", state.last_error)
+                logging.warning("continuous: run failed (%s); it is retried on the next trigger",
+                                state.last_error)
                 return result
             state.span, state.last_run_time, state.pending_span = span, self.clock(), None
-            state.feedback_offsets, state.request_offsets = batch.feedback_offsets, batch.request_offsets
+            state.feedback_offsets, state.request_offsets = (batch.feedback_offsets,
+                                                             batch.request_offsets)
             state.runs += 1
             state.consecutive_failures, state.last_error = 0, ""
             state.save(self.state_path)
@@ -173,7 +193,8 @@ class ContinuousTrigger:
             lock.release()
 
     def watch(self, interval_s: float, max_iterations: Optional[int] = None,
-              sleep: Callable[[float], None] = time.sleep, on_result: Optional[Callable[[dict], None]] = None) -> int:
+              sleep: Callable[[float], None] = time.sleep,
+              on_result: Optional[Callable[[dict], None]] = None) -> int:
         """Calls `once` every `interval_s` seconds (forever unless `max_iterations`).
 
         Returns:
@@ -185,7 +206,8 @@ class ContinuousTrigger:
         while max_iterations is None or done < max_iterations:
             try:
                 result = self.once()
-            except Exception as e:  # pylint: disable=broad-except  # A bad log line must not stop the loop.
+            # A bad log line must not stop the loop.
+            except Exception as e:  # pylint: disable=broad-except
                 logging.exception("continuous: trigger check failed")
                 result = {"error": f"{type(e).__name__}: {e}", "triggered": False}
             if on_result is not None:

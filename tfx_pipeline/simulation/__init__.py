@@ -1,1 +1,2 @@
-"""Closed-loop simulation: serve -> simulated users click -> feedback -> trigger -> retrain -> hot swap."""
+"""Closed-loop simulation: serve -> simulated users click -> feedback -> trigger -> retrain ->
+hot swap."""

@@ -58,10 +58,12 @@ class ClosedLoop:
         make_client: `(grpc_target) -> RecommendClient`-like object.
     """
 
-    def __init__(self, work_dir: str, config: SimulationConfig, run_pipeline: Callable, start_server: Callable,
+    def __init__(self, work_dir: str, config: SimulationConfig, run_pipeline: Callable,
+                 start_server: Callable,
                  make_client: Callable):
         self.work_dir, self.config = os.path.abspath(work_dir), config
-        self.run_pipeline, self.start_server, self.make_client = run_pipeline, start_server, make_client
+        self.run_pipeline, self.start_server, self.make_client = (run_pipeline, start_server,
+                                                                  make_client)
         self.data_dir = os.path.join(self.work_dir, "data")
         self.pipeline_root = os.path.join(self.work_dir, "pipeline")
         self.serving_dir = os.path.join(self.work_dir, "serving")
@@ -71,10 +73,13 @@ class ClosedLoop:
 
     def _versions(self) -> List[int]:
         base = os.path.join(self.serving_dir, MODEL_NAME)
-        return sorted(int(v) for v in os.listdir(base) if v.isdigit()) if os.path.isdir(base) else []
+        return (sorted(int(v) for v in os.listdir(base) if v.isdigit())
+                if os.path.isdir(base) else [])
 
-    def _serve_round(self, client, feedback: FeedbackLog, clicker: PreferenceClickModel) -> Dict[str, float]:
-        users = self.rng.choice(self.config.catalogue_users, size=self.config.users_per_round, replace=False)
+    def _serve_round(self, client, feedback: FeedbackLog,
+                     clicker: PreferenceClickModel) -> Dict[str, float]:
+        users = self.rng.choice(self.config.catalogue_users, size=self.config.users_per_round,
+                                replace=False)
         shown = clicked = 0
         for start in range(0, len(users), 50):
             batch = [synth.user_id(int(u)) for u in users[start:start + 50]]
@@ -84,7 +89,8 @@ class ClosedLoop:
                 items = [i for i in answer["item_ids"] if i]
                 shown += len(items)
                 for item in clicker.clicks(user, items):
-                    record_feedback(feedback, {"request_id": request_id, "user_id": user, "item_id": item})
+                    record_feedback(feedback, {"request_id": request_id, "user_id": user,
+                                               "item_id": item})
                     clicked += 1
         return {"shown": shown, "clicks": clicked, "ctr": clicked / max(shown, 1)}
 
@@ -104,15 +110,18 @@ class ClosedLoop:
             trigger_factory: `(loop) -> object with once() -> dict` (a ContinuousTrigger).
         """
         c = self.config
-        synth.generate_synthetic(self.data_dir, c.catalogue_users, c.catalogue_items, c.initial_interactions,
+        synth.generate_synthetic(self.data_dir, c.catalogue_users, c.catalogue_items,
+                                 c.initial_interactions,
                                  n_topics=10, seed=c.seed)
         self.run_pipeline(self.data_dir, self.pipeline_root, self.serving_dir, 0)
         if not self._versions():
-            raise RuntimeError(f"the initial pipeline run pushed no model to {self.serving_dir}; see `recsys runs "
-                               f"show latest --pipeline-root {self.pipeline_root}` for the evaluator's decision")
+            raise RuntimeError(f"the initial pipeline run pushed no model to {self.serving_dir}; "
+                               "see `recsys runs show latest --pipeline-root "
+                               f"{self.pipeline_root}` for the evaluator's decision")
         clicker = PreferenceClickModel(self.data_dir, seed=c.seed)
         feedback = FeedbackLog(self.feedback_dir)
-        server = self.start_server(os.path.join(self.serving_dir, MODEL_NAME), self.request_log_dir, self.feedback_dir)
+        server = self.start_server(os.path.join(self.serving_dir, MODEL_NAME),
+                                   self.request_log_dir, self.feedback_dir)
         rounds = []
         try:
             server.wait_until_available(timeout=300)
@@ -122,12 +131,15 @@ class ClosedLoop:
                 version = self._versions()[-1]
                 stats = self._serve_round(client, feedback, clicker)
                 stats.update(round=number, model_version=version)
-                logging.info("simulate: round %d, version %d, CTR %.4f", number, version, stats["ctr"])
-                print(f"round {number}: model version {version}, shown {stats['shown']}, clicks {stats['clicks']}, "
+                logging.info("simulate: round %d, version %d, CTR %.4f", number, version,
+                             stats["ctr"])
+                print(f"round {number}: model version {version}, shown {stats['shown']}, "
+                      f"clicks {stats['clicks']}, "
                       f"CTR {stats['ctr']:.4f}", flush=True)
                 if number < c.rounds:
                     outcome = trigger.once()
-                    stats["retrain"] = {k: outcome.get(k) for k in ("triggered", "succeeded", "span", "new_interactions")}
+                    stats["retrain"] = {k: outcome.get(k) for k in
+                                        ("triggered", "succeeded", "span", "new_interactions")}
                     if outcome.get("succeeded") and self._versions()[-1] > version:
                         self._wait_for_version(client, self._versions()[-1])
                 rounds.append(stats)
@@ -135,7 +147,8 @@ class ClosedLoop:
             feedback.close()
             server.stop()
         return {"config": dataclasses.asdict(c), "rounds": rounds,
-                "ctr": [r["ctr"] for r in rounds], "ctr_rose": rounds[-1]["ctr"] > rounds[0]["ctr"]}
+                "ctr": [r["ctr"] for r in rounds],
+                "ctr_rose": rounds[-1]["ctr"] > rounds[0]["ctr"]}
 
 
 def write_report(report: Dict, out_dir: str) -> Dict[str, str]:

@@ -39,7 +39,8 @@ def _numbers(props: dict) -> Dict[str, float]:
 
 def _decision(decisions: List[dict], type_name: Optional[str]) -> Optional[dict]:
     """This run's own blessing / push of a type. A resolver (the baseline's
-    `latest_blessed_model_resolver`) also lists an earlier run's blessing as its output: skipped."""
+    `latest_blessed_model_resolver`) also lists an earlier run's blessing as its output:
+    skipped."""
     own = [
         d
         for d in decisions

@@ -9,7 +9,8 @@ from tests.components.testdata import write_small_folder
 
 @pytest.fixture(scope="package")
 def standin_base(tmp_path_factory):
-    """TF Serving base path with versions 1 and 2 of the stand-in (50 items i0..i49, users u0..u19)."""
+    """TF Serving base path with versions 1 and 2 of the stand-in (50 items i0..i49, users
+    u0..u19)."""
     from serving.testing import export_standin
 
     base = tmp_path_factory.mktemp("model")
@@ -25,7 +26,8 @@ def data_dir(tmp_path_factory):
 
 
 def write_examples(path, split_rows):
-    """An Examples artifact folder: {split: [(user, item), ...]} -> Split-<split>/data_tfrecord-0.gz."""
+    """An Examples artifact folder: {split: [(user, item), ...]} ->
+    Split-<split>/data_tfrecord-0.gz."""
     import tensorflow as tf
 
     from components.example_gen.beam_ingest import interaction_to_example
@@ -33,7 +35,8 @@ def write_examples(path, split_rows):
 
     for split, rows in split_rows.items():
         os.makedirs(os.path.join(path, f"Split-{split}"), exist_ok=True)
-        with tf.io.TFRecordWriter(os.path.join(path, f"Split-{split}", "data_tfrecord-0.gz"), "GZIP") as w:
+        with tf.io.TFRecordWriter(os.path.join(path, f"Split-{split}", "data_tfrecord-0.gz"),
+                                  "GZIP") as w:
             for user, item in rows:
                 w.write(interaction_to_example(Interaction(user, item, 1_700_000_000, 1.0)))
     return str(path)

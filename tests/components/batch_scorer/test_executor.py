@@ -21,8 +21,9 @@ def _artifact(cls, uri):
 def test_executor_scores_every_train_user_into_inference_result(standin_base, tmp_path):
     model_uri = tmp_path / "model"
     shutil.copytree(os.path.join(standin_base, "1"), model_uri / "Format-Serving")
-    examples = write_examples(tmp_path / "examples", {"train": [("u1", "i0"), ("u2", "i1"), ("u2", "i2")],
-                                                     "eval": [("u9", "i3")]})
+    examples = write_examples(tmp_path / "examples",
+                              {"train": [("u1", "i0"), ("u2", "i1"), ("u2", "i2")],
+                               "eval": [("u9", "i3")]})
     result = _artifact(standard_artifacts.InferenceResult, tmp_path / "result")
     executor.Executor().Do(
         {"model": [_artifact(standard_artifacts.Model, model_uri)],

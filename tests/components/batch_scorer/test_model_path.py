@@ -10,7 +10,8 @@ from components.batch_scorer import model_path
 
 def test_base_path_resolves_to_highest_version(standin_base):
     assert model_path.resolve_saved_model(standin_base) == os.path.join(standin_base, "2")
-    assert model_path.resolve_saved_model(os.path.join(standin_base, "1")) == os.path.join(standin_base, "1")
+    assert (model_path.resolve_saved_model(os.path.join(standin_base, "1"))
+            == os.path.join(standin_base, "1"))
 
 
 def test_tfx_model_artifact_layout(standin_base, tmp_path):

@@ -30,4 +30,5 @@ def test_users_file_lines_skip_header_and_keep_numbers(tmp_path):
 
 def test_error_record_is_json_with_location():
     record = json.loads(uid.error_record("f.txt", 3, "empty_id: x", b"\xff" * 500))
-    assert record["file"] == "f.txt" and record["line"] == 3 and len(record["raw"]) == uid.RAW_LIMIT
+    assert (record["file"] == "f.txt" and record["line"] == 3
+            and len(record["raw"]) == uid.RAW_LIMIT)

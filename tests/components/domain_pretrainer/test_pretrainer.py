@@ -32,7 +32,8 @@ def test_split_texts_is_seeded_and_disjoint():
     assert len(val) == 2 and len(train) == 18
     assert sorted(train + val) == sorted(texts)
     assert pretrainer.split_texts(texts, 0.1, seed=1) == (train, val)
-    assert pretrainer.split_texts(["a", "b"], 0.5, 0)[1] and pretrainer.split_texts(["a", "b"], 0.01, 0)[0]
+    assert (pretrainer.split_texts(["a", "b"], 0.5, 0)[1]
+            and pretrainer.split_texts(["a", "b"], 0.01, 0)[0])
     with pytest.raises(ValueError, match="at least 2"):
         pretrainer.split_texts(["only"], 0.1, 0)
 
@@ -53,13 +54,15 @@ def test_config_round_trips_json():
 
 def test_component_fails_at_build_time_for_a_missing_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
-        component.DomainPretrainer(str(tmp_path / "items.csv"), PretrainerConfig(backbone=str(tmp_path / "nope")))
+        component.DomainPretrainer(str(tmp_path / "items.csv"),
+                                   PretrainerConfig(backbone=str(tmp_path / "nope")))
 
 
 def test_component_fails_at_build_time_for_an_offline_preset(tmp_path, monkeypatch):
     monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path))
     with pytest.raises(ValueError, match="offline"):
-        component.DomainPretrainer(str(tmp_path / "items.csv"), PretrainerConfig(backbone="bert_tiny_en_uncased"))
+        component.DomainPretrainer(str(tmp_path / "items.csv"),
+                                   PretrainerConfig(backbone="bert_tiny_en_uncased"))
 
 
 def test_component_builds(tmp_path):

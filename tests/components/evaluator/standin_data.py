@@ -34,7 +34,8 @@ def write_examples(uri, train, eval_):
         folder = os.path.join(uri, f"Split-{split}")
         os.makedirs(folder, exist_ok=True)
         options = tf.io.TFRecordOptions(compression_type="GZIP")
-        with tf.io.TFRecordWriter(os.path.join(folder, "data-00000-of-00001.gz"), options) as writer:
+        with tf.io.TFRecordWriter(os.path.join(folder, "data-00000-of-00001.gz"),
+                                  options) as writer:
             for row in rows:
                 writer.write(_example(*row))
     examples = standard_artifacts.Examples()
@@ -43,7 +44,8 @@ def write_examples(uri, train, eval_):
 
 
 def standin_rows(n_train=5, n_eval=3, extra_items=()):
-    """Train rows: random items outside each user's collaborative top 10; eval rows: the top `n_eval`."""
+    """Train rows: random items outside each user's collaborative top 10; eval rows: the top
+    `n_eval`."""
     module, _ = testing.build_standin_module(**GOOD)
     collab = module.user_emb.numpy() @ module.item_emb.numpy().T  # [users, items]
     rng = np.random.default_rng(1)
@@ -66,7 +68,8 @@ def model_artifact(uri):
 
 
 def export_model(uri, serving_subdir=True, **kwargs):
-    """Exports the stand-in as a Model artifact (SavedModel at `<uri>/Format-Serving/` by default)."""
+    """Exports the stand-in as a Model artifact (SavedModel at `<uri>/Format-Serving/` by
+    default)."""
     base = os.path.join(str(uri), "tmp-export")
     version_dir = testing.export_standin(base, version=1, **kwargs)
     target = os.path.join(str(uri), "Format-Serving") if serving_subdir else str(uri) + "-direct"
@@ -79,5 +82,6 @@ def export_recommend_only(uri, **kwargs):
     """A stand-in with only the `recommend` signature (no `score`)."""
     module, signatures = testing.build_standin_module(**kwargs)
     path = os.path.join(str(uri), "Format-Serving")
-    tf.saved_model.save(module, path, signatures={F.SIGNATURE_RECOMMEND: signatures[F.SIGNATURE_RECOMMEND]})
+    tf.saved_model.save(module, path,
+                        signatures={F.SIGNATURE_RECOMMEND: signatures[F.SIGNATURE_RECOMMEND]})
     return model_artifact(uri)

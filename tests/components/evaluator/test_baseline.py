@@ -17,16 +17,21 @@ from tests.components.evaluator import standin_data
 
 
 def _run(root, examples_uri, model_uri):
-    examples = importer.Importer(source_uri=examples_uri, artifact_type=standard_artifacts.Examples).with_id("examples")
-    model = importer.Importer(source_uri=model_uri, artifact_type=standard_artifacts.Model).with_id("model")
+    examples = importer.Importer(source_uri=examples_uri,
+                                 artifact_type=standard_artifacts.Examples).with_id("examples")
+    model = importer.Importer(source_uri=model_uri,
+                              artifact_type=standard_artifacts.Model).with_id("model")
     baseline = baseline_model_resolver()
-    evaluator = RecsysEvaluator(examples.outputs["result"], model.outputs["result"], baseline.outputs["model"],
+    evaluator = RecsysEvaluator(examples.outputs["result"], model.outputs["result"],
+                                baseline.outputs["model"],
                                 EvaluatorConfig(ks=(10,), per_agent=False)).with_id("evaluator")
     LocalDagRunner().run(tfx_pipeline.Pipeline(
         pipeline_name="evaluator-test", pipeline_root=os.path.join(root, "root"),
         components=[examples, model, baseline, evaluator], enable_cache=False,
-        metadata_connection_config=metadata.sqlite_metadata_connection_config(os.path.join(root, "mlmd.sqlite"))))
-    store = mlmd.MetadataStore(metadata.sqlite_metadata_connection_config(os.path.join(root, "mlmd.sqlite")))
+        metadata_connection_config=metadata.sqlite_metadata_connection_config(
+            os.path.join(root, "mlmd.sqlite"))))
+    store = mlmd.MetadataStore(metadata.sqlite_metadata_connection_config(
+        os.path.join(root, "mlmd.sqlite")))
     newest = max(store.get_artifacts_by_type("ModelBlessing"), key=lambda a: a.id)
     return store, newest.custom_properties
 

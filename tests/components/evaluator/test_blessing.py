@@ -8,9 +8,11 @@ from components.evaluator.metrics import PER_USER, rank_metrics
 POP = {"ndcg@10": 0.20}
 
 
-@pytest.mark.parametrize("candidate,blessed", [(0.30, True), (0.2970, True), (0.2969, False), (0.10, False)])
+@pytest.mark.parametrize("candidate,blessed",
+                         [(0.30, True), (0.2970, True), (0.2969, False), (0.10, False)])
 def test_relative_tolerance_against_baseline(candidate, blessed):
-    ok, reason = decide_blessing({"ndcg@10": candidate}, {"ndcg@10": 0.30}, POP, EvaluatorConfig(tolerance=0.01))
+    ok, reason = decide_blessing({"ndcg@10": candidate}, {"ndcg@10": 0.30}, POP,
+                                 EvaluatorConfig(tolerance=0.01))
     assert ok is blessed
     assert "baseline 0.3000" in reason and ("NOT blessed" in reason) != blessed
 
@@ -36,8 +38,8 @@ def test_gate_metric_is_configurable():
     assert decide_blessing({"recall@50": 0.5}, {"recall@50": 0.6}, {}, cfg)[0] is False
 
 
-@pytest.mark.parametrize("kwargs", [dict(metric="ndcg@20"), dict(metric="map@10"), dict(tolerance=1.0),
-                                    dict(ks=()), dict(batch_size=0)])
+@pytest.mark.parametrize("kwargs", [dict(metric="ndcg@20"), dict(metric="map@10"),
+                                    dict(tolerance=1.0), dict(ks=()), dict(batch_size=0)])
 def test_config_rejects_bad_values(kwargs):
     with pytest.raises(ValueError):
         EvaluatorConfig(**kwargs)
@@ -63,7 +65,8 @@ def test_message_cites_intervals_difference_and_sample():
 
 
 def test_config_json_names_unknown_fields():
-    with pytest.raises(ValueError, match=r"unknown EvaluatorConfig field\(s\) \['max_user'\].*max_users"):
+    with pytest.raises(ValueError,
+                       match=r"unknown EvaluatorConfig field\(s\) \['max_user'\].*max_users"):
         EvaluatorConfig.from_json('{"max_user": 5}')
     assert EvaluatorConfig.from_json('{"max_users": 5}').seed == 42
     assert EvaluatorConfig().max_users == 10_000

@@ -13,7 +13,8 @@ CONFIG = EvaluatorConfig(ks=(5, 10), metric="ndcg@10")
 
 @pytest.fixture(scope="module")
 def examples(tmp_path_factory):
-    return standin_data.write_examples(tmp_path_factory.mktemp("examples"), *standin_data.standin_rows())
+    return standin_data.write_examples(tmp_path_factory.mktemp("examples"),
+                                       *standin_data.standin_rows())
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +61,8 @@ def test_first_model_is_blessed_when_it_beats_popularity(tmp_path, examples, goo
     assert set(report["candidate"]["per_agent"]) == {"collaborative", "popularity"}
     assert blessing.get_int_custom_property("current_model_id") == 11
     assert "popularity" in blessing.get_string_custom_property("blessing_message")
-    assert blessing.get_float_custom_property("candidate_ndcg_at_10") == pytest.approx(report["candidate"]["ndcg@10"])
+    assert blessing.get_float_custom_property("candidate_ndcg_at_10") == pytest.approx(
+        report["candidate"]["ndcg@10"])
     assert os.path.exists(os.path.join(blessing.uri, "metrics.json"))
     # The sample and the intervals are in the artifact and the message.
     assert report["users_evaluated"] == report["candidate"]["users"] == report["users_total"]
@@ -99,8 +101,10 @@ def test_candidate_is_gated_against_the_baseline(tmp_path, examples, good, bad):
 
 def test_tolerance_lets_an_equal_model_through(tmp_path, examples, good):
     same = standard_artifacts.Model()
-    same.uri, same.id = os.path.join(good.uri, "Format-Serving"), 13  # same SavedModel, other layout
-    blessing, report = run(tmp_path, examples, good, baseline=same, config=EvaluatorConfig(ks=(10,), tolerance=0.0))
+    # same SavedModel, other layout
+    same.uri, same.id = os.path.join(good.uri, "Format-Serving"), 13
+    blessing, report = run(tmp_path, examples, good, baseline=same,
+                           config=EvaluatorConfig(ks=(10,), tolerance=0.0))
     assert _blessed(blessing)
     assert report["candidate"]["ndcg@10"] == pytest.approx(report["baseline"]["ndcg@10"])
 
@@ -120,4 +124,5 @@ def test_unloadable_baseline_falls_back_to_popularity(tmp_path, examples, good):
     gone = standard_artifacts.Model()
     gone.uri = str(tmp_path / "deleted")
     blessing, report = run(tmp_path, examples, good, baseline=gone)
-    assert _blessed(blessing) and "error" in report["baseline"] and "popularity" in report["reason"]
+    assert (_blessed(blessing) and "error" in report["baseline"]
+            and "popularity" in report["reason"])

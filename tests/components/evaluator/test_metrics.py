@@ -8,7 +8,8 @@ from components.evaluator.eval_data import EvalSet
 
 def test_rank_metrics_hand_computed():
     # user 1: relevant b at rank 2; user 2: relevant x, y at ranks 1 and 3.
-    out = metrics.rank_metrics([["a", "b", "c"], ["x", "q", "y"]], [{"b"}, {"x", "y"}], ks=(1, 2, 3))
+    out = metrics.rank_metrics([["a", "b", "c"], ["x", "q", "y"]], [{"b"}, {"x", "y"}],
+                               ks=(1, 2, 3))
     assert out["users"] == 2
     assert out["recall@1"] == pytest.approx((0 + 1 / 1) / 2)
     assert out["recall@2"] == pytest.approx((1 + 1 / 2) / 2)
@@ -34,8 +35,8 @@ def test_rank_metrics_rejects_mismatched_input():
 
 
 def test_popularity_excludes_each_users_train_items():
-    train = [("u1", "pop", 1), ("u2", "pop", 1), ("u3", "pop", 1), ("u2", "mid", 2), ("u3", "mid", 2),
-             ("u3", "low", 3)]
+    train = [("u1", "pop", 1), ("u2", "pop", 1), ("u3", "pop", 1), ("u2", "mid", 2),
+             ("u3", "mid", 2), ("u3", "low", 3)]
     eval_ = [("u1", "mid", 9), ("u2", "low", 9), ("u3", "new", 9)]
     data = EvalSet.from_rows(train, eval_)
     assert metrics.popularity_ranking(data.item_counts) == ["pop", "mid", "low"]

@@ -20,7 +20,8 @@ def data():
 
 
 def test_good_model_finds_the_eval_items_and_per_agent_uses_score(tmp_path, data):
-    out = model_eval.model_metrics(_load(standin_data.export_model(tmp_path, **standin_data.GOOD)), data, CONFIG)
+    out = model_eval.model_metrics(_load(standin_data.export_model(tmp_path, **standin_data.GOOD)),
+                                   data, CONFIG)
     assert out["users"] == standin_data.N_USERS and out["k"] == 10
     assert out["ndcg@3"] > 0.8
     assert out["per_agent_method"] == "score_signature"
@@ -31,7 +32,8 @@ def test_good_model_finds_the_eval_items_and_per_agent_uses_score(tmp_path, data
 
 
 def test_bad_model_scores_low(tmp_path, data):
-    out = model_eval.model_metrics(_load(standin_data.export_model(tmp_path, **standin_data.BAD)), data, CONFIG)
+    out = model_eval.model_metrics(_load(standin_data.export_model(tmp_path, **standin_data.BAD)),
+                                   data, CONFIG)
     assert out["ndcg@3"] < 0.1
 
 
@@ -47,7 +49,8 @@ def test_k_is_lowered_when_the_model_rejects_it(tmp_path):
     rows = standin_data.standin_rows(extra_items=[f"x{n}" for n in range(60)])
     data = EvalSet.from_rows(*rows)
     cfg = EvaluatorConfig(ks=(10, 100), per_agent=False)
-    out = model_eval.model_metrics(_load(standin_data.export_model(tmp_path, **standin_data.GOOD)), data, cfg)
+    out = model_eval.model_metrics(_load(standin_data.export_model(tmp_path, **standin_data.GOOD)),
+                                   data, cfg)
     assert out["k"] == 50 and out["per_agent"] == {}
 
 

@@ -20,9 +20,11 @@ def test_pad_ids_pads_with_empty_strings():
 
 
 def test_signatures_call_recommend_and_score(tmp_path):
-    model = model_io.ServingSignatures(model_io.serving_model_dir(standin_data.export_model(tmp_path).uri))
+    model = model_io.ServingSignatures(
+        model_io.serving_model_dir(standin_data.export_model(tmp_path).uri))
     out = model.recommend(["u0", "u1"], 4, [[], ["i1"]], [["i0"], []])
     assert out["item_ids"].shape == (2, 4) and out["agent_scores"].shape == (2, 4, 2)
     assert list(out["agent_names"]) == ["collaborative", "popularity"]
     assert "i0" not in out["item_ids"][0]
-    assert model.has_score and model.score(["u0"], [["i1", "i2"]])["agent_scores"].shape == (1, 2, 2)
+    assert (model.has_score
+            and model.score(["u0"], [["i1", "i2"]])["agent_scores"].shape == (1, 2, 2))

@@ -23,7 +23,8 @@ def _read_examples(uri, split):
         for raw in tf.data.TFRecordDataset(path, compression_type="GZIP"):
             example = tf.train.Example.FromString(raw.numpy())
             f = example.features.feature
-            records.append((f["user_id"].bytes_list.value[0].decode(), f["item_id"].bytes_list.value[0].decode(),
+            records.append((f["user_id"].bytes_list.value[0].decode(),
+                            f["item_id"].bytes_list.value[0].decode(),
                             f["timestamp"].int64_list.value[0]))
     return records
 
@@ -68,13 +69,15 @@ def test_writes_standard_examples_and_quarantines_bad_rows(tmp_path, beam_args):
     rows = []
     for path in tf.io.gfile.glob(os.path.join(quarantine.uri, "quarantine*.jsonl")):
         rows += [json.loads(line) for line in open(path) if line.strip()]
-    assert sorted(r["line"] for r in rows) == list(range(testdata.GOOD_ROWS + 2, testdata.GOOD_ROWS + 2 + n_bad))
+    assert sorted(r["line"] for r in rows) == list(range(testdata.GOOD_ROWS + 2,
+                                                         testdata.GOOD_ROWS + 2 + n_bad))
     assert all(r["file"].endswith("interactions.csv") and r["reason"] for r in rows)
 
 
 def test_random_mode_keeps_every_row(tmp_path):
     data = testdata.write_small_folder(str(tmp_path / "data"), bad_rows=())
-    examples, _ = run_executor(tmp_path, data, ExampleGenConfig(split_mode="random", eval_fraction=0.3))
+    examples, _ = run_executor(tmp_path, data,
+                               ExampleGenConfig(split_mode="random", eval_fraction=0.3))
     n_train = len(_read_examples(examples.uri, "train"))
     n_eval = len(_read_examples(examples.uri, "eval"))
     assert n_train + n_eval == testdata.GOOD_ROWS and n_eval > 0

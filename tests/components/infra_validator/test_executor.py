@@ -7,7 +7,8 @@ from components.infra_validator import executor, validation
 from components.infra_validator.config import InfraValidatorConfig
 from tests.components.evaluator import standin_data
 
-CONFIG = InfraValidatorConfig(num_requests=3, batch_size=4, k=10, timeout_seconds=90, binary="python")
+CONFIG = InfraValidatorConfig(num_requests=3, batch_size=4, k=10, timeout_seconds=90,
+                              binary="python")
 
 
 @pytest.fixture
@@ -26,7 +27,8 @@ def servers(monkeypatch):
 
 @pytest.fixture(scope="module")
 def examples(tmp_path_factory):
-    return standin_data.write_examples(tmp_path_factory.mktemp("examples"), *standin_data.standin_rows())
+    return standin_data.write_examples(tmp_path_factory.mktemp("examples"),
+                                       *standin_data.standin_rows())
 
 
 def run(tmp_path, model, examples=None, config=CONFIG):
@@ -50,7 +52,8 @@ def _assert_stopped(handles):
 
 
 def test_standin_is_blessed_and_the_server_is_stopped(tmp_path, examples, servers):
-    blessing = run(tmp_path, standin_data.export_model(tmp_path / "model", **standin_data.GOOD), examples)
+    blessing = run(tmp_path, standin_data.export_model(tmp_path / "model", **standin_data.GOOD),
+                   examples)
     message = blessing.get_string_custom_property("validation_message")
     assert blessing.get_int_custom_property("blessed") == 1, message
     assert _files(blessing) == {"INFRA_BLESSED"}

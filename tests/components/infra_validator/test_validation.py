@@ -8,8 +8,8 @@ NAMES = ["collaborative", "popularity"]
 
 
 def _row(items=("a", "b"), scores=(2.0, 1.0), agents=((1.0, 1.0), (0.5, 0.5))):
-    return {"item_ids": list(items), "scores": list(scores), "agent_scores": [list(a) for a in agents],
-            "agent_names": NAMES}
+    return {"item_ids": list(items), "scores": list(scores),
+            "agent_scores": [list(a) for a in agents], "agent_names": NAMES}
 
 
 REQUEST = validation.Request(("u1",), (("x",),), (("x",),))
@@ -41,7 +41,8 @@ def test_row_count_must_match_users():
 
 
 def test_requests_cycle_eval_users_with_recent_history():
-    data = EvalSet.from_rows([("u1", "a", 1), ("u1", "b", 2), ("u1", "c", 3)], [("u1", "d", 4), ("u2", "e", 5)])
+    data = EvalSet.from_rows([("u1", "a", 1), ("u1", "b", 2), ("u1", "c", 3)],
+                             [("u1", "d", 4), ("u2", "e", 5)])
     requests = validation.build_requests(data, num_requests=2, batch_size=3, history_length=2)
     assert [r.user_ids for r in requests] == [("u1", "u2", "u1"), ("u2", "u1", "u2")]
     assert requests[0].history == (("b", "c"), (), ("b", "c"))
@@ -50,8 +51,8 @@ def test_requests_cycle_eval_users_with_recent_history():
     assert len(anonymous.user_ids) == 2 and anonymous.history == ((), ())
 
 
-@pytest.mark.parametrize("kwargs", [dict(num_requests=0), dict(binary="docker"), dict(timeout_seconds=0),
-                                    dict(model_name="a/b")])
+@pytest.mark.parametrize("kwargs", [dict(num_requests=0), dict(binary="docker"),
+                                    dict(timeout_seconds=0), dict(model_name="a/b")])
 def test_config_rejects_bad_values(kwargs):
     with pytest.raises(ValueError):
         InfraValidatorConfig(**kwargs)

@@ -37,7 +37,8 @@ def run(tmp_path, model, model_blessing=None, infra_blessing=None, keep_last_n=3
         inputs["model_blessing"] = [model_blessing]
     if infra_blessing is not None:
         inputs["infra_blessing"] = [infra_blessing]
-    config = PusherConfig(serving_dir=str(tmp_path / "serving"), model_name="recsys", keep_last_n=keep_last_n)
+    config = PusherConfig(serving_dir=str(tmp_path / "serving"), model_name="recsys",
+                          keep_last_n=keep_last_n)
     executor.Executor().Do(inputs, {"pushed_model": [pushed]}, {"config_json": config.to_json()})
     return pushed
 
@@ -56,12 +57,14 @@ def test_pushes_when_both_blessings_hold(tmp_path, model):
     assert os.path.exists(os.path.join(pushed.uri, "PUSHED"))
 
 
-@pytest.mark.parametrize("model_flag,infra_flag,blocker", [(0, 1, "model_blessing"), (1, 0, "infra_blessing"),
+@pytest.mark.parametrize("model_flag,infra_flag,blocker", [(0, 1, "model_blessing"),
+                                                           (1, 0, "infra_blessing"),
                                                            (0, 0, "model_blessing")])
 def test_refuses_when_a_blessing_is_negative(tmp_path, model, model_flag, infra_flag, blocker):
     mb = _blessing(standard_artifacts.ModelBlessing, tmp_path, "mb", model_flag)
     mb.set_string_custom_property("blessing_message", "NOT blessed: worse than baseline")
-    pushed = run(tmp_path, model, mb, _blessing(standard_artifacts.InfraBlessing, tmp_path, "ib", infra_flag))
+    pushed = run(tmp_path, model, mb,
+                 _blessing(standard_artifacts.InfraBlessing, tmp_path, "ib", infra_flag))
     assert pushed.get_int_custom_property("pushed") == 0
     message = pushed.get_string_custom_property("push_message")
     assert blocker in message
@@ -78,7 +81,8 @@ def test_blessing_without_property_falls_back_to_its_marker_file(tmp_path, model
 
 def test_repeated_pushes_keep_the_last_n(tmp_path, model):
     blessed = _blessing(standard_artifacts.ModelBlessing, tmp_path, "mb", 1)
-    versions = [int(run(tmp_path, model, blessed, keep_last_n=2).get_string_custom_property("pushed_version"))
+    versions = [int(run(tmp_path, model, blessed, keep_last_n=2)
+                    .get_string_custom_property("pushed_version"))
                 for _ in range(3)]
     assert versions == sorted(set(versions))
     assert push.existing_versions(str(tmp_path / "serving" / "recsys")) == versions[-2:]

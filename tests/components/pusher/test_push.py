@@ -8,7 +8,8 @@ from components.pusher.config import PusherConfig
 
 def _saved_model(path):
     os.makedirs(os.path.join(path, "variables"))
-    for name, text in (("saved_model.pb", "pb"), ("variables/variables.index", "idx"), ("fingerprint.pb", "f")):
+    for name, text in (("saved_model.pb", "pb"), ("variables/variables.index", "idx"),
+                       ("fingerprint.pb", "f")):
         with open(os.path.join(path, name), "w") as f:
             f.write(text)
     return str(path)
@@ -16,7 +17,8 @@ def _saved_model(path):
 
 def test_push_writes_a_complete_version_and_no_temp_dir(tmp_path):
     src = _saved_model(tmp_path / "src")
-    version, dest, deleted = push.push_saved_model(src, str(tmp_path / "serving"), "m", clock=lambda: 1000.9)
+    version, dest, deleted = push.push_saved_model(src, str(tmp_path / "serving"), "m",
+                                                   clock=lambda: 1000.9)
     assert version == 1000 and dest == str(tmp_path / "serving" / "m" / "1000") and deleted == []
     with open(os.path.join(dest, "variables", "variables.index")) as f:
         assert f.read() == "idx"
@@ -29,7 +31,8 @@ def test_versions_strictly_increase_even_within_one_second(tmp_path):
                 for _ in range(3)]
     assert versions == [500, 501, 502]
     # A clock behind the newest version (e.g. versions pushed by another machine) still moves up.
-    assert push.push_saved_model(src, str(tmp_path), "m", keep_last_n=0, clock=lambda: 10)[0] == 503
+    assert push.push_saved_model(src, str(tmp_path), "m", keep_last_n=0,
+                                 clock=lambda: 10)[0] == 503
 
 
 def test_keep_last_n_prunes_old_versions_but_ignores_other_folders(tmp_path):
@@ -38,7 +41,8 @@ def test_keep_last_n_prunes_old_versions_but_ignores_other_folders(tmp_path):
     os.makedirs(base / ".tmp-7")  # a stale temp dir of another version and a non-version folder
     os.makedirs(base / "notes")
     for t in (100, 200, 300, 400):
-        _, _, deleted = push.push_saved_model(src, str(tmp_path), "m", keep_last_n=2, clock=lambda t=t: t)
+        _, _, deleted = push.push_saved_model(src, str(tmp_path), "m", keep_last_n=2,
+                                              clock=lambda t=t: t)
     assert deleted == [200]
     assert push.existing_versions(str(base)) == [300, 400]
     assert {".tmp-7", "notes"} <= set(os.listdir(base))

@@ -24,7 +24,8 @@ def test_uncached_preset_offline_fails_with_a_fix(tmp_path, monkeypatch):
     monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path))
     with pytest.raises(ValueError, match="offline.*kagglehub"):
         backbones.validate_backbone("bert_tiny_en_uncased", allow_download=False)
-    assert backbones.validate_backbone("bert_tiny_en_uncased", allow_download=True) == "bert_tiny_en_uncased"
+    assert (backbones.validate_backbone("bert_tiny_en_uncased", allow_download=True)
+            == "bert_tiny_en_uncased")
     with pytest.raises(ValueError, match="Unknown backbone"):
         backbones.validate_backbone("not_a_bert_preset")
 

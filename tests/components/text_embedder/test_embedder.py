@@ -32,7 +32,8 @@ def test_same_text_same_embedding_across_batch_sizes(embedder):
     texts = [TOY_STORY, ALADDIN, HEAT, "a much longer text " * 10, "x"]
     reference = embedder.embed(texts, batch_size=len(texts))
     for batch_size in (1, 2, 3):
-        np.testing.assert_allclose(embedder.embed(texts, batch_size=batch_size), reference, atol=1e-5)
+        np.testing.assert_allclose(embedder.embed(texts, batch_size=batch_size), reference,
+                                   atol=1e-5)
     # Alone or among others: the same vector.
     np.testing.assert_allclose(embedder.embed([HEAT])[0], reference[2], atol=1e-5)
 

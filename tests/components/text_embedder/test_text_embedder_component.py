@@ -37,7 +37,8 @@ def test_item_texts_count_bad_input(items_csv):
     assert texts.item_ids == ["1", "2", "3", "4", "5"]
     assert texts.texts[1] == "2"
     assert "\ufffd" in texts.texts[4]
-    assert texts.counts == {"empty_text": 1, "replaced_undecodable": 1, "quarantined": 1, "truncated": 0}
+    assert texts.counts == {"empty_text": 1, "replaced_undecodable": 1, "quarantined": 1,
+                            "truncated": 0}
     assert texts.quarantined[0].line == 7
 
 
@@ -60,7 +61,8 @@ def test_executor_writes_embeddings_and_counts(items_csv, tmp_path):
     assert ids == ["1", "2", "3", "4", "5"]
     assert vectors.shape == (5, 384) and vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
-    assert meta["counts"] == {"empty_text": 1, "replaced_undecodable": 1, "quarantined": 1, "truncated": 1}
+    assert meta["counts"] == {"empty_text": 1, "replaced_undecodable": 1, "quarantined": 1,
+                              "truncated": 1}
     assert meta["quarantined_examples"][0]["line"] == 7
     assert out.get_int_custom_property("item_count") == 5
     assert out.get_int_custom_property("dim") == 384
@@ -81,7 +83,8 @@ def test_executor_prefers_the_backbone_preset_input(items_csv, tmp_path):
     out.uri = str(tmp_path / "embeddings")
     with pytest.raises(FileNotFoundError, match="missing_preset"):
         executor.Executor().Do({"backbone_preset": [preset]}, {"embeddings": [out]},
-                               {"items_path": items_csv, "config_json": EmbedderConfig().to_json()})
+                               {"items_path": items_csv,
+                                "config_json": EmbedderConfig().to_json()})
 
 
 def test_component_fails_at_build_time_for_a_missing_folder(items_csv, tmp_path):

@@ -21,8 +21,10 @@ def transformed(tmp_path_factory):
     graph.uri = str(tmp / "graph")
     out = standard_artifacts.Examples()
     out.uri = str(tmp / "transformed")
-    context = base_beam_executor.BaseBeamExecutor.Context(beam_pipeline_args=[], tmp_dir=str(tmp / "t"), unique_id="2")
-    executor.Executor(context).Do({"examples": [examples]}, {"transform_graph": [graph], "transformed_examples": [out]}, {})
+    context = base_beam_executor.BaseBeamExecutor.Context(beam_pipeline_args=[],
+                                                          tmp_dir=str(tmp / "t"), unique_id="2")
+    executor.Executor(context).Do({"examples": [examples]},
+                                  {"transform_graph": [graph], "transformed_examples": [out]}, {})
     return examples, graph, out
 
 
@@ -51,7 +53,8 @@ def test_transformed_examples_carry_indices_popularity_and_time_features(transfo
         item = f["item_id"].bytes_list.value[0]
         counts[item] = counts.get(item, 0) + 1
     for f in train:
-        assert f[features.ITEM_POPULARITY].int64_list.value[0] == counts[f["item_id"].bytes_list.value[0]]
+        assert (f[features.ITEM_POPULARITY].int64_list.value[0]
+                == counts[f["item_id"].bytes_list.value[0]])
         assert 0 <= f[features.DAY_OF_WEEK].int64_list.value[0] < 7
         assert 0 <= f[features.HOUR_OF_DAY].int64_list.value[0] < 24
     scaled = [f[features.TIMESTAMP_SCALED].float_list.value[0] for f in train]

@@ -44,7 +44,8 @@ MALFORMED = [
 ]
 
 
-@pytest.mark.parametrize("row,kind", MALFORMED, ids=[k + str(i) for i, (_, k) in enumerate(MALFORMED)])
+@pytest.mark.parametrize("row,kind", MALFORMED,
+                         ids=[k + str(i) for i, (_, k) in enumerate(MALFORMED)])
 def test_each_malformed_kind_is_quarantined_on_its_line(tmp_path, row, kind):
     path = _write(tmp_path, "interactions.csv", HEADER + b"u0,i0,10,4\n" + row + b"u2,i2,20,5\n")
     good, bad = _split(list(iter_interactions(path)))
@@ -126,7 +127,8 @@ def test_quarantined_json_round_trip():
 
 
 ITEMS = (b'item_id,title,genres,description,director\n'
-         b'1,"Toy Story (1995)",Animation|Children\'s|Comedy,"A toy\'s tale,\nwith a newline.",Lasseter\n'
+         b'1,"Toy Story (1995)",Animation|Children\'s|Comedy,'
+         b'"A toy\'s tale,\nwith a newline.",Lasseter\n'
          b'2,Heat,,,\n'
          b',No id,Drama,,\n'
          b'3,Broken\n'
@@ -138,7 +140,8 @@ def test_read_items_text_and_quarantine(tmp_path):
     items, bad = read_items(path)
     assert items == [
         Item("1", "Toy Story (1995)",
-             "Toy Story (1995). Animation, Children's, Comedy. A toy's tale,\nwith a newline. Lasseter"),
+             "Toy Story (1995). Animation, Children's, Comedy. A toy's tale,\nwith a newline. "
+             "Lasseter"),
         Item("2", "Heat", "Heat"),
         Item("4", 'Quote "inside"', 'Quote "inside". Drama. Fine!'),
     ]
@@ -179,4 +182,5 @@ def test_large_quoted_multiline_field_keeps_following_line_numbers(tmp_path):
     items, bad = read_items(path)
     assert [i.item_id for i in items] == ["1", "3"]
     n_big_lines = big.count(b"\n") + 1
-    assert [(q.line, q.kind) for q in bad] == [(3, "field_too_large"), (4 + n_big_lines, "empty_id")]
+    assert [(q.line, q.kind) for q in bad] == [(3, "field_too_large"),
+                                               (4 + n_big_lines, "empty_id")]

@@ -25,7 +25,8 @@ def served_zip(tmp_path):
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
     handler.log_message = lambda *a: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/ml-100k.zip", hashlib.sha256(
@@ -49,7 +50,8 @@ def test_good_checksum_downloads_and_extracts(served_zip, tmp_path):
 def test_bad_checksum_deletes_and_raises(served_zip, tmp_path):
     url, digest = served_zip
     out = tmp_path / "data"
-    with pytest.raises(download.ChecksumError, match=f"expected {'0' * 64}, got {digest}.*--sha256"):
+    with pytest.raises(download.ChecksumError,
+                       match=f"expected {'0' * 64}, got {digest}.*--sha256"):
         download.download_movielens_100k(str(out), url=url, sha256="0" * 64)
     assert list(out.iterdir()) == []
 

@@ -26,7 +26,8 @@ def test_tiny_raw_conversion(tmp_path):
     counts = prepare_movielens_100k(str(_tiny_raw(tmp_path)), str(out))
     assert counts == {"interactions": 2, "items": 2, "users": 2}
     assert (out / "items.csv").read_text(encoding="utf-8").splitlines() == [
-        "item_id,title,genres", "1,Toy Story (1995),Comedy", '2,"Mis\u00e9rables, Les (1995)",Action|Comedy']
+        "item_id,title,genres", "1,Toy Story (1995),Comedy",
+        '2,"Mis\u00e9rables, Les (1995)",Action|Comedy']
     assert list(iter_interactions(str(out / "interactions.csv"))) == [
         Interaction("196", "1", 881250949, 3.0), Interaction("186", "2", 891717742, 5.0)]
 
@@ -51,7 +52,8 @@ def test_real_movielens_100k(movielens_dir, tmp_path):
     assert rows[0] == Interaction("196", "242", 881250949, 3.0)
     # prepare_csv on the converted folder reproduces it byte for byte.
     again = prepare_csv(str(out), str(tmp_path / "again"))
-    assert again["interactions"] == {"rows_read": 100_000, "rows_written": 100_000, "quarantined": 0}
+    assert again["interactions"] == {"rows_read": 100_000, "rows_written": 100_000,
+                                     "quarantined": 0}
     for name in ("items.csv", "interactions.csv"):
         assert (out / name).read_bytes() == (tmp_path / "again" / name).read_bytes()
 
@@ -77,12 +79,14 @@ def test_prepare_csv_normalises_and_quarantines(tmp_path):
     assert counts["items"] == {"rows_read": 3, "rows_written": 2, "quarantined": 1}
     assert counts["interactions"] == {"rows_read": 5, "rows_written": 3, "quarantined": 2}
     assert counts["quarantine_reasons"] == {"interactions.csv/bad_timestamp": 1,
-                                           "interactions.csv/unknown_item": 1, "items.csv/empty_id": 1}
+                                           "interactions.csv/unknown_item": 1,
+                                           "items.csv/empty_id": 1}
     assert (out / "items.csv").read_text().splitlines() == [
         "item_id,title,genres,director", "a,Alpha,Drama,X", "b,Beta,,Y"]
     assert (out / "interactions.csv").read_text().splitlines() == [
         "user_id,item_id,timestamp,rating", "u1,a,1577836800,4", "u2,b,100,", "u5,a,100,2.5"]
-    quarantined = [Quarantined.from_json(line) for line in (out / "quarantine.jsonl").read_text().splitlines()]
+    quarantined = [Quarantined.from_json(line)
+                   for line in (out / "quarantine.jsonl").read_text().splitlines()]
     assert [(os.path.basename(q.file), q.line, q.kind) for q in quarantined] == [
         ("items.csv", 4, "empty_id"), ("interactions.csv", 4, "unknown_item"),
         ("interactions.csv", 5, "bad_timestamp")]
@@ -94,7 +98,8 @@ def test_validate_folder_writes_nothing(tmp_path):
     src = _user_folder(tmp_path)
     before = sorted(os.listdir(src))
     counts = validate_folder(str(src))
-    assert counts["interactions"]["quarantined"] == 2 and counts["interactions"]["rows_written"] == 0
+    assert (counts["interactions"]["quarantined"] == 2
+            and counts["interactions"]["rows_written"] == 0)
     assert sorted(os.listdir(src)) == before
 
 

@@ -39,10 +39,12 @@ def test_files_are_clean_canonical_data(folder):
     assert len(rows) == stats["interactions"] == ARGS["n_interactions"]
     assert {r.user_id for r in rows} == {synth.user_id(u) for u in range(ARGS["n_users"])}
     items, bad = read_items(str(out / "items.csv"))
-    assert not bad and [i.item_id for i in items] == [synth.item_id(j) for j in range(ARGS["n_items"])]
+    assert not bad and [i.item_id for i in items] == [synth.item_id(j)
+                                                      for j in range(ARGS["n_items"])]
     topics = synth.topic_of_items(str(out))
     names = synth.load_synth_meta(str(out))["topic_names"]
-    assert topics.shape == (ARGS["n_items"],) and np.bincount(topics).min() == ARGS["n_items"] // ARGS["n_topics"]
+    assert (topics.shape == (ARGS["n_items"],)
+            and np.bincount(topics).min() == ARGS["n_items"] // ARGS["n_topics"])
     for item in items[:20]:
         assert names[topics[synth.parse_index(item.item_id)]] in item.text
     assert all(r.rating in (1.0, 2.0, 3.0, 4.0, 5.0) for r in rows)
@@ -79,7 +81,8 @@ def test_planted_preferences_are_visible(folder):
 
 def test_popularity_is_skewed_within_topic(folder):
     out, _ = folder
-    counts = collections.Counter(r.item_id for r in iter_interactions(str(out / "interactions.csv")))
+    counts = collections.Counter(r.item_id
+                                 for r in iter_interactions(str(out / "interactions.csv")))
     top = sum(n for _, n in counts.most_common(ARGS["n_items"] // 10))
     assert top / ARGS["n_interactions"] > 0.3  # uniform would give ~0.1
 

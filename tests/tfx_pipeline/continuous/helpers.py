@@ -8,7 +8,8 @@ def log_request(directory, request_id, served: dict, time=1_700_000_000.0):
     """served: {user: [items]} as one logged `recommend` response."""
     logger = RequestLogger(directory)
     users = list(served)
-    logger.log({"request_id": request_id, "time": time, "model": "recsys", "version": 1, "signature": "recommend",
+    logger.log({"request_id": request_id, "time": time, "model": "recsys", "version": 1,
+                "signature": "recommend",
                 "user_ids": users, "item_ids": [served[u] for u in users],
                 "scores": [[1.0] * len(served[u]) for u in users]})
     logger.close()
@@ -16,5 +17,5 @@ def log_request(directory, request_id, served: dict, time=1_700_000_000.0):
 
 def feedback(directory, request_id, user, item, event="click", value=1, time=1_700_000_100.0):
     with FeedbackLog(directory) as log:
-        record_feedback(log, {"request_id": request_id, "user_id": user, "item_id": item, "event": event,
-                              "value": value, "time": time})
+        record_feedback(log, {"request_id": request_id, "user_id": user, "item_id": item,
+                              "event": event, "value": value, "time": time})

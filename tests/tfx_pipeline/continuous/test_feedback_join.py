@@ -24,11 +24,14 @@ def _logs(tmp_path):
 def test_join_counts_and_offsets(tmp_path):
     fb, req = _logs(tmp_path)
     batch = feedback_join.collect(fb, req, {}, {})
-    assert batch.interactions == [("u1", "i2", 1_700_000_100, None), ("u2", "i5", 1_700_000_100, 4.0)]
-    assert [(r["request_id"], r["item_id"]) for r in batch.unmatched] == [("r1", "i9"), ("nope", "i1")]
+    assert batch.interactions == [("u1", "i2", 1_700_000_100, None),
+                                  ("u2", "i5", 1_700_000_100, 4.0)]
+    assert [(r["request_id"], r["item_id"]) for r in batch.unmatched] == [
+        ("r1", "i9"), ("nope", "i1")]
     assert batch.served_items == 5 and batch.clicks == 3 and batch.ctr == 3 / 5
     again = feedback_join.collect(fb, req, batch.feedback_offsets, batch.request_offsets)
-    assert again.interactions == [] and again.unmatched == [] and again.served_items == 0 and again.ctr is None
+    assert (again.interactions == [] and again.unmatched == [] and again.served_items == 0
+            and again.ctr is None)
 
 
 def test_feedback_joins_requests_consumed_by_an_earlier_run(tmp_path):
@@ -52,4 +55,5 @@ def test_span_file_is_canonical_and_unmatched_are_kept(tmp_path):
     with open(quarantine / "unmatched-feedback-span-3.jsonl", encoding="utf-8") as f:
         assert [json.loads(line)["item_id"] for line in f] == ["i9", "i1"]
     assert feedback_join.existing_spans(str(data)) == [3]
-    assert sorted(os.listdir(data)) == ["interactions-span-3.csv"]  # No temporary file left behind.
+    # No temporary file left behind.
+    assert sorted(os.listdir(data)) == ["interactions-span-3.csv"]

@@ -22,7 +22,8 @@ class FakeRuns:
     def __call__(self, data_dir, pipeline_root, span):
         self.calls.append(span)
         path = os.path.join(data_dir, f"interactions-span-{span}.csv")
-        self.span_rows.append(len(list(canonical.iter_interactions(path))) if os.path.exists(path) else 0)
+        self.span_rows.append(len(list(canonical.iter_interactions(path)))
+                              if os.path.exists(path) else 0)
         if self.fail:
             self.fail -= 1
             raise RuntimeError("trainer crashed")
@@ -50,9 +51,11 @@ def test_runs_when_new_interactions_pass_the_threshold(dirs):
     assert not os.path.exists(dirs["root"] / STATE_FILE)
     feedback(dirs["feedback"], "r1", "u2", "i6")
     ran = trigger.once()
-    assert ran["triggered"] and ran["succeeded"] and ran["span"] == 1 and runs.calls == [1] and runs.span_rows == [2]
+    assert (ran["triggered"] and ran["succeeded"] and ran["span"] == 1 and runs.calls == [1]
+            and runs.span_rows == [2])
     state = TriggerState.load(str(dirs["root"] / STATE_FILE))
-    assert state.span == 1 and state.runs == 1 and state.last_run_time == 1_700_100_000.0 and state.pending_span is None
+    assert (state.span == 1 and state.runs == 1 and state.last_run_time == 1_700_100_000.0
+            and state.pending_span is None)
     quiet = trigger.once()
     assert not quiet["triggered"] and quiet["new_interactions"] == 0
     feedback(dirs["feedback"], "r1", "u1", "i2")
@@ -71,7 +74,8 @@ def test_failed_run_is_retried_without_losing_feedback(dirs):
     assert state.consecutive_failures == 1
     feedback(dirs["feedback"], "r1", "u2", "i4")  # More feedback arrives before the retry.
     retried = trigger.once()
-    assert retried["succeeded"] and runs.calls == [1, 1] and runs.span_rows == [1, 2]  # Same span, nothing lost.
+    # Same span, nothing lost.
+    assert retried["succeeded"] and runs.calls == [1, 1] and runs.span_rows == [1, 2]
     assert feedback_files(dirs["data"]) == ["interactions-span-1.csv"]
     state = TriggerState.load(str(dirs["root"] / STATE_FILE))
     assert state.consecutive_failures == 0 and state.last_error == "" and state.span == 1
@@ -84,9 +88,11 @@ def feedback_files(data):
 def test_schedule_rule(dirs):
     now = [1_700_000_000.0]
     runs = FakeRuns()
-    trigger = _trigger(dirs, runs, clock=lambda: now[0], min_new_interactions=None, schedule_hours=24)
+    trigger = _trigger(dirs, runs, clock=lambda: now[0], min_new_interactions=None,
+                       schedule_hours=24)
     first = trigger.once()
-    assert first["reasons"] == ["schedule: no run yet"] and first["span"] == 0 and runs.calls == [0]
+    assert (first["reasons"] == ["schedule: no run yet"] and first["span"] == 0
+            and runs.calls == [0])
     now[0] += 23 * 3600
     assert not trigger.once()["triggered"]
     now[0] += 2 * 3600
@@ -94,14 +100,16 @@ def test_schedule_rule(dirs):
 
 
 def test_low_click_through_rate_rule(dirs):
-    log_request(dirs["requests"], "r2", {f"u{n}": [f"i{k}" for k in range(10)] for n in range(20)})  # 200 items
+    # 200 items
+    log_request(dirs["requests"], "r2", {f"u{n}": [f"i{k}" for k in range(10)] for n in range(20)})
     feedback(dirs["feedback"], "r2", "u3", "i4")
     runs = FakeRuns()
     high = _trigger(dirs, runs, min_new_interactions=None, min_ctr=0.001).once()
     assert not high["triggered"] and high["served_items"] == 206 and high["clicks"] == 1
     low = _trigger(dirs, runs, min_new_interactions=None, min_ctr=0.01).once()
     assert low["triggered"] and low["reasons"][0].startswith("ctr 0.0049") and runs.calls == [1]
-    few = _trigger(dirs, runs, min_new_interactions=None, min_ctr=0.5, min_served_for_ctr=1000).once()
+    few = _trigger(dirs, runs, min_new_interactions=None, min_ctr=0.5,
+                   min_served_for_ctr=1000).once()
     assert not few["triggered"]
 
 
@@ -142,30 +150,35 @@ def test_cli_once_runs_local_runner_with_the_span(dirs, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "tfx_pipeline.local_runner", local_runner)
     monkeypatch.setattr(tfx_pipeline, "local_runner", local_runner, raising=False)
     local_runner.run = (lambda config, **kw: calls.append(
-        (config.data_root, config.pipeline_root, kw["example_gen_config"].span, config.beam_pipeline_args,
-         config.serving_dir, config.last_stage)))
+        (config.data_root, config.pipeline_root, kw["example_gen_config"].span,
+         config.beam_pipeline_args, config.serving_dir, config.last_stage)))
     feedback(dirs["feedback"], "r1", "u1", "i1")
-    args = ["trigger", "once", "--feedback-dir", str(dirs["feedback"]), "--request-log-dir", str(dirs["requests"]),
-            "--data", str(dirs["data"]), "--pipeline-root", str(dirs["root"]), "--min-new-interactions", "1",
+    args = ["trigger", "once", "--feedback-dir", str(dirs["feedback"]),
+            "--request-log-dir", str(dirs["requests"]),
+            "--data", str(dirs["data"]), "--pipeline-root", str(dirs["root"]),
+            "--min-new-interactions", "1",
             "--serving-dir", str(dirs["root"] / "serving"), "--direct_num_workers=2"]
     assert main.main(args) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert result["succeeded"] and calls == [(str(dirs["data"]), str(dirs["root"]), 1, ("--direct_num_workers=2",),
-                                    str(dirs["root"] / "serving"), "push")]
+    assert result["succeeded"] and calls == [
+        (str(dirs["data"]), str(dirs["root"]), 1, ("--direct_num_workers=2",),
+         str(dirs["root"] / "serving"), "push")]
     assert main.main(args) == 0 and len(calls) == 1  # Nothing new.
 
 
 @pytest.mark.slow  # ~45 s: example_gen + transform on the small folder.
 def test_real_run_reads_the_new_span(dirs):
     from tests.components.testdata import write_small_folder
-    pytest.importorskip("tfx_pipeline.pipeline", reason="the pipeline module does not import (work in progress?)")
+    pytest.importorskip("tfx_pipeline.pipeline",
+                        reason="the pipeline module does not import (work in progress?)")
     from tfx_pipeline import runs
     from tfx_pipeline.continuous.trigger import make_local_run_pipeline
 
     write_small_folder(str(dirs["data"]), bad_rows=())
     feedback(dirs["feedback"], "r1", "u1", "i2")
     feedback(dirs["feedback"], "r1", "u2", "i5")
-    result = _trigger(dirs, make_local_run_pipeline(last_stage="transform"), min_new_interactions=2).once()
+    result = _trigger(dirs, make_local_run_pipeline(last_stage="transform"),
+                      min_new_interactions=2).once()
     assert result["succeeded"], result
     shown = runs.MetadataReader(runs.connection_config(str(dirs["root"]))).show("latest")
     examples = next(a for c in shown["components"] for a in c["outputs"] if a["key"] == "examples")

@@ -23,8 +23,8 @@ def test_simulate_pushes_every_round_and_ctr_rises(tmp_path):
     env = dict(os.environ, TF_USE_LEGACY_KERAS="1", TF_CPP_MIN_LOG_LEVEL="2",
                PYTHONPATH=os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]))
     proc = subprocess.run(
-        [sys.executable, "-m", "tfx_pipeline.cli.main", "simulate", "--rounds", "3", "--users", "300",
-         "--work-dir", str(work)],
+        [sys.executable, "-m", "tfx_pipeline.cli.main", "simulate", "--rounds", "3",
+         "--users", "300", "--work-dir", str(work)],
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     report = json.loads((work / "simulation.json").read_text())
