@@ -1,4 +1,4 @@
-"""Which models to serve: TF Serving's `models.config` (text ModelServerConfig) <-> `ModelConfig`.
+"""Which models to serve: TF Serving's `models.config` (text ModelServerConfig) <-> `ServedModel`.
 """
 
 import dataclasses
@@ -20,7 +20,7 @@ def check_model_name(name: str) -> str:
 
 
 @dataclasses.dataclass(frozen=True)
-class ModelConfig:
+class ServedModel:
     """One served model.
 
     Args:
@@ -72,7 +72,7 @@ class ModelConfig:
         return proto
 
     @classmethod
-    def from_proto(cls, proto) -> "ModelConfig":
+    def from_proto(cls, proto) -> "ServedModel":
         """Inverse of `to_proto`; `ValueError` for unsupported platforms."""
         if proto.model_platform not in ("", "tensorflow"):
             raise ValueError(f"model {proto.name}: model_platform {proto.model_platform!r} "
@@ -85,7 +85,7 @@ class ModelConfig:
 
 
 def to_text(configs) -> str:
-    """[ModelConfig] -> text-format ModelServerConfig (TF Serving's --model_config_file)."""
+    """[ServedModel] -> text-format ModelServerConfig (TF Serving's --model_config_file)."""
     from google.protobuf import text_format
     from tensorflow_serving.config import model_server_config_pb2
 
@@ -96,7 +96,7 @@ def to_text(configs) -> str:
 
 
 def parse_text(text: str, source: str = "<string>") -> list:
-    """Text-format ModelServerConfig -> [ModelConfig]; `ValueError` naming `source` if invalid."""
+    """Text-format ModelServerConfig -> [ServedModel]; `ValueError` naming `source` if invalid."""
     from google.protobuf import text_format
     from tensorflow_serving.config import model_server_config_pb2
 
@@ -111,7 +111,7 @@ def parse_text(text: str, source: str = "<string>") -> list:
     configs = []
     for proto in server.model_config_list.config:
         try:
-            configs.append(ModelConfig.from_proto(proto))
+            configs.append(ServedModel.from_proto(proto))
         except ServingError as err:
             raise ValueError(f"{source}: {err.message}") from None
     names = [c.name for c in configs]

@@ -18,7 +18,7 @@ import threading
 import time
 
 from serving.errors import Code, ServingError
-from serving.model_config import ModelConfig
+from serving.model_config import ServedModel
 from serving.servable import Servable
 from serving.session_options import SessionOptions
 
@@ -31,7 +31,7 @@ def _fingerprint(path: pathlib.Path):
 
 
 class ModelManager:
-    """Serves the versions of one `ModelConfig`.
+    """Serves the versions of one `ServedModel`.
 
     Args:
         config: the model's name, base path, version policy and labels.
@@ -40,7 +40,7 @@ class ModelManager:
         session_options: thread pools of each version's TensorFlow Session.
     """
 
-    def __init__(self, config: ModelConfig, warmup: bool = True, on_load=None,
+    def __init__(self, config: ServedModel, warmup: bool = True, on_load=None,
                  session_options: SessionOptions = SessionOptions()):
         self.config = config
         self._session_options = session_options

@@ -34,7 +34,7 @@ METRICS_PATH = "/monitoring/prometheus/metrics"
 FEEDBACK_PATH = "/v1/feedback"
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
+class _RestHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "recsys-model-server"
 
@@ -206,7 +206,7 @@ class RestServer(http.server.ThreadingHTTPServer):
 
     def __init__(self, core, host: str, port: int, max_body: int):
         self.core, self.max_body, self.closing = core, max_body, False
-        super().__init__((host, port), _Handler)
+        super().__init__((host, port), _RestHandler)
         self.port = self.server_address[1]
         self._thread = None
 

@@ -50,7 +50,7 @@ class ServerCore:
         if options.model_config_file:
             configs = model_config.load_file(options.model_config_file)
         else:
-            configs = [model_config.ModelConfig(options.model_name, options.model_base_path,
+            configs = [model_config.ServedModel(options.model_name, options.model_base_path,
                                                 num_versions=options.num_versions)]
         self.metrics = Metrics(lambda: {n: (m.versions() or [None])[0]
                                         for n, m in self.managers.items()})

@@ -19,7 +19,7 @@ def write_serving_config(models, out_dir, batching: BatchingParameters = None) -
     this package's server uses too); batching_parameters.txt when `batching` is given.
 
     Args:
-        models: [ModelConfig] (name, base path as seen by the server, version policy).
+        models: [ServedModel] (name, base path as seen by the server, version policy).
         out_dir: folder to write into (created).
         batching: BatchingParameters, or None for no batching file.
 

@@ -10,7 +10,7 @@ import pytest
 from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
 
 from rec_model import features as F
-from serving.model_config import ModelConfig
+from serving.model_config import ServedModel
 from serving.model_manager import ModelManager
 from serving.server import ModelServer
 from serving.server_options import ServerOptions
@@ -110,14 +110,14 @@ def test_policies_and_labels(tmp_path, model_pool):
     for version in (1, 2, 5):
         install_version(model_pool["v1"], base, version)
     (base / "not-a-version").mkdir()
-    latest2 = ModelManager(ModelConfig("m", str(base), num_versions=2, labels=(("stable", 2),)),
+    latest2 = ModelManager(ServedModel("m", str(base), num_versions=2, labels=(("stable", 2),)),
                            warmup=False)
     assert latest2.poll_once() == [5, 2]
     assert latest2.resolve().version == 5
     assert latest2.resolve(label="stable").version == 2
     with pytest.raises(Exception, match="no version label"):
         latest2.resolve(label="canary")
-    specific = ModelManager(ModelConfig("m", str(base), policy="specific", versions=(1,)),
+    specific = ModelManager(ServedModel("m", str(base), policy="specific", versions=(1,)),
                             warmup=False)
     assert specific.poll_once() == [1]
     shutil.rmtree(base / "5")
@@ -125,7 +125,7 @@ def test_policies_and_labels(tmp_path, model_pool):
 
 
 def test_missing_base_path_serves_nothing_yet(tmp_path):
-    manager = ModelManager(ModelConfig("m", str(tmp_path / "absent")))
+    manager = ModelManager(ServedModel("m", str(tmp_path / "absent")))
     assert manager.poll_once() == []
     with pytest.raises(Exception, match="no loaded version yet"):
         manager.resolve()

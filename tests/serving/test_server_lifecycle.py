@@ -129,11 +129,11 @@ def test_batching_gives_the_same_answers(base_path, tmp_path, reference):
 
 
 def test_model_config_file_serves_several_models(base_path, tmp_path):
-    from serving.model_config import ModelConfig, to_text
+    from serving.model_config import ServedModel, to_text
 
     config = tmp_path / "models.config"
-    config.write_text(to_text([ModelConfig("a", str(base_path)),
-                               ModelConfig("b", str(base_path))]))
+    config.write_text(to_text([ServedModel("a", str(base_path)),
+                               ServedModel("b", str(base_path))]))
     options = ServerOptions(port=free_port(), rest_api_port=free_port(),
                             model_config_file=str(config), file_system_poll_wait_seconds=0)
     with ModelServer(options) as server:

@@ -7,7 +7,7 @@ from google.protobuf import text_format
 from tensorflow_serving.config import model_server_config_pb2
 
 from serving.metrics import Metrics
-from serving.model_config import ModelConfig, parse_text, to_text
+from serving.model_config import ServedModel, parse_text, to_text
 
 DEPLOY = pathlib.Path(__file__).resolve().parents[2] / "serving" / "deploy"
 
@@ -32,16 +32,16 @@ def test_cli_writes_files_tf_serving_parses(tmp_path, capsys):
 
 
 def test_model_config_parsing_and_validation():
-    configs = [ModelConfig("a", "/m/a", policy="all"),
-               ModelConfig("b", "/m/b", policy="specific", versions=(2, 3))]
+    configs = [ServedModel("a", "/m/a", policy="all"),
+               ServedModel("b", "/m/b", policy="specific", versions=(2, 3))]
     assert parse_text(to_text(configs)) == configs
     with pytest.raises(ValueError, match="models.config: not a text-format"):
         parse_text("model_config_list { bogus: 1 }", "models.config")
     with pytest.raises(ValueError, match="unique"):
-        parse_text(to_text([ModelConfig("a", "/x"), ModelConfig("a", "/y")]))
+        parse_text(to_text([ServedModel("a", "/x"), ServedModel("a", "/y")]))
     for bad in ("../etc", "a/b", "", ".hidden"):
         with pytest.raises(Exception, match="invalid"):
-            ModelConfig(bad, "/x")
+            ServedModel(bad, "/x")
 
 
 def test_deploy_manifests_reference_the_official_image_and_probe():

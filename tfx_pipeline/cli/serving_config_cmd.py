@@ -42,12 +42,12 @@ def _labels(specs, name):
 
 def run(args) -> int:
     from serving.batching_config import BatchingParameters
-    from serving.model_config import ModelConfig
+    from serving.model_config import ServedModel
     from serving.serving_config import write_serving_config
 
     if len(args.model_names) != len(args.base_paths):
         raise SystemExit("give one --base-path per --model-name")
-    models = [ModelConfig(name, path, num_versions=args.num_versions,
+    models = [ServedModel(name, path, num_versions=args.num_versions,
                           labels=_labels(args.label, name))
               for name, path in zip(args.model_names, args.base_paths)]
     batching = None

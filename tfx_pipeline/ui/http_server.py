@@ -48,7 +48,7 @@ def static_file(url_path: str) -> Optional[pathlib.Path]:
     return candidate
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
+class _PageHandler(http.server.BaseHTTPRequestHandler):
     server_version = "recsys-ui"
     api: Api = None  # set per server by UiServer
     allowed_hosts: Optional[set] = None  # None: any Host header (the app was bound off loopback)
@@ -119,7 +119,7 @@ class UiServer:
     def __init__(self, config: UiConfig, api: Optional[Api] = None):
         self.config = config
         self.api = api or Api(config)
-        handler = type("Handler", (_Handler,), {"api": self.api, "allowed_hosts": None})
+        handler = type("Handler", (_PageHandler,), {"api": self.api, "allowed_hosts": None})
         server_class = http.server.ThreadingHTTPServer
         if ":" in config.host:
             server_class = type(
