@@ -16,7 +16,6 @@ from rec_model.ranking_metrics import ndcg_at_k, recall_at_k
 from rec_model.sampled_metrics import mean_with_ci, sample_users
 
 
-
 def recommend_users(model, users: np.ndarray, k: int):
     """(ids [n, k], contributions [n, k, agents]) of `model.recommend_indices` for known users,
     their stored histories excluded."""
