@@ -20,6 +20,7 @@ from rec_model.users import USER_SIDE_FEATURES
 
 _GRID = (0.0, 0.125, 0.25, 0.375, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 _KS = (10, 20, 50)  # the selection metric averages NDCG at these cut-offs (less noisy than @10)
+SOURCES = "sources"  # numpy-side only, like "targets": never a model input
 _MIN_GAIN = 0.002  # relative gain a coordinate step needs (guards against fitting noise)
 
 
@@ -28,10 +29,11 @@ def candidate_arrays(model, validation) -> Dict[str, np.ndarray]:
 
     Returns:
         {AGENT_CANDIDATE_SCORES [n, C, A], CANDIDATE_MASK [n, C], CANDIDATE_LABELS [n, C],
-         USER_SIDE [n, s], "targets" [n] held-out item count per user}.
+         USER_SIDE [n, s], "targets" [n] held-out item count per user, SOURCES [n, C] int32
+         bits of who proposed each candidate: 1 the popular items, 2 << i agent i}.
     """
     parts = {k: [] for k in (F.AGENT_CANDIDATE_SCORES, F.CANDIDATE_MASK, F.CANDIDATE_LABELS,
-                             F.USER_SIDE)}
+                             F.USER_SIDE, SOURCES)}
     width = 0
     n = tf.constant(model.config.retrieval_candidates)
     step = auto_settings.users_per_call(model.num_items)
@@ -40,7 +42,10 @@ def candidate_arrays(model, validation) -> Dict[str, np.ndarray]:
         users = model.users(index)
         states = model.states(users)
         seen, _ = model.histories.rows(index)
-        ids = model.candidates(users, states, n, seen)
+        found = model.candidate_sources(users, states, n, seen)
+        ids = cand.unique_per_row(tf.concat([part for _, part in found], axis=1),
+                                  model.num_items, min_width=n)
+        parts[SOURCES].append(_source_bits(ids, found, model.num_items))
         eligible = ((ids >= 0) & ~cand.member_of(ids, seen, model.num_items)).numpy()
         ids = ids.numpy()
         target = validation.target[start:start + step]
@@ -62,6 +67,33 @@ def candidate_arrays(model, validation) -> Dict[str, np.ndarray]:
     out[F.CANDIDATE_LABELS] = out[F.CANDIDATE_LABELS].astype(np.float32)
     out["targets"] = np.asarray(validation.target.getnnz(axis=1), np.int64)
     return out
+
+
+def _source_bits(ids, found, num_items: int) -> np.ndarray:
+    """[b, C] int32 `SOURCES` bits of candidates `ids` [b, C] from `found` (see
+    `MultiAgentModel.candidate_sources`)."""
+    bits = np.zeros(ids.shape, np.int32)
+    for source, part in found:
+        proposed = cand.member_of(ids, tf.ragged.boolean_mask(part, part >= 0), num_items)
+        bits |= np.where(proposed.numpy(), 1 if source is None else 2 << source, 0)
+    return bits
+
+
+def without_retrieval(arrays, agents: List[int]) -> Dict[str, np.ndarray]:
+    """`candidate_arrays` of the model once `agents` (indices) are muted with their
+    retrieval, read off `arrays` instead of run again: only their own candidates leave (those
+    no other source proposed), and their scores are 0.
+
+    Exact whenever an agent left unmuted still retrieves (else the model would have another
+    agent search the whole catalogue, `MultiAgentModel.candidate_sources`).
+    """
+    dropped = sum(2 << i for i in agents)
+    kept = (arrays[SOURCES] & ~np.int32(dropped)) != 0
+    scores = arrays[F.AGENT_CANDIDATE_SCORES].copy()
+    scores[:, :, list(agents)] = 0.0
+    return {**arrays, F.AGENT_CANDIDATE_SCORES: scores,
+            F.CANDIDATE_MASK: arrays[F.CANDIDATE_MASK] & kept,
+            F.CANDIDATE_LABELS: arrays[F.CANDIDATE_LABELS] * kept}
 
 
 def standardised(arrays) -> np.ndarray:

@@ -164,8 +164,15 @@ class MultiAgentModel(tfrs.Model):
     def candidates(self, users, states, n, exclude):
         """[b, C] int32 union of the agents' retrieval (of items not in `exclude` [b, (m)])
         and the popular items (PAD-padded)."""
+        parts = [ids for _, ids in self.candidate_sources(users, states, n, exclude)]
+        return cand.unique_per_row(tf.concat(parts, axis=1), self.num_items, min_width=n)
+
+    def candidate_sources(self, users, states, n, exclude):
+        """[(source, [b, m] int32 ids)] of `candidates`: the popular items (source None),
+        then each retrieving agent's index in `agents` with its own ids (PAD-padded)."""
         batch = tf.shape(users.index)[0]
-        parts = [tf.broadcast_to(self.popular[None, :], [batch, tf.shape(self.popular)[0]])]
+        parts = [(None, tf.broadcast_to(self.popular[None, :],
+                                        [batch, tf.shape(self.popular)[0]]))]
         retrieving = self._retrieving_agents()
         scanner = None  # someone must search the whole catalogue
         if not any(agent.retrieves for agent in retrieving):
@@ -173,8 +180,9 @@ class MultiAgentModel(tfrs.Model):
         for agent in retrieving:
             found = [agent.brute_force(states[agent.name], n, exclude)] if agent is scanner else []
             found.append(agent.retrieve(states[agent.name], n, exclude))
-            parts += [tf.cast(f, tf.int32) for f in found if f is not None]
-        return cand.unique_per_row(tf.concat(parts, axis=1), self.num_items, min_width=n)
+            source = self.agents.index(agent)
+            parts += [(source, tf.cast(f, tf.int32)) for f in found if f is not None]
+        return parts
 
     def agent_scores(self, states, ids):
         """[b, C, A] every agent's scores of `ids` [b, C] (0 for muted agents)."""

@@ -18,7 +18,12 @@ import numpy as np
 import scipy.sparse as sp
 import tensorflow as tf
 
+from rec_model import auto_settings
 from rec_model.interactions import Interactions
+
+# Users a request may search the catalogue for in one [users, items] block (the server's
+# default row limit, `serving.request_limits`, is the same 1,024).
+UNCHUNKED_USERS = 1024
 
 
 @dataclasses.dataclass
@@ -173,10 +178,37 @@ class FactorAgent(Agent):
         return self.brute_force(state, n, exclude)
 
     def brute_force(self, state, n, exclude):
-        """Top-n of every item's score, `exclude` [b, (m)] left out (PAD where too few)."""
+        """Top-n of every item's score, `exclude` [b, (m)] left out (PAD where too few).
+
+        A large catalogue is searched for a few users at a time (`auto_settings.
+        users_per_call`), so a request's [users, items] score block stays bounded whatever
+        its batch; a catalogue small enough for a full request in one block gets no loop.
+        """
+        rows = tf.cast(exclude.value_rowids(), tf.int32)
+        ids = tf.cast(exclude.flat_values, tf.int32)
+        step = auto_settings.users_per_call(self.num_items, cap=UNCHUNKED_USERS)
+        if step >= UNCHUNKED_USERS:
+            return self._top_n(state, n, rows, ids)
+        batch = tf.shape(state)[0]
+
+        def search_block(start, found):
+            end = tf.minimum(start + step, batch)
+            inside = (rows >= start) & (rows < end)
+            block = self._top_n(state[start:end], n, tf.boolean_mask(rows, inside) - start,
+                                tf.boolean_mask(ids, inside))
+            return start + step, tf.concat([found, block], axis=0)
+
+        width = tf.minimum(tf.cast(n, tf.int32), self.num_items)
+        _, found = tf.while_loop(
+            lambda start, _: start < batch, search_block,
+            [tf.constant(0), tf.zeros([0, width], tf.int32)],
+            shape_invariants=[tf.TensorShape([]), tf.TensorShape([None, None])])
+        return found
+
+    def _top_n(self, state, n, rows, ids):
+        """[b, min(n, items)] top item ids of `state` [b, d] without the (rows, ids) pairs."""
         scores = tf.matmul(state, self.item_table(), transpose_b=True)  # brute force, [b, items]
-        where = tf.stack([tf.cast(exclude.value_rowids(), tf.int32),
-                          tf.cast(exclude.flat_values, tf.int32)], axis=1)
+        where = tf.stack([rows, ids], axis=1)
         scores = tf.tensor_scatter_nd_update(scores, where,
                                              tf.fill([tf.shape(where)[0]], float("-inf")))
         top = tf.math.top_k(scores, k=tf.minimum(n, self.num_items))

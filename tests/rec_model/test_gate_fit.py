@@ -83,6 +83,28 @@ def test_candidate_arrays_label_held_out_items_among_eligible_candidates(fitted)
     assert np.all(labels.sum(1) <= arrays["targets"])
 
 
+@pytest.mark.parametrize("silent", [("cf",), ("history",), ("cf", "content", "hybrid")])
+def test_without_retrieval_equals_a_second_pass_of_the_muted_model(fitted, silent):
+    model, validation = held_out_validation(*fitted[1:])
+    arrays = gate_fit.candidate_arrays(model, validation)
+    model.mute(silent, retrieval=True)
+    fresh = gate_fit.candidate_arrays(model, validation)
+    read = gate_fit.without_retrieval(arrays, [model.agent_names.index(n) for n in silent])
+    assert read[F.CANDIDATE_MASK].sum() == fresh[F.CANDIDATE_MASK].sum()
+    assert read[F.CANDIDATE_MASK].sum() < arrays[F.CANDIDATE_MASK].sum()
+    np.testing.assert_array_equal(read[F.CANDIDATE_LABELS].sum(1),
+                                  fresh[F.CANDIDATE_LABELS].sum(1))
+    for user in range(validation.users.size):
+        got, want = (a[F.AGENT_CANDIDATE_SCORES][user][a[F.CANDIDATE_MASK][user]]
+                     for a in (read, fresh))
+        np.testing.assert_allclose(np.sort(got, axis=0), np.sort(want, axis=0), atol=1e-5)
+    z_read, z_fresh = gate_fit.standardised(read), gate_fit.standardised(fresh)
+    for agent in set(range(len(model.agent_names))) - {model.agent_names.index(n)
+                                                        for n in silent}:
+        assert gate_fit.metric(z_read[:, :, agent], read) == pytest.approx(
+            gate_fit.metric(z_fresh[:, :, agent], fresh), abs=1e-6)
+
+
 def test_partial_sort_ndcg_matches_a_full_sort():
     arrays = _arrays(3, n=60, c=30)
     scores = np.random.default_rng(1).normal(size=(60, 30))

@@ -5,8 +5,10 @@ import os
 import numpy as np
 import pytest
 import tensorflow as tf
+from tensorflow.core.protobuf import saved_model_pb2
 
 from components.trainer.export import ITEM_VOCAB_FILE, USER_VOCAB_FILE, export_serving_model
+from rec_model import auto_settings
 from rec_model import features as F
 from rec_model.config import ModelConfig
 from rec_model.gate_fit import set_static_gate
@@ -208,6 +210,28 @@ def test_exported_outputs_equal_the_in_process_model(in_process):
     want, _ = model.score_indices(model.users(tf.constant([4])), tf.constant([[2, 9]]),
                                   model.histories.rows(tf.constant([4]))[0])
     np.testing.assert_allclose(got[F.SCORES].numpy(), want.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_a_large_catalogue_exports_its_blockwise_search(in_process, tmp_path, monkeypatch):
+    model, small, loaded = in_process
+    users = [f"u{i}" for i in range(12)]
+    history, exclude = [[""]] * 12, [["i7"]] + [[""]] * 11
+    whole = _recommend(loaded, users, 5, history=history, exclude=exclude)
+    # 5 users per [users, items] block, as a 6.7M-item catalogue would get at 2**25 cells.
+    monkeypatch.setattr(auto_settings, "SCORE_CELLS", model.num_items * 5)
+    blockwise = tf.saved_model.load(_export(model, tmp_path / "blockwise"))
+    out = _recommend(blockwise, users, 5, history=history, exclude=exclude)
+    assert _ids(out[F.ITEM_IDS]) == _ids(whole[F.ITEM_IDS])
+    np.testing.assert_allclose(out[F.SCORES], whole[F.SCORES], rtol=1e-5, atol=1e-6)
+    assert _has_loop(str(tmp_path / "blockwise")) and not _has_loop(small)
+
+
+def _has_loop(path) -> bool:
+    proto = saved_model_pb2.SavedModel()
+    with open(os.path.join(path, "saved_model.pb"), "rb") as f:
+        proto.ParseFromString(f.read())
+    library = proto.meta_graphs[0].graph_def.library.function
+    return any("While" in node.op for f in library for node in f.node_def)
 
 
 @pytest.mark.slow  # a second export: about 25 s on 2 busy cores

@@ -2,6 +2,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from rec_model import auto_settings
+from rec_model.agents import base
 from tests.rec_model.synthetic import COLD_ITEMS, NUM_ITEMS, ragged
 
 
@@ -73,6 +75,22 @@ def test_retrieve_is_the_brute_force_top_n_without_excluded_items(fitted):
     everything = cf.retrieve(state, tf.constant(NUM_ITEMS + 5), ragged([[0, 1], []])).numpy()
     assert everything.shape == (2, NUM_ITEMS)
     assert sorted(everything[0].tolist()) == [-1, -1] + list(range(2, NUM_ITEMS))
+
+
+def test_brute_force_of_a_large_catalogue_searches_a_few_users_at_a_time(fitted, monkeypatch):
+    model, _, _ = fitted
+    cf = _cf(model)
+    users = model.users(tf.constant(list(range(12)), tf.int32))
+    state = cf.user_state(users, {})
+    exclude = ragged([[0, 1], [], [5], [], [], [2, 3, 4], [], [], [], [], [7], [23]])
+    whole = cf.brute_force(state, tf.constant(6), exclude).numpy()
+    # 5 users per block: the 12 users take three blocks, the last one partial.
+    monkeypatch.setattr(auto_settings, "SCORE_CELLS", NUM_ITEMS * 5)
+    assert auto_settings.users_per_call(NUM_ITEMS, cap=base.UNCHUNKED_USERS) == 5
+    np.testing.assert_array_equal(cf.brute_force(state, tf.constant(6), exclude).numpy(), whole)
+    traced = tf.function(lambda s, e: cf.brute_force(s, tf.constant(6), e))
+    np.testing.assert_array_equal(traced(state, exclude).numpy(), whole)
+    assert traced(state[:0], ragged([])).numpy().shape == (0, 6)
 
 
 def test_user_gradients_touch_only_the_batch_rows(fitted):
