@@ -11,7 +11,7 @@ from typing import Tuple
 
 from rec_model.agents.registry import AGENT_NAMES
 
-OPTIMIZERS = ("adam", "adagrad", "sgd")
+OPTIMIZERS = ("lazy_adam", "adam", "adagrad", "sgd")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,7 +45,8 @@ class ModelConfig:
             positives, so by frequency, with logQ correction); cost per pair grows with it
             (0 = auto: all of a small batch, fewer for large ones).
         embedding_l2: L2 on the embedding rows a batch touches.
-        optimizer / learning_rate: gradient training.
+        optimizer / learning_rate: gradient training; "lazy_adam" (`rec_model.lazy_adam`)
+            moves only the embedding rows a batch touches, "adam" every row every step.
         batch_size: pairs per step (0 = auto: grows with the data so an epoch stays a few
             thousand steps).
         epochs: passes over the training pairs (0 = auto: a budget of example visits).
@@ -72,7 +73,7 @@ class ModelConfig:
     temperature: float = 0.1
     negatives: int = 0
     embedding_l2: float = 1e-5
-    optimizer: str = "adam"
+    optimizer: str = "lazy_adam"
     learning_rate: float = 0.005
     batch_size: int = 0
     epochs: int = 0

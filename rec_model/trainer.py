@@ -27,6 +27,7 @@ from rec_model.agents.base import FitContext
 from rec_model.closed_forms.cold_items import text_mixing
 from rec_model.finite_guard import FiniteGuard
 from rec_model.interactions import Interactions
+from rec_model.lazy_adam import LazyAdam
 from rec_model.multi_agent_model import MultiAgentModel
 from rec_model.warm_start import build_weights
 
@@ -56,7 +57,8 @@ class TrainResult:
 
 def _optimizer(config, replicas: int = 1):
     lr = config.learning_rate / (replicas if config.optimizer == "sgd" else 1)
-    return {"adam": tf.keras.optimizers.Adam, "adagrad": tf.keras.optimizers.Adagrad,
+    return {"lazy_adam": LazyAdam, "adam": tf.keras.optimizers.Adam,
+            "adagrad": tf.keras.optimizers.Adagrad,
             "sgd": tf.keras.optimizers.SGD}[config.optimizer](learning_rate=lr)
 
 

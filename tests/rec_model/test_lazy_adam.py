@@ -1,0 +1,67 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from rec_model.lazy_adam import LazyAdam
+
+
+def _train(optimizer, table, batches):
+    """Steps of a sum-of-gathered-rows loss; -> the table after them."""
+    variable = tf.Variable(table)
+    for rows, weights in batches:
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.gather(variable, rows) * weights)
+        gradient = tape.gradient(loss, variable)
+        assert isinstance(gradient, tf.IndexedSlices)
+        optimizer.apply_gradients([(gradient, variable)])
+    return variable.numpy()
+
+
+def _batches(rows_per_step, steps=5, dim=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return [(tf.constant(rows), tf.constant(rng.normal(size=(len(rows), dim)), tf.float32))
+            for rows in rows_per_step * steps]
+
+
+def test_rows_every_batch_touches_move_as_with_adam():
+    table = np.random.default_rng(1).normal(size=(4, 3)).astype(np.float32)
+    batches = _batches([[0, 1, 2, 3, 1]])  # every row, one twice (Keras sums repeats)
+    np.testing.assert_allclose(_train(LazyAdam(learning_rate=0.1), table, batches),
+                               _train(tf.keras.optimizers.Adam(0.1), table, batches),
+                               rtol=1e-5, atol=1e-5)
+
+
+def test_rows_no_batch_touches_stay_put_and_the_others_match_their_own_adam():
+    table = np.random.default_rng(2).normal(size=(6, 3)).astype(np.float32)
+    batches = _batches([[1, 4]])
+    lazy = _train(LazyAdam(learning_rate=0.1), table, batches)
+    np.testing.assert_array_equal(lazy[[0, 2, 3, 5]], table[[0, 2, 3, 5]])
+    adam = _train(tf.keras.optimizers.Adam(0.1), table, batches)
+    np.testing.assert_allclose(lazy[[1, 4]], adam[[1, 4]], rtol=1e-5, atol=1e-6)
+
+
+def test_the_first_batch_touches_only_its_rows_where_adam_moves_stale_ones_later():
+    table = np.zeros((3, 2), np.float32)
+    batches = [(tf.constant([0]), tf.ones([1, 2])), (tf.constant([1]), tf.ones([1, 2]))]
+    lazy = _train(LazyAdam(learning_rate=0.1), table, batches)
+    adam = _train(tf.keras.optimizers.Adam(0.1), table, batches)
+    # Adam keeps moving row 0 on the second step (its decayed moment); LazyAdam does not.
+    assert abs(lazy[0, 0] - adam[0, 0]) > 1e-3
+    np.testing.assert_allclose(lazy[1], adam[1], rtol=1e-5)
+    np.testing.assert_array_equal(lazy[2], 0.0)
+
+
+def test_dense_gradients_take_adam_unchanged():
+    start = np.arange(6, dtype=np.float32).reshape(2, 3)
+    out = []
+    for optimizer in (LazyAdam(learning_rate=0.1), tf.keras.optimizers.Adam(0.1)):
+        variable = tf.Variable(start)
+        for _ in range(3):
+            optimizer.apply_gradients([(tf.constant(start * 0.5 - 1.0), variable)])
+        out.append(variable.numpy())
+    np.testing.assert_allclose(out[0], out[1], rtol=1e-6)
+
+
+def test_amsgrad_is_refused():
+    with pytest.raises(ValueError, match="amsgrad"):
+        LazyAdam(amsgrad=True)
