@@ -10,6 +10,7 @@ Tropp 2011), so memory is [users + items, rank + oversampling] and time O(nnz x 
 import dataclasses
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
 
 
@@ -43,7 +44,10 @@ def spectral_factors(x: sp.csr_matrix, rank: int, oversampling: int = 16, iterat
     rt = r.T.tocsr()
     q = np.random.default_rng(seed).standard_normal((n_items, width)).astype(np.float32)
     for _ in range(iterations):
-        q, _ = np.linalg.qr(rt @ (r @ q))
+        # scipy keeps float32 (numpy's qr computes in float64): half the [items, width]
+        # blocks, the fit's peak at a million items.
+        q, _ = scipy.linalg.qr(rt @ (r @ q), mode="economic", overwrite_a=True,
+                               check_finite=False)
     projected = r @ q  # [users, width]
     gram = (projected.T @ projected).astype(np.float64)
     values, vectors = np.linalg.eigh(gram)  # ascending
