@@ -102,7 +102,7 @@ def worker(args) -> dict:
             agent.thaw()
         build_weights(model)
         model.set_stage("pairs")
-        model.compile(optimizer=trainer._optimizer(config, n))
+        model.compile(optimizer=trainer._optimizer(model, n))
     model.negatives = auto_settings.negatives_for(args.batch, config.negatives)
     fit_seconds = time.perf_counter() - start
     variables = model.trainable_variables

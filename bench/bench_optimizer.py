@@ -48,7 +48,7 @@ def measure(args) -> dict:
             agent.thaw()
         build_weights(model)
         model.set_stage("pairs")
-        model.compile(optimizer=trainer._optimizer(config))
+        model.compile(optimizer=trainer._optimizer(model))
         model.negatives = auto_settings.negatives_for(args.batch)
         batches = iter(trainer._pairs_dataset(data, args.batch, args.seed))
         models[name] = (model, model.make_train_function(), batches)

@@ -19,6 +19,10 @@ GRAM_WIDTH_FACTOR = 4  # the pruned Gram keeps this many times the solve's neigh
 VALIDATION_K = 20
 DENSE_SCORE_BUDGET = 2e9  # validation users x items ranked in full per setting tried
 MIN_SCORED_USERS = 1000  # ... but never fewer users than this
+# Users + items from which Adam's dense per-step update of every embedding row costs more
+# than about a quarter of a pairs step (about 1 ms per 1,000 rows per agent, measured at
+# 1M users x 100k items: 1.1 of a cf step's 1.3 s; bench/results/optimizer_step.md).
+LAZY_UPDATE_ROWS = 50_000
 SCORE_CELLS = 1 << 25  # users x items scored at once when choosing or evaluating (128-256 MB)
 
 
@@ -56,6 +60,14 @@ def negatives_for(batch_size: int, requested: int = 0, logits_per_step: int = 2 
     if requested:
         return int(requested)
     return int(np.clip(logits_per_step // max(batch_size, 1), 128, 1024))
+
+
+def optimizer_for(requested: str, num_users: int, num_items: int) -> str:
+    """`requested`, or for "auto": Keras' Adam while its dense update of every embedding row
+    each step is cheap, LazyAdam (the batch's rows only) from LAZY_UPDATE_ROWS rows on."""
+    if requested != "auto":
+        return requested
+    return "lazy_adam" if num_users + num_items >= LAZY_UPDATE_ROWS else "adam"
 
 
 def users_per_call(num_items: int, cap: int = 256) -> int:

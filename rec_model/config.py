@@ -11,7 +11,7 @@ from typing import Tuple
 
 from rec_model.agents.registry import AGENT_NAMES
 
-OPTIMIZERS = ("lazy_adam", "adam", "adagrad", "sgd")
+OPTIMIZERS = ("auto", "lazy_adam", "adam", "adagrad", "sgd")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,7 +46,8 @@ class ModelConfig:
             (0 = auto: all of a small batch, fewer for large ones).
         embedding_l2: L2 on the embedding rows a batch touches.
         optimizer / learning_rate: gradient training; "lazy_adam" (`rec_model.lazy_adam`)
-            moves only the embedding rows a batch touches, "adam" every row every step.
+            moves only the embedding rows a batch touches, "adam" every row every step,
+            "auto" the first from `auto_settings.LAZY_UPDATE_ROWS` users + items on.
         batch_size: pairs per step (0 = auto: grows with the data so an epoch stays a few
             thousand steps).
         epochs: passes over the training pairs (0 = auto: a budget of example visits).
@@ -73,7 +74,7 @@ class ModelConfig:
     temperature: float = 0.1
     negatives: int = 0
     embedding_l2: float = 1e-5
-    optimizer: str = "lazy_adam"
+    optimizer: str = "auto"
     learning_rate: float = 0.005
     batch_size: int = 0
     epochs: int = 0

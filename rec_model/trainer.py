@@ -55,11 +55,13 @@ class TrainResult:
         return self.model.alphas()
 
 
-def _optimizer(config, replicas: int = 1):
-    lr = config.learning_rate / (replicas if config.optimizer == "sgd" else 1)
+def _optimizer(model, replicas: int = 1):
+    config = model.config
+    name = auto_settings.optimizer_for(config.optimizer, model.num_users, model.num_items)
+    lr = config.learning_rate / (replicas if name == "sgd" else 1)
     return {"lazy_adam": LazyAdam, "adam": tf.keras.optimizers.Adam,
             "adagrad": tf.keras.optimizers.Adagrad,
-            "sgd": tf.keras.optimizers.SGD}[config.optimizer](learning_rate=lr)
+            "sgd": tf.keras.optimizers.SGD}[name](learning_rate=lr)
 
 
 def fit_context(model, data: Interactions, text: np.ndarray, validation=None) -> FitContext:
@@ -118,7 +120,7 @@ def _fit_gate(model, arrays, callbacks, verbose, logs) -> Dict[str, float]:
     tensors = {k: v for k, v in arrays.items() if k not in ("targets", gate_fit.SOURCES)}
     if model.config.gate_epochs and half.sum() >= 2 and (~half).sum() >= 2:
         model.set_stage("gate")
-        model.compile(optimizer=_optimizer(model.config))
+        model.compile(optimizer=_optimizer(model))
         ds = tf.data.Dataset.from_tensor_slices({k: v[half] for k, v in tensors.items()})
         ds = ds.shuffle(int(half.sum()), seed=model.config.seed).batch(_GATE_BATCH)
         _log("gate", model.fit(ds, epochs=model.config.gate_epochs, verbose=verbose,
@@ -222,7 +224,7 @@ def _train(config, data, text, verbose, strategy, callbacks, initial_model) -> T
     if any(agent.gradient_trained for agent in model.agents):
         build_weights(model)  # BackupAndRestore needs a built model
         model.set_stage("pairs")
-        model.compile(optimizer=_optimizer(config, replicas))
+        model.compile(optimizer=_optimizer(model, replicas))
         batch = auto_settings.batch_size_for(rest.size, config.batch_size) * replicas
         model.negatives = auto_settings.negatives_for(batch // replicas, config.negatives)
         steps = auto_settings.steps_per_epoch_for(rest.size, batch)

@@ -87,3 +87,11 @@ def test_users_per_call_keeps_a_users_x_items_block_bounded():
     assert auto_settings.users_per_call(1_000_000) == auto_settings.SCORE_CELLS // 1_000_000
     assert auto_settings.users_per_call(10**9) == 1
     assert auto_settings.users_per_call(10, cap=7) == 7
+
+
+def test_auto_optimizer_is_lazy_adam_once_dense_updates_of_every_row_cost():
+    rows = auto_settings.LAZY_UPDATE_ROWS
+    assert auto_settings.optimizer_for("auto", 943, 1682) == "adam"
+    assert auto_settings.optimizer_for("auto", rows - 100, 100) == "lazy_adam"
+    assert auto_settings.optimizer_for("auto", rows - 101, 100) == "adam"
+    assert auto_settings.optimizer_for("sgd", 10 ** 6, 10 ** 5) == "sgd"

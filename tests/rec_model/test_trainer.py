@@ -1,10 +1,14 @@
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from rec_model import gate_fit
 from rec_model.config import ModelConfig
 from rec_model.interactions import Interactions
-from rec_model.trainer import mute_silent_agents, refit, train_multi_agent
+from rec_model.lazy_adam import LazyAdam
+from rec_model.trainer import _optimizer, mute_silent_agents, refit, train_multi_agent
 from tests.rec_model.synthetic import (NUM_ITEMS, fitted_model, held_out_validation, make_data,
                                        tiny_config)
 
@@ -108,3 +112,14 @@ def test_silent_agents_are_muted_and_their_retrieval_only_when_the_slice_agrees(
     gate_fit.set_static_gate(model.gate, [1.0] * 5)
     model.mute(())
     assert mute_silent_agents(model, arrays, validation) == {} and not model.muted
+
+
+def test_the_pairs_optimizer_follows_the_vocabulary_sizes():
+    def chosen(users, items, **config):
+        return _optimizer(SimpleNamespace(config=ModelConfig(**config), num_users=users,
+                                          num_items=items))
+
+    assert isinstance(chosen(10 ** 6, 10 ** 5), LazyAdam)
+    small = chosen(943, 1682)
+    assert type(small) is tf.keras.optimizers.Adam
+    assert isinstance(chosen(943, 1682, optimizer="lazy_adam"), LazyAdam)
