@@ -43,8 +43,7 @@ def candidate_arrays(model, validation) -> Dict[str, np.ndarray]:
         states = model.states(users)
         seen, _ = model.histories.rows(index)
         found = model.candidate_sources(users, states, n, seen)
-        ids = cand.unique_per_row(tf.concat([part for _, part in found], axis=1),
-                                  model.num_items, min_width=n)
+        ids = model.union(found, n)
         parts[SOURCES].append(_source_bits(ids, found, model.num_items))
         eligible = ((ids >= 0) & ~cand.member_of(ids, seen, model.num_items)).numpy()
         ids = ids.numpy()

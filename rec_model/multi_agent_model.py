@@ -164,7 +164,11 @@ class MultiAgentModel(tfrs.Model):
     def candidates(self, users, states, n, exclude):
         """[b, C] int32 union of the agents' retrieval (of items not in `exclude` [b, (m)])
         and the popular items (PAD-padded)."""
-        parts = [ids for _, ids in self.candidate_sources(users, states, n, exclude)]
+        return self.union(self.candidate_sources(users, states, n, exclude), n)
+
+    def union(self, sources, n):
+        """[b, C] int32 distinct ids of `candidate_sources`' parts, at least n columns."""
+        parts = [ids for _, ids in sources]
         return cand.unique_per_row(tf.concat(parts, axis=1), self.num_items, min_width=n)
 
     def candidate_sources(self, users, states, n, exclude):
