@@ -1,3 +1,7 @@
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -65,3 +69,40 @@ def test_dense_gradients_take_adam_unchanged():
 def test_amsgrad_is_refused():
     with pytest.raises(ValueError, match="amsgrad"):
         LazyAdam(amsgrad=True)
+
+
+_MIRRORED = """
+import numpy as np, tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+from rec_model.lazy_adam import LazyAdam
+table = np.random.default_rng(3).normal(size=(8, 2)).astype(np.float32)
+rows = [tf.constant([1, 5, 5]), tf.constant([5, 6, 1])]  # row 5 on both replicas
+out = []
+for strategy in (tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]), None):
+    scope = strategy.scope() if strategy else tf.init_scope()
+    with scope:
+        variable, optimizer = tf.Variable(table), LazyAdam(learning_rate=0.1)
+    def step(index):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.gather(variable, index) * 0.5)
+        optimizer.apply_gradients([(tape.gradient(loss, variable), variable)])
+    for _ in range(3):
+        if strategy:
+            values = strategy.experimental_distribute_values_from_function(
+                lambda ctx: rows[ctx.replica_id_in_sync_group])
+            strategy.run(tf.function(step), args=(values,))
+        else:
+            step(tf.concat(rows, 0))
+    out.append(variable.numpy())
+np.testing.assert_allclose(out[0], out[1], rtol=1e-5, atol=1e-6)
+np.testing.assert_array_equal(out[0][[0, 2, 3, 4, 7]], table[[0, 2, 3, 4, 7]])
+print("same")
+"""
+
+
+def test_replicas_summing_the_same_rows_update_them_once_as_one_batch_would():
+    env = {**os.environ, "TF_USE_LEGACY_KERAS": "1", "PYTHONPATH": os.getcwd()}
+    done = subprocess.run([sys.executable, "-c", _MIRRORED], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0 and "same" in done.stdout, done.stderr[-2000:]
