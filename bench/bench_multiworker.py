@@ -76,6 +76,24 @@ def synthetic(users: int, items: int, per_user: int, text_dim: int, seed: int):
     return Interactions(user, item, users, items, ts), text
 
 
+def pairs_stage_model(config, data, text, replicas: int = 1):
+    """A MultiAgentModel as `rec_model/trainer.py` brings it to its pairs stage: closed forms
+    fitted, agents thawed, weights built, stage "pairs", compiled with the trainer's
+    optimizer (call inside the strategy's scope)."""
+    from rec_model import trainer
+    from rec_model.multi_agent_model import MultiAgentModel
+    from rec_model.warm_start import build_weights
+
+    model = MultiAgentModel(config, data.num_users, data.num_items, text.shape[1])
+    trainer.fit_closed_forms(model, trainer.fit_context(model, data, text))
+    for agent in model.agents:
+        agent.thaw()
+    build_weights(model)
+    model.set_stage("pairs")
+    model.compile(optimizer=trainer._optimizer(model, replicas))
+    return model
+
+
 def worker(args) -> dict:
     """One worker: build, fit, time both modes; returns this worker's measurements."""
     from components.trainer.worker import make_strategy
@@ -85,8 +103,6 @@ def worker(args) -> dict:
 
     from rec_model import auto_settings, trainer
     from rec_model.config import ModelConfig
-    from rec_model.multi_agent_model import MultiAgentModel
-    from rec_model.warm_start import build_weights
 
     strategy = strategy or tf.distribute.get_strategy()
     n = strategy.num_replicas_in_sync
@@ -95,14 +111,8 @@ def worker(args) -> dict:
     tf.keras.utils.set_random_seed(config.seed)
     data, text = synthetic(args.users, args.items, args.per_user, args.text_dim, args.seed)
     start = time.perf_counter()
-    with strategy.scope():  # as trainer._train: fit, thaw, build, pairs stage, compile
-        model = MultiAgentModel(config, data.num_users, data.num_items, text.shape[1])
-        trainer.fit_closed_forms(model, trainer.fit_context(model, data, text))
-        for agent in model.agents:
-            agent.thaw()
-        build_weights(model)
-        model.set_stage("pairs")
-        model.compile(optimizer=trainer._optimizer(model, n))
+    with strategy.scope():
+        model = pairs_stage_model(config, data, text, replicas=n)
     model.negatives = auto_settings.negatives_for(args.batch, config.negatives)
     fit_seconds = time.perf_counter() - start
     variables = model.trainable_variables

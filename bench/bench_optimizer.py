@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from bench.bench_multiworker import FIT_SETTINGS, synthetic
+from bench.bench_multiworker import FIT_SETTINGS, pairs_stage_model, synthetic
 
 WARMUP = 3
 OPTIMIZERS = ("adam", "lazy_adam")
@@ -34,21 +34,13 @@ def measure(args) -> dict:
 
     from rec_model import auto_settings, trainer
     from rec_model.config import ModelConfig
-    from rec_model.multi_agent_model import MultiAgentModel
-    from rec_model.warm_start import build_weights
 
     data, text = synthetic(args.users, args.items, args.per_user, args.text_dim, args.seed)
     steps, models = {}, {}
     for name in OPTIMIZERS:
         config = ModelConfig(optimizer=name, seed=args.seed, **FIT_SETTINGS)
         tf.keras.utils.set_random_seed(config.seed)
-        model = MultiAgentModel(config, data.num_users, data.num_items, text.shape[1])
-        trainer.fit_closed_forms(model, trainer.fit_context(model, data, text))
-        for agent in model.agents:
-            agent.thaw()
-        build_weights(model)
-        model.set_stage("pairs")
-        model.compile(optimizer=trainer._optimizer(model))
+        model = pairs_stage_model(config, data, text)
         model.negatives = auto_settings.negatives_for(args.batch)
         batches = iter(trainer._pairs_dataset(data, args.batch, args.seed))
         models[name] = (model, model.make_train_function(), batches)
