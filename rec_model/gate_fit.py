@@ -83,8 +83,8 @@ def without_retrieval(arrays, agents: List[int]) -> Dict[str, np.ndarray]:
     retrieval, read off `arrays` instead of run again: only their own candidates leave (those
     no other source proposed), and their scores are 0.
 
-    Exact whenever an agent left unmuted still retrieves (else the model would have another
-    agent search the whole catalogue, `MultiAgentModel.candidate_sources`).
+    Exact whenever the muted model has no `MultiAgentModel.scanner` (an agent left unmuted
+    still retrieves); a scanner would propose candidates `arrays` never saw.
     """
     dropped = sum(2 << i for i in agents)
     kept = (arrays[SOURCES] & ~np.int32(dropped)) != 0

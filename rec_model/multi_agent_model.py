@@ -171,17 +171,22 @@ class MultiAgentModel(tfrs.Model):
         parts = [ids for _, ids in sources]
         return cand.unique_per_row(tf.concat(parts, axis=1), self.num_items, min_width=n)
 
+    def scanner(self):
+        """The factor agent that brute-forces the catalogue when no agent left retrieving
+        proposes candidates of its own (someone must search it), else None."""
+        retrieving = self._retrieving_agents()
+        if any(agent.retrieves for agent in retrieving):
+            return None
+        return next((a for a in retrieving if isinstance(a, FactorAgent)), None)
+
     def candidate_sources(self, users, states, n, exclude):
         """[(source, [b, m] int32 ids)] of `candidates`: the popular items (source None),
         then each retrieving agent's index in `agents` with its own ids (PAD-padded)."""
         batch = tf.shape(users.index)[0]
         parts = [(None, tf.broadcast_to(self.popular[None, :],
                                         [batch, tf.shape(self.popular)[0]]))]
-        retrieving = self._retrieving_agents()
-        scanner = None  # someone must search the whole catalogue
-        if not any(agent.retrieves for agent in retrieving):
-            scanner = next((a for a in retrieving if isinstance(a, FactorAgent)), None)
-        for agent in retrieving:
+        scanner = self.scanner()
+        for agent in self._retrieving_agents():
             found = [agent.brute_force(states[agent.name], n, exclude)] if agent is scanner else []
             found.append(agent.retrieve(states[agent.name], n, exclude))
             source = self.agents.index(agent)

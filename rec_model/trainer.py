@@ -143,11 +143,10 @@ def mute_silent_agents(model, arrays, validation) -> Dict[str, float]:
         return {}
     model.mute(silent, retrieval=True)
     indices = [model.agent_names.index(name) for name in silent]
-    still_retrieving = any(a.retrieves for a in model.agents if a.name not in silent)
     # Reading the narrower candidates off `arrays` saves a second pass over the validation
-    # users (a quarter of an hour at a million items); without a retriever left, the model
-    # would have another agent search the whole catalogue, so that case runs again.
-    narrow = (gate_fit.without_retrieval(arrays, indices) if still_retrieving
+    # users (a quarter of an hour at a million items); when the muted model has an agent
+    # scan the whole catalogue instead, its candidates are new, so that case runs again.
+    narrow = (gate_fit.without_retrieval(arrays, indices) if model.scanner() is None
               else gate_fit.candidate_arrays(model, validation))
     kept = gate_fit.metric(_gate_scores(model, arrays), arrays)
     dropped = gate_fit.metric(_gate_scores(model, narrow), narrow)

@@ -196,7 +196,7 @@ def _spectral_alone(how):
 def test_with_no_retrieving_agent_the_first_factor_agent_scans_the_catalogue(how):
     model = _spectral_alone(how)
     spectral = model.agents[model.agent_names.index("spectral")]
-    assert not spectral.retrieves
+    assert not spectral.retrieves and model.scanner() is spectral
     for user in range(4):
         ids, _, _ = _recommend(model, [user], 5)
         users = model.users(tf.constant([user], tf.int32))
@@ -204,6 +204,13 @@ def test_with_no_retrieving_agent_the_first_factor_agent_scans_the_catalogue(how
         full = full.numpy()[0]
         full[stored_items(model, user)] = -np.inf
         np.testing.assert_array_equal(ids[0], np.argsort(-full, kind="stable")[:5])
+
+
+def test_no_scanner_while_an_agent_left_retrieving_proposes_candidates():
+    model = fitted_model()
+    assert model.scanner() is None
+    model.mute(["cf"], retrieval=True)  # history still retrieves
+    assert model.scanner() is None
 
 
 def test_mute_rejects_unknown_agents():
