@@ -44,6 +44,23 @@ def test_rows_no_batch_touches_stay_put_and_the_others_match_their_own_adam():
     np.testing.assert_allclose(lazy[[1, 4]], adam[[1, 4]], rtol=1e-5, atol=1e-6)
 
 
+def test_each_step_moves_only_its_batch_rows_though_others_carry_momentum():
+    table = np.random.default_rng(4).normal(size=(6, 3)).astype(np.float32)
+    moved = {}
+    for name, optimizer in (("lazy", LazyAdam(learning_rate=0.1)),
+                            ("adam", tf.keras.optimizers.Adam(0.1))):
+        variable, moved[name] = tf.Variable(table), []
+        for rows in ([1, 4], [0, 2], [1, 4], [0, 2]):
+            before = variable.numpy()
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(tf.gather(variable, rows))
+            optimizer.apply_gradients([(tape.gradient(loss, variable), variable)])
+            changed = np.any(variable.numpy() != before, axis=1)
+            moved[name].append(sorted(np.flatnonzero(changed).tolist()))
+    assert moved["lazy"] == [[1, 4], [0, 2], [1, 4], [0, 2]]
+    assert moved["adam"][1] == [0, 1, 2, 4]  # Adam's momentum moves rows 1 and 4 too
+
+
 def test_the_first_batch_touches_only_its_rows_where_adam_moves_stale_ones_later():
     table = np.zeros((3, 2), np.float32)
     batches = [(tf.constant([0]), tf.ones([1, 2])), (tf.constant([1]), tf.ones([1, 2]))]
