@@ -68,7 +68,9 @@ def _exact_top(query: np.ndarray, base: np.ndarray, m: int):
     step = max(1, _BLOCK_CELLS // base.shape[0])
     for start in range(0, query.shape[0], step):
         sim = query[start:start + step] @ base.T  # [b, base]
-        top = np.argpartition(-sim, m - 1, axis=1)[:, :m]
+        # A copy: the slice alone would keep the whole [b, base] int64 partition alive, and
+        # the list would then hold 8 bytes per query x base cell by the last block.
+        top = np.argpartition(-sim, m - 1, axis=1)[:, :m].copy()
         tops.append(top)
         sims.append(np.take_along_axis(sim, top, 1))
     return np.concatenate(tops), np.concatenate(sims)

@@ -117,3 +117,21 @@ def test_the_inverted_file_gives_every_cold_item_weights_that_sum_to_one(monkeyp
     monkeypatch.setattr(cold_items, "EXACT_SEARCH_CELLS", 0)
     m = text_mixing(text, known, neighbours=30, temperature=0.5)
     np.testing.assert_allclose(np.asarray(m.sum(axis=0)).ravel()[450:], 1.0, atol=1e-9)
+
+
+def test_the_exact_search_holds_one_block_of_similarities_at_a_time(monkeypatch):
+    import tracemalloc
+
+    rng = np.random.default_rng(2)
+    text = rng.normal(size=(4000, 4)).astype(np.float32)
+    known = np.arange(4000) < 2000  # 2,000 cold x 2,000 warm cosines, in 100 blocks
+    monkeypatch.setattr(cold_items, "_BLOCK_CELLS", 40_000)
+    tracemalloc.start()
+    try:
+        mixing = text_mixing(text, known, neighbours=5, temperature=0.5)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert mixing.nnz == 2000 * 5
+    # All the blocks' cosines at once would be 2,000 x 2,000 x (4 + 8) bytes = 48 MB.
+    assert peak < 8_000_000
