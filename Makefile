@@ -7,7 +7,9 @@ PY := $(VENV)/bin/python
 # Python 3.11 is the only Python with an ml-metadata wheel that runs on glibc 2.36 (Debian 12).
 PYTHON311 ?= $(shell command -v python3.11 2>/dev/null || ls /usr/bin/python3.11 /usr/local/bin/python3.11 2>/dev/null | head -n 1)
 REQS := requirements/lock.txt requirements/nodeps.txt setup.py
-STAMP := $(VENV)/.installed-$(shell cat $(REQS) 2>/dev/null | sha256sum | cut -c1-12)
+# The checkout's path is part of the stamp: the package is installed editable, so a .venv
+# shared with (or copied from) another checkout would otherwise run that checkout's code.
+STAMP := $(VENV)/.installed-$(shell (cat $(REQS); echo $(CURDIR)) 2>/dev/null | sha256sum | cut -c1-12)
 PYTEST_FLAGS ?= -q
 DEMO_OUT ?= out/demo
 

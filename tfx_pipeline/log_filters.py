@@ -2,7 +2,7 @@
 
 Each entry names the logger, the start of the message and why it is harmless here; nothing
 else is filtered, so a new or real warning still shows. Applied by `progress.report_progress`
-(the `recsys pipeline run` console), never at import time.
+(the `recsys pipeline run` console) and `recsys train`, never at import time.
 """
 
 import dataclasses
@@ -38,6 +38,10 @@ KNOWN_NOISE: Tuple[KnownNoise, ...] = (
         "tensorflow", "Skipping full serialization of TF-Keras layer",
         "tf-keras logs this for sub-layers a saved model never called (agents a stage does not "
         "train); the serving signatures are traced and saved in full regardless."),
+    KnownNoise(
+        "absl", "Sharding callback duration",
+        "TensorFlow's checkpoint writer logs the time of its (no-op) shard split at INFO for "
+        "every checkpoint; `recsys train` shows INFO, and the trainer checkpoints each epoch."),
 )
 
 

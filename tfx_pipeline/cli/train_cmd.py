@@ -56,6 +56,7 @@ def _run(args: argparse.Namespace) -> int:
     from components.trainer.config import TrainerConfig
     from components.trainer.train import train_and_export
     from rec_model.config import ModelConfig
+    from tfx_pipeline import log_filters
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     fields = {}
@@ -69,8 +70,9 @@ def _run(args: argparse.Namespace) -> int:
                                    warm_start=bool(args.warm_start_from))
     inputs = inputs_from_canonical(args.data, args.embeddings, args.eval_fraction)
     out = os.path.abspath(args.out)
-    card = train_and_export(inputs, out, os.path.join(out, "logs"), model_config, trainer_config,
-                            base_model_dir=args.warm_start_from)
+    with log_filters.quiet_known_noise():
+        card = train_and_export(inputs, out, os.path.join(out, "logs"), model_config,
+                                trainer_config, base_model_dir=args.warm_start_from)
     print(json.dumps({"model_dir": out, "eval": card["metrics"]["eval"], "alpha": card["alpha"],
                       "seconds": round(card["training"]["seconds_total"], 1),
                       "workers": args.workers}, indent=2))
