@@ -8,6 +8,9 @@ every later `value_rowids()` is free.
 """
 
 import tensorflow as tf
+# TensorFlow has no public constructor for a row partition given both of its encodings (row
+# splits and value rows); the public ones rebuild one from the other, a dozen ops or more.
+from tensorflow.python.ops.ragged import row_partition as _row_partition
 
 
 def value_rows(row_splits, num_values):
@@ -22,13 +25,28 @@ def value_rows(row_splits, num_values):
     return tf.cumsum(marks[:-1])
 
 
+def _partitioned(values, row_splits, value_rowids, nrows) -> tf.RaggedTensor:
+    """Ragged [nrows, (n)] `values` whose row partition holds both encodings as given.
+
+    Args:
+        values: [n] flat values.
+        row_splits: [nrows + 1] int64.
+        value_rowids: [n] int64, the row of each value (consistent with `row_splits`).
+        nrows: scalar int64.
+    """
+    partition = _row_partition.RowPartition(
+        row_splits=row_splits, value_rowids=value_rowids, nrows=nrows,
+        internal=_row_partition._row_partition_factory_key)  # pylint: disable=protected-access
+    return tf.RaggedTensor._from_row_partition(  # pylint: disable=protected-access
+        values, partition, validate=False)
+
+
 def with_value_rows(rows: tf.RaggedTensor) -> tf.RaggedTensor:
     """The same [b, (n)] ragged tensor, its value rows computed once and cached."""
-    splits = rows.row_splits
+    splits = tf.cast(rows.row_splits, tf.int64)
     values = rows.flat_values
-    return tf.RaggedTensor.from_value_rowids(
-        values, value_rows(splits, tf.shape(values, out_type=splits.dtype)[0]),
-        nrows=tf.shape(splits, out_type=tf.int64)[0] - 1, validate=False)
+    return _partitioned(values, splits, value_rows(splits, tf.shape(values, out_type=tf.int64)[0]),
+                        tf.shape(splits, out_type=tf.int64)[0] - 1)
 
 
 def ranges(starts, limits) -> tf.RaggedTensor:
@@ -38,11 +56,11 @@ def ranges(starts, limits) -> tf.RaggedTensor:
 
 def from_mask(values, mask) -> tf.RaggedTensor:
     """[b, n] dense values where `mask` [b, n] holds -> [b, (m)] ragged, value rows cached."""
-    shape = tf.shape(values, out_type=tf.int64)
-    rows = tf.broadcast_to(tf.range(shape[0])[:, None], shape)
-    return tf.RaggedTensor.from_value_rowids(tf.boolean_mask(values, mask),
-                                             tf.boolean_mask(rows, mask), nrows=shape[0],
-                                             validate=False)
+    where = tf.where(mask)  # [m, 2] (row, column), row-major: rows come out sorted
+    lengths = tf.reduce_sum(tf.cast(mask, tf.int64), axis=1)
+    splits = tf.concat([tf.zeros([1], tf.int64), tf.cumsum(lengths)], axis=0)
+    return _partitioned(tf.gather_nd(values, where), splits, where[:, 0],
+                        tf.shape(mask, out_type=tf.int64)[0])
 
 
 def append_rows(first, second, last: int = 0):

@@ -26,6 +26,17 @@ from rec_model.interactions import Interactions
 UNCHUNKED_USERS = 1024
 
 
+def read_whole(table: tf.Variable) -> tf.Tensor:
+    """The value of a fitted table that requests read whole (a brute-force scan) and by rows.
+
+    Row reads must gather from this value, never from the variable: one gather of the variable
+    (ResourceGather) puts it in copy-on-read mode for good, and from then on every whole read
+    copies the table (25 MB per request at 100,000 items x 64). Trainable tables are gathered
+    as variables (their sparse updates need it) and never read whole.
+    """
+    return tf.convert_to_tensor(table)
+
+
 @dataclasses.dataclass
 class FitContext:
     """What an agent may fit on (numpy side).
@@ -144,7 +155,7 @@ class FactorAgent(Agent):
     def item_table(self):
         """[items, d] every item's vector."""
         if self.frozen:
-            return self.serving_items
+            return read_whole(self.serving_items)
         return self.item_vectors(tf.range(self.num_items))
 
     def set_serving_items(self, table: np.ndarray) -> None:
@@ -157,7 +168,7 @@ class FactorAgent(Agent):
 
     def _vectors_of(self, ids):
         if self.frozen:
-            return tf.gather(self.serving_items, ids)
+            return tf.gather(read_whole(self.serving_items), ids)
         return self.item_vectors(ids)
 
     def user_state(self, users, peer_states):

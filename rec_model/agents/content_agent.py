@@ -4,7 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 from rec_model import candidates
-from rec_model.agents.base import FactorAgent
+from rec_model.agents.base import FactorAgent, read_whole
 from rec_model.users import weight_total, weighted_sum
 
 _PROFILE_DIM = 64  # the user side reads the history's text through this PCA basis
@@ -80,11 +80,12 @@ class ContentAgent(FactorAgent):
     def retrieve(self, state, n, exclude):
         found = []
         if self.num_cold and self.frozen:
-            scores = tf.matmul(state, tf.gather(self.serving_items, self.cold_ids),
+            cold_ids = read_whole(self.cold_ids)
+            scores = tf.matmul(state, tf.gather(read_whole(self.serving_items), cold_ids),
                                transpose_b=True)
-            cold = tf.broadcast_to(self.cold_ids[None, :], tf.shape(scores))
+            cold = tf.broadcast_to(cold_ids[None, :], tf.shape(scores))
             scores = tf.where(candidates.member_of(cold, exclude, self.num_items), -np.inf, scores)
             top = tf.math.top_k(scores, k=tf.minimum(n, self.num_cold))
             found.append(tf.where(tf.math.is_finite(top.values),
-                                  tf.gather(self.cold_ids, top.indices), candidates.PAD))
+                                  tf.gather(cold_ids, top.indices), candidates.PAD))
         return tf.concat(found, axis=1) if found else None

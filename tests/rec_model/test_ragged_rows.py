@@ -23,6 +23,26 @@ def test_ranges_and_from_mask():
     masked = ragged_rows.from_mask(values, values >= 0)
     assert masked.to_list() == [[3, 4], [], [5, 9]]
     np.testing.assert_array_equal(masked.value_rowids(), [0, 0, 2, 2])
+    np.testing.assert_array_equal(masked.row_splits, [0, 2, 2, 4])
+
+
+@pytest.mark.parametrize("mask", [[[False, False]], [[True], [False], [True]], np.zeros((0, 3))])
+def test_from_mask_keeps_both_encodings_consistent_in_a_graph(mask):
+    mask = np.asarray(mask, bool)
+    values = np.arange(mask.size, dtype=np.int32).reshape(mask.shape)
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32),
+                                  tf.TensorSpec([None, None], tf.bool)])
+    def parts(v, m):
+        ragged = ragged_rows.from_mask(v, m)
+        return ragged.flat_values, ragged.row_splits, ragged.value_rowids(), ragged.nrows()
+
+    flat, splits, rows, nrows = parts(values, mask)
+    expected = tf.ragged.boolean_mask(values, mask)
+    np.testing.assert_array_equal(flat, expected.flat_values)
+    np.testing.assert_array_equal(splits, expected.row_splits)
+    np.testing.assert_array_equal(rows, expected.value_rowids())
+    assert int(nrows) == mask.shape[0]
 
 
 @pytest.mark.parametrize("last", [0, 1, 2, 3, 10])
