@@ -1,7 +1,9 @@
 """Robustness matrix: the default model on every shape of `shapes.py` against popularity and
 item-kNN, on a random 80/20 split (test pairs seen in train dropped), same process.
 
-    python -m bench.robustness.run --out bench/results/robustness.json [--shapes a,b] [--scale 1]
+    python -m bench.robustness.run --out bench/results/robustness.json [--shapes a,b]
+
+`--shapes` also takes the names of `shapes.LARGE_SHAPES` (not run by default).
 
 Item text is embedded with a hashed bag of words (deterministic, instant) unless --bert is
 given, so the content agent sees word overlap but not BERT's semantics.
@@ -79,7 +81,7 @@ def run_shape(name: str, config=None) -> Dict:
     from rec_model.evaluation import evaluate
     from rec_model.trainer import train_multi_agent
 
-    shape = shape_lib.SHAPES[name]()
+    shape = {**shape_lib.SHAPES, **shape_lib.LARGE_SHAPES}[name]()
     train, test = split(shape)
     start = time.perf_counter()
     result = train_multi_agent(config or ModelConfig(), train, hashed_text(shape.texts))

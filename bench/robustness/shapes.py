@@ -108,3 +108,9 @@ SHAPES: Dict[str, Callable[[], Shape]] = {
     "items_without_interactions": lambda: generate(2000, 6000, 30000),
     "names_only_text": lambda: names_only(_replace(generate(2000, 1500, 40000), rating=None)),
 }
+# Above the 50,000 users + items from which the trainer's sparse (lazy) optimizer takes over
+# (`auto_settings.LAZY_UPDATE_ROWS`); minutes each, so run by the bench only (`--shapes`).
+LARGE_SHAPES: Dict[str, Callable[[], Shape]] = {
+    "many_users_few_items": lambda: _replace(generate(60000, 400, 300000), rating=None),
+    "long_tail_catalogue": lambda: _replace(generate(3000, 60000, 60000), rating=None),
+}
