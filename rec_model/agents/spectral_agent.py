@@ -5,7 +5,7 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from rec_model.agents.base import FactorAgent
+from rec_model.agents.base import FactorAgent, read_whole
 from rec_model.closed_forms import cold_items, spectral
 from rec_model.users import weighted_sum
 
@@ -61,4 +61,8 @@ class SpectralAgent(FactorAgent):
         return weighted_sum(self.left, users)
 
     def item_vectors(self, ids):
-        return tf.gather(self.right, ids)
+        return tf.gather(read_whole(self.right), ids)
+
+    def item_table(self):
+        # The fitted table itself: a gather of every row would copy it on each scan.
+        return read_whole(self.right)

@@ -30,6 +30,13 @@ def test_scores_are_history_times_left_times_right(fitted):
     assert agent.retrieve(state, tf.constant(3), ragged([[], []])) is None
 
 
+def test_the_brute_force_scan_reads_the_fitted_table_without_gathering_it(fitted):
+    agent = _agent(fitted[0])
+    graph = tf.function(agent.item_table).get_concrete_function().graph
+    assert not [op.type for op in graph.get_operations() if "Gather" in op.type]
+    np.testing.assert_array_equal(agent.item_table().numpy(), agent.right.numpy())
+
+
 def test_fit_uses_the_configured_rank_and_imputes_cold_rows(fitted):
     model, data, _ = fitted
     agent = _agent(model)
