@@ -1,0 +1,83 @@
+"""Exports a pushed model again with this checkout's serving code (same weights, same answers).
+
+    python -m bench.scale.reexport --model-dir <trainer Model folder> \\
+        --saved-model <its pushed SavedModel> --out <serving base>/<version>
+
+so a serving benchmark of a size-L model measures today's serving graph without repeating the
+hours of its pipeline run. The model is rebuilt from the Model folder (`warm_start/`
+configuration, `model_card.json` mutes); every variable, serving tables included, is then
+restored from the SavedModel, whose `ServingModule` tracks `model.variables` in order (each
+shape is checked; a mismatch is an error, never a silent partial restore).
+"""
+
+import argparse
+import json
+import os
+
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # TFRS needs Keras 2 (before TF loads)
+
+import numpy as np  # noqa: E402
+
+
+def _lines(path):
+    with open(path, encoding="utf-8") as f:
+        return [line.rstrip("\n") for line in f if line.strip()]
+
+
+def _rebuilt(model_dir: str):
+    """The trained model with the variables (metrics, serving tables) its export held."""
+    import tensorflow as tf
+
+    from components.trainer.model_store import load_model_state
+
+    model, _, _ = load_model_state(model_dir)
+    model.set_stage("gate")
+    model.set_stage("pairs")  # both stages' metrics exist, with the flags of the last stage
+    for agent in model.agents:
+        if getattr(agent, "gradient_trained", False) and hasattr(agent, "set_serving_items"):
+            width = agent.item_vectors(tf.constant([0])).shape[-1]  # `finalize`'s table
+            agent.set_serving_items(np.zeros((model.num_items, width), np.float32))
+    return model
+
+
+def reexport(model_dir: str, saved_model: str, out: str) -> str:
+    import tensorflow as tf
+
+    from components.trainer.export import export_serving_model
+
+    model = _rebuilt(model_dir)
+    reader = tf.train.load_checkpoint(os.path.join(saved_model, "variables", "variables"))
+    saved = sum(1 for k in reader.get_variable_to_shape_map() if k.startswith("model_vari"))
+    if saved != len(model.variables):
+        raise ValueError(f"{saved_model} holds {saved} model variables, the model rebuilt from "
+                         f"{model_dir} {len(model.variables)}")
+    for index, variable in enumerate(model.variables):
+        value = reader.get_tensor(f"model_variables/{index}/.ATTRIBUTES/VARIABLE_VALUE")
+        if not variable.shape.is_compatible_with(value.shape):
+            raise ValueError(f"variable {index} ({variable.name}): {variable.shape} rebuilt, "
+                             f"{value.shape} saved")
+        variable.assign(value)
+    for agent in model.agents:
+        if hasattr(agent, "num_cold"):
+            agent.num_cold = int(tf.size(agent.cold_ids))
+    with open(os.path.join(model_dir, "model_card.json"), encoding="utf-8") as f:
+        gate = json.load(f)["gate"]
+    model.mute([n for n in model.agent_names if gate.get(f"muted:{n}") == 1.0],
+               retrieval=gate.get("muted_retrieval") == 1.0)
+    assets = os.path.join(saved_model, "assets")
+    return export_serving_model(model, _lines(os.path.join(assets, "user_ids.txt")),
+                                _lines(os.path.join(assets, "item_ids.txt")), out)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model-dir", required=True, help="the trainer's Model folder")
+    parser.add_argument("--saved-model", required=True, help="its pushed SavedModel version")
+    parser.add_argument("--out", required=True, help="new SavedModel folder (<base>/<version>)")
+    args = parser.parse_args(argv)
+    print(reexport(args.model_dir, args.saved_model, args.out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
