@@ -5,20 +5,37 @@ import tensorflow as tf
 from tfx_pipeline.log_filters import KNOWN_NOISE, describe, quiet_known_noise
 
 
-def _sharding_lines(caplog):
-    return [r for r in caplog.records if r.getMessage().startswith("Sharding callback")]
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+    def sharding(self):
+        return [m for m in self.messages if m.startswith("Sharding callback")]
 
 
-def test_a_checkpoint_write_at_info_level_shows_no_sharding_line(tmp_path, caplog):
-    caplog.set_level(logging.INFO)
-    checkpoint = tf.train.Checkpoint(v=tf.Variable(1.0))
-    checkpoint.write(str(tmp_path / "shown"))
-    assert _sharding_lines(caplog)  # TensorFlow does log it at INFO
-    caplog.clear()
-    with quiet_known_noise() as quiet:
-        checkpoint.write(str(tmp_path / "quiet"))
-    assert not _sharding_lines(caplog)
-    assert quiet.dropped >= 1
+def test_a_checkpoint_write_at_info_level_shows_no_sharding_line(tmp_path):
+    # Listen on TensorFlow's absl logger itself, at INFO: other tests may have changed the
+    # root logger's level or handlers.
+    absl_logger, records = logging.getLogger("absl"), _Records()
+    level = absl_logger.level
+    absl_logger.setLevel(logging.INFO)
+    absl_logger.addHandler(records)
+    try:
+        checkpoint = tf.train.Checkpoint(v=tf.Variable(1.0))
+        checkpoint.write(str(tmp_path / "shown"))
+        assert records.sharding()  # TensorFlow does log it at INFO
+        records.messages.clear()
+        with quiet_known_noise() as quiet:
+            checkpoint.write(str(tmp_path / "quiet"))
+        assert not records.sharding()
+        assert quiet.dropped >= 1
+    finally:
+        absl_logger.removeHandler(records)
+        absl_logger.setLevel(level)
 
 
 def test_every_known_noise_is_described():
