@@ -51,6 +51,8 @@ def build_standin_module(n_users=20, n_items=50, dim=8, seed=0, agent_weights=(1
         (module, signatures) ready for `tf.saved_model.save`.
     """
     tf = _tf()
+    from rec_model.agents.base import read_whole  # after _tf(): it imports TensorFlow
+
     rng = np.random.default_rng(seed)
     n_agents = len(AGENT_NAMES)
 
@@ -68,12 +70,6 @@ def build_standin_module(n_users=20, n_items=50, dim=8, seed=0, agent_weights=(1
             self.item_vocab = tf.constant(item_ids(n_items))
 
         @staticmethod
-        def _whole(table):
-            # Gathers read this value, never the variable: a ResourceGather would put the
-            # table in copy-on-read mode and the brute-force matmul would copy it per request.
-            return tf.convert_to_tensor(table)
-
-        @staticmethod
         def _table(keys):
             init = tf.lookup.KeyValueTensorInitializer(
                 tf.constant(keys), tf.range(len(keys), dtype=tf.int64))
@@ -85,17 +81,17 @@ def build_standin_module(n_users=20, n_items=50, dim=8, seed=0, agent_weights=(1
             known = tf.gather(self.user_emb, tf.maximum(uidx, 0))
             hidx = self.item_table.lookup(history)
             hmask = tf.cast(hidx >= 0, tf.float32)[..., None]
-            rows = tf.gather(self._whole(self.item_emb), tf.maximum(hidx, 0))
+            rows = tf.gather(read_whole(self.item_emb), tf.maximum(hidx, 0))
             hsum = tf.reduce_sum(rows * hmask, axis=1)
             hmean = hsum / tf.maximum(tf.reduce_sum(hmask, axis=1), 1.0)
             return tf.where((uidx >= 0)[:, None], known, hmean)
 
         def _agent_scores(self, user_vec, item_idx):
             """[batch, dim], [batch, n] item indices (-1 unknown) -> [batch, n, agents]."""
-            emb = tf.gather(self._whole(self.item_emb), tf.maximum(item_idx, 0))
+            emb = tf.gather(read_whole(self.item_emb), tf.maximum(item_idx, 0))
             valid = tf.cast(item_idx >= 0, tf.float32)
             collab = tf.einsum("bd,bnd->bn", user_vec, emb) * valid
-            pop = tf.gather(self._whole(self.popularity), tf.maximum(item_idx, 0)) * valid
+            pop = tf.gather(read_whole(self.popularity), tf.maximum(item_idx, 0)) * valid
             return tf.stack([collab, pop], axis=-1)
 
         def _recommend(self, user_id, k, history, exclude):
@@ -105,9 +101,8 @@ def build_standin_module(n_users=20, n_items=50, dim=8, seed=0, agent_weights=(1
             with tf.control_dependencies(checks):  # check k before top_k sees it
                 k = tf.identity(k)
             user_vec = self._user_vectors(user_id, history)
-            # [b, items]
-            collab = tf.matmul(user_vec, self._whole(self.item_emb), transpose_b=True)
-            pop = tf.broadcast_to(self._whole(self.popularity)[None, :], tf.shape(collab))
+            collab = tf.matmul(user_vec, read_whole(self.item_emb), transpose_b=True)  # [b, items]
+            pop = tf.broadcast_to(read_whole(self.popularity)[None, :], tf.shape(collab))
             total = self.weights[0] * collab + self.weights[1] * pop
             # Scatter rather than one_hot: [b, m, items] floats grew past memory at 100k items.
             eidx = self.item_table.lookup(exclude)

@@ -29,12 +29,13 @@ def _rebuilt(model_dir: str):
     import tensorflow as tf
 
     from components.trainer.model_store import load_model_state
+    from rec_model.agents.base import FactorAgent
 
     model, _, _ = load_model_state(model_dir)
     model.set_stage("gate")
     model.set_stage("pairs")  # both stages' metrics exist, with the flags of the last stage
     for agent in model.agents:
-        if getattr(agent, "gradient_trained", False) and hasattr(agent, "set_serving_items"):
+        if isinstance(agent, FactorAgent) and agent.gradient_trained:
             width = agent.item_vectors(tf.constant([0])).shape[-1]  # `finalize`'s table
             agent.set_serving_items(np.zeros((model.num_items, width), np.float32))
     return model
@@ -43,7 +44,8 @@ def _rebuilt(model_dir: str):
 def reexport(model_dir: str, saved_model: str, out: str) -> str:
     import tensorflow as tf
 
-    from components.trainer.export import export_serving_model
+    from components.trainer.export import (ITEM_VOCAB_FILE, USER_VOCAB_FILE,
+                                           export_serving_model)
 
     model = _rebuilt(model_dir)
     reader = tf.train.load_checkpoint(os.path.join(saved_model, "variables", "variables"))
@@ -65,8 +67,8 @@ def reexport(model_dir: str, saved_model: str, out: str) -> str:
     model.mute([n for n in model.agent_names if gate.get(f"muted:{n}") == 1.0],
                retrieval=gate.get("muted_retrieval") == 1.0)
     assets = os.path.join(saved_model, "assets")
-    return export_serving_model(model, _lines(os.path.join(assets, "user_ids.txt")),
-                                _lines(os.path.join(assets, "item_ids.txt")), out)
+    return export_serving_model(model, _lines(os.path.join(assets, USER_VOCAB_FILE)),
+                                _lines(os.path.join(assets, ITEM_VOCAB_FILE)), out)
 
 
 def main(argv=None) -> int:
