@@ -83,9 +83,28 @@ class ContentAgent(FactorAgent):
             cold_ids = read_whole(self.cold_ids)
             scores = tf.matmul(state, tf.gather(read_whole(self.serving_items), cold_ids),
                                transpose_b=True)
-            cold = tf.broadcast_to(cold_ids[None, :], tf.shape(scores))
-            scores = tf.where(candidates.member_of(cold, exclude, self.num_items), -np.inf, scores)
+            where = _excluded_cold(cold_ids, exclude)
+            scores = tf.tensor_scatter_nd_update(scores, where,
+                                                 tf.fill([tf.shape(where)[0]], -np.inf))
             top = tf.math.top_k(scores, k=tf.minimum(n, self.num_cold))
             found.append(tf.where(tf.math.is_finite(top.values),
                                   tf.gather(cold_ids, top.indices), candidates.PAD))
         return tf.concat(found, axis=1) if found else None
+
+
+def _excluded_cold(cold_ids, exclude):
+    """[m, 2] int32 (row, position in `cold_ids`) of the excluded ids that are cold items.
+
+    A binary search of each excluded id in `cold_ids` (ascending: `finalize` takes them from
+    np.flatnonzero), so the work grows with the exclusions, not with rows x cold items.
+
+    Args:
+        cold_ids: [c] int32 ascending, c >= 1.
+        exclude: [b, (m)] item ids.
+    """
+    ids = tf.cast(exclude.flat_values, tf.int32)
+    rows = tf.cast(exclude.value_rowids(), tf.int32)
+    position = tf.minimum(tf.searchsorted(cold_ids, ids, out_type=tf.int32),
+                          tf.size(cold_ids) - 1)
+    hit = tf.equal(tf.gather(cold_ids, position), ids)
+    return tf.stack([tf.boolean_mask(rows, hit), tf.boolean_mask(position, hit)], axis=1)

@@ -24,6 +24,19 @@ def test_retrieve_proposes_cold_items_only_best_first(fitted):
     assert content.retrieve(state, tf.constant(1), ragged([[], [], []])).shape == (3, 1)
 
 
+def test_retrieve_leaves_out_excluded_cold_items_whatever_else_is_excluded(fitted):
+    model, _, _ = fitted
+    content = _content(model)
+    state = content.user_state(model.users(tf.constant([0, 1, 2], tf.int32)), {})
+    cold = sorted(COLD_ITEMS)
+    warm = [i for i in range(NUM_ITEMS) if i not in COLD_ITEMS]
+    exclude = ragged([[cold[0], warm[0], cold[-1]], [], [warm[1], cold[1]]])
+    found = content.retrieve(state, tf.constant(len(cold)), exclude).numpy().tolist()
+    assert sorted(found[0]) == [-1, -1] + cold[1:-1]
+    assert sorted(found[1]) == cold
+    assert sorted(found[2]) == [-1] + [c for c in cold if c != cold[1]]
+
+
 def test_no_retrieval_before_finalize_or_without_cold_items(fitted):
     _, data, text = fitted
     model = MultiAgentModel(tiny_config(), data.num_users, data.num_items, text.shape[1])
