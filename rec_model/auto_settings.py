@@ -24,6 +24,9 @@ MIN_SCORED_USERS = 1000  # ... but never fewer users than this
 # 1M users x 100k items: 1.1 of a cf step's 1.3 s; bench/results/optimizer_step.md).
 LAZY_UPDATE_ROWS = 50_000
 SCORE_CELLS = 1 << 25  # users x items scored at once when choosing or evaluating (128-256 MB)
+# Users a request may search the catalogue for in one [users, items] block (the server's
+# default row limit, `serving.request_limits`, is the same 1,024).
+UNCHUNKED_USERS = 1024
 
 
 def neighbours_for(num_items: int, requested: int = 0) -> int:
@@ -74,6 +77,13 @@ def users_per_call(num_items: int, cap: int = 256) -> int:
     """Users per call when every item (or a brute-force top-k over the catalogue) is scored:
     at most `cap`, fewer for a large catalogue so a [users, items] block stays SCORE_CELLS."""
     return int(max(1, min(cap, SCORE_CELLS // max(num_items, 1))))
+
+
+def whole_catalogue_rows(num_items: int) -> bool:
+    """Whether UNCHUNKED_USERS rows of every item fit one SCORE_CELLS block: a brute-force
+    search then scores a request at once, and per-row item sets and sums are dense [rows,
+    items] arrays (a segment sum: no hashing, which costs more at that size)."""
+    return users_per_call(num_items, cap=UNCHUNKED_USERS) >= UNCHUNKED_USERS
 
 
 def steps_per_epoch_for(num_pairs: int, batch_size: int, cap: int = 1000) -> int:

@@ -2,10 +2,14 @@
 
 Rows of a batch are kept apart by keying each id as row * (num_items + 1) + id, so one
 `tf.unique` over the flattened batch serves every row (`_unique_pairs`); all costs are linear
-in the number of ids handled, never in the catalogue size.
+in the number of ids handled, never in the catalogue size. A catalogue small enough for
+whole [rows, items] blocks (`auto_settings.whole_catalogue_rows`) tests membership on a dense
+mask of those keys instead: a segment sum costs less than hashing there.
 """
 
 import tensorflow as tf
+
+from rec_model import auto_settings
 
 PAD = -1  # padding id in candidate tensors
 
@@ -100,6 +104,8 @@ def sum_at(pair_ids: tf.RaggedTensor, pair_values: tf.RaggedTensor, candidates, 
 
 
 def _in_sets(query_rows, query_ids, sets: tf.RaggedTensor, num_items: int):
+    if auto_settings.whole_catalogue_rows(num_items):
+        return _in_dense_sets(query_rows, query_ids, sets, num_items)
     rows = tf.concat([tf.cast(sets.value_rowids(), tf.int32), tf.cast(query_rows, tf.int32)], 0)
     ids = tf.concat([sets.flat_values, query_ids], axis=0)
     unique, _, index = _unique_pairs(rows, ids, num_items, sets.nrows())
@@ -107,6 +113,16 @@ def _in_sets(query_rows, query_ids, sets: tf.RaggedTensor, num_items: int):
     hit = tf.math.unsorted_segment_max(tf.ones([n_sets], tf.int32), index[:n_sets],
                                        tf.shape(unique)[0])
     return tf.gather(hit, index[n_sets:]) > 0
+
+
+def _in_dense_sets(query_rows, query_ids, sets: tf.RaggedTensor, num_items: int):
+    """`_in_sets` on a [rows * (num_items + 1)] count of the sets' keys."""
+    width = tf.constant(num_items + 1, tf.int64)
+    keys = tf.cast(sets.value_rowids(), tf.int64) * width + tf.cast(sets.flat_values, tf.int64)
+    counts = tf.math.unsorted_segment_sum(tf.ones_like(keys, tf.int32), keys,
+                                          tf.cast(sets.nrows(), tf.int64) * width)
+    query = tf.cast(query_rows, tf.int64) * width + tf.cast(query_ids, tf.int64)
+    return tf.gather(counts, query) > 0
 
 
 def member_of(candidates, sets: tf.RaggedTensor, num_items: int):

@@ -233,14 +233,17 @@ class MultiAgentModel(tfrs.Model):
             more = self.candidates(users, states, tf.maximum(n, k),
                                    tf.concat([seen, exclude], axis=1) if exclude_seen else exclude)
             ids = cand.unique_per_row(tf.concat([base, more], axis=1), self.num_items, k)
-            return ids, self.agent_scores(states, ids)
+            blocked = ids < 0
+            if exclude_seen:
+                blocked |= cand.member_of(ids, seen, self.num_items)
+            return ids, self.agent_scores(states, ids), blocked
 
-        ids, scores = (tf.cond(k > n, wider, lambda: (base, base_scores)) if exclude_seen
-                       else wider())
+        # The standard set's ineligible ids are exactly its PAD and seen ones.
+        ids, scores, blocked = (
+            tf.cond(k > n, wider, lambda: (base, base_scores, ~eligible)) if exclude_seen
+            else wider())
         score, contributions = self._blend(users, base_scores, eligible, scores, ids)
-        blocked = cand.member_of(ids, exclude, self.num_items) | (ids < 0)
-        if exclude_seen:
-            blocked |= cand.member_of(ids, seen, self.num_items)
+        blocked |= cand.member_of(ids, exclude, self.num_items)
         score = tf.where(blocked, EXCLUDED_SCORE, score)
         top = tf.math.top_k(score, k=k)
         found = top.values > EXCLUDED_SCORE

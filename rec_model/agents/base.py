@@ -21,10 +21,6 @@ import tensorflow as tf
 from rec_model import auto_settings
 from rec_model.interactions import Interactions
 
-# Users a request may search the catalogue for in one [users, items] block (the server's
-# default row limit, `serving.request_limits`, is the same 1,024).
-UNCHUNKED_USERS = 1024
-
 
 def read_whole(table: tf.Variable) -> tf.Tensor:
     """The value of a fitted table that requests read whole (a brute-force scan) and by rows.
@@ -197,9 +193,9 @@ class FactorAgent(Agent):
         """
         rows = tf.cast(exclude.value_rowids(), tf.int32)
         ids = tf.cast(exclude.flat_values, tf.int32)
-        step = auto_settings.users_per_call(self.num_items, cap=UNCHUNKED_USERS)
-        if step >= UNCHUNKED_USERS:
+        if auto_settings.whole_catalogue_rows(self.num_items):
             return self._top_n(state, n, rows, ids)
+        step = auto_settings.users_per_call(self.num_items, cap=auto_settings.UNCHUNKED_USERS)
         batch = tf.shape(state)[0]
 
         def search_block(start, found):

@@ -78,8 +78,10 @@ class HistoryAgent(Agent):
         self.row_splits.assign(w.indptr.astype(np.int64))
 
     def user_state(self, users, peer_states):
-        """The user's scores of every item the history reaches: (ids, scores) ragged
-        [b, (reached)], ids distinct per row (the W rows of the history items, summed)."""
+        """The user's scores of every item the history reaches (the W rows of the history
+        items, summed): (ids, scores) ragged [b, (reached)], ids distinct per row, or, for a
+        catalogue of whole [rows, items] blocks (`auto_settings.whole_catalogue_rows`), the
+        scores of every item [b, items] (0 where no row reaches)."""
         starts = tf.gather(self.row_splits, users.items.flat_values)
         ends = tf.gather(self.row_splits, users.items.flat_values + 1)
         if self.config.history_entries:
@@ -95,20 +97,47 @@ class HistoryAgent(Agent):
         weights = (tf.gather(self.row_weights, positions.flat_values)
                    * tf.gather(users.weights.flat_values, pair))
         rows = tf.gather(users.items.value_rowids(), pair)
+        if self._dense():
+            keys = tf.cast(rows, tf.int64) * self.num_items + tf.cast(ids, tf.int64)
+            cells = users.items.nrows(out_type=tf.int64) * self.num_items
+            sums = tf.math.unsorted_segment_sum(weights, keys, cells)
+            return tf.reshape(sums, [-1, self.num_items])
         pairs = tf.RaggedTensor.from_value_rowids(ids, rows, nrows=users.items.nrows(),
                                                   validate=False)
         values = pairs.with_flat_values(weights)
         return candidates.sum_per_row(pairs, values, self.num_items)
 
+    def _dense(self) -> bool:
+        return auto_settings.whole_catalogue_rows(self.num_items)
+
     def score(self, state, candidate_ids):
+        if self._dense():
+            found = tf.gather(state, tf.maximum(candidate_ids, 0), batch_dims=1)
+            return tf.where(candidate_ids >= 0, found, 0.0)
         ids, sums = state
         return candidates.sum_at(ids, sums, candidate_ids, self.num_items)
 
     def retrieve(self, state, n, exclude):
+        if self._dense():
+            return _top_reached(state, n, exclude)
         ids, sums = state
         vetoed = candidates.member_of_flat(ids, exclude, self.num_items)
         return candidates.top_per_row(ids, sums.with_flat_values(
             tf.where(vetoed, -1e9, sums.flat_values)), n)
+
+
+def _top_reached(scores, n, exclude):
+    """[b, n] int32: the n best-scored items of `scores` [b, items] that some history row
+    reaches (score != 0) and `exclude` [b, (m)] does not hold; PAD where fewer."""
+    scores = tf.where(tf.equal(scores, 0.0), -np.inf, scores)
+    where = tf.stack([tf.cast(exclude.value_rowids(), tf.int32),
+                      tf.cast(exclude.flat_values, tf.int32)], axis=1)
+    scores = tf.tensor_scatter_nd_update(scores, where, tf.fill([tf.shape(where)[0]], -np.inf))
+    n = tf.cast(n, tf.int32)
+    take = tf.minimum(n, tf.shape(scores)[1])
+    top = tf.math.top_k(scores, k=take)
+    found = tf.where(tf.math.is_finite(top.values), top.indices, candidates.PAD)
+    return tf.pad(found, [[0, 0], [0, n - take]], constant_values=candidates.PAD)
 
 
 def _strongest_first(w: sp.csr_matrix) -> sp.csr_matrix:

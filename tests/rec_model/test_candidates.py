@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from rec_model import auto_settings
 from rec_model import candidates as cand
 from rec_model.candidates import PAD
 
@@ -61,11 +62,34 @@ def test_sum_at_matches_a_dense_reference():
         np.testing.assert_allclose(out[b], want, atol=1e-5)
 
 
-def test_member_of():
+@pytest.fixture(params=["dense mask", "hashed keys"])
+def set_path(request, monkeypatch):
+    """Runs a test on both membership paths: a small catalogue's dense mask of keys, and the
+    hashed keys of a catalogue too large for whole [rows, items] blocks."""
+    if request.param == "hashed keys":
+        monkeypatch.setattr(auto_settings, "SCORE_CELLS", 1)
+    assert auto_settings.whole_catalogue_rows(N) == (request.param == "dense mask")
+    return request.param
+
+
+def test_member_of(set_path):
     sets = _ragged([[1, 5, 5], [], [0]])
     candidates = tf.constant([[5, 2, PAD], [1, 0, PAD], [0, 0, 1]], tf.int32)
     out = cand.member_of(candidates, sets, N).numpy()
     assert out.tolist() == [[True, False, False], [False, False, False], [True, True, False]]
+
+
+def test_member_of_matches_a_reference_traced_and_eager(set_path):
+    rng = np.random.default_rng(5)
+    rows = [rng.integers(0, N, rng.integers(0, 12)).tolist() for _ in range(6)]
+    candidates = rng.integers(-1, N, (6, 9)).astype(np.int32)
+    want = [[c >= 0 and c in set(r) for c in row] for row, r in zip(candidates, rows)]
+    assert cand.member_of(candidates, _ragged(rows), N).numpy().tolist() == want
+    traced = tf.function(lambda c, s: cand.member_of(c, s, N))
+    assert traced(tf.constant(candidates), _ragged(rows)).numpy().tolist() == want
+    ids = _ragged([row[row >= 0].tolist() for row in candidates])
+    flat = cand.member_of_flat(ids, _ragged(rows), N).numpy().tolist()
+    assert flat == [c in set(r) for row, r in zip(candidates, rows) for c in row if c >= 0]
 
 
 def test_top_per_row_sums_values_ranks_and_pads():

@@ -3,7 +3,6 @@ import pytest
 import tensorflow as tf
 
 from rec_model import auto_settings
-from rec_model.agents import base
 from tests.rec_model.synthetic import COLD_ITEMS, NUM_ITEMS, ragged
 
 
@@ -86,7 +85,7 @@ def test_brute_force_of_a_large_catalogue_searches_a_few_users_at_a_time(fitted,
     whole = cf.brute_force(state, tf.constant(6), exclude).numpy()
     # 5 users per block: the 12 users take three blocks, the last one partial.
     monkeypatch.setattr(auto_settings, "SCORE_CELLS", NUM_ITEMS * 5)
-    assert auto_settings.users_per_call(NUM_ITEMS, cap=base.UNCHUNKED_USERS) == 5
+    assert auto_settings.users_per_call(NUM_ITEMS, cap=auto_settings.UNCHUNKED_USERS) == 5
     np.testing.assert_array_equal(cf.brute_force(state, tf.constant(6), exclude).numpy(), whole)
     traced = tf.function(lambda s, e: cf.brute_force(s, tf.constant(6), e))
     np.testing.assert_array_equal(traced(state, exclude).numpy(), whole)

@@ -3,6 +3,7 @@ import pytest
 import scipy.sparse as sp
 import tensorflow as tf
 
+from rec_model import auto_settings
 from rec_model.agents.history_agent import L2_GRID, HistoryAgent
 from rec_model.auto_settings import Validation
 from rec_model.interactions import Interactions
@@ -10,6 +11,15 @@ from rec_model.multi_agent_model import MultiAgentModel
 from rec_model.trainer import fit_context
 from rec_model.users import USER_SIDE_FEATURES, Users
 from tests.rec_model.synthetic import make_data, ragged, tiny_config
+
+
+@pytest.fixture(autouse=True, params=["dense scores", "ragged scores"])
+def state_path(request, monkeypatch):
+    """Every test runs on both user states: a small catalogue's dense [b, items] scores, and
+    the ragged reached items of a catalogue too large for whole [rows, items] blocks."""
+    if request.param == "ragged scores":
+        monkeypatch.setattr(auto_settings, "SCORE_CELLS", 1)
+    return request.param
 
 
 def _users(rows, weights=None):
@@ -50,6 +60,8 @@ def test_retrieve_ranks_the_reached_items_and_skips_excluded_ones():
     state = agent.user_state(_users([[0, 4], [0], []]), {})
     found = agent.retrieve(state, tf.constant(3), ragged([[2], [], []])).numpy()
     assert found.tolist() == [[1, 5, 3], [2, 1, 3], [-1, -1, -1]]
+    wide = agent.retrieve(state, tf.constant(8), ragged([[], [], []])).numpy()
+    assert wide.tolist() == [[1, 2, 5, 3] + [-1] * 4, [2, 1, 3] + [-1] * 5, [-1] * 8]
 
 
 def test_a_long_history_reads_only_the_strongest_entries_of_each_row():
