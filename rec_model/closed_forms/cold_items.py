@@ -2,8 +2,10 @@
 
 A cold item c gets weights w_c = softmax(cos(text_c, text_j) / temperature) over its
 `neighbours` most text-similar items j with interactions; its row of a factor table (or
-its column of the item-item matrix) becomes the w_c-weighted mix of theirs, so it ranks on
-the same scale as warm items in every agent.
+its column of the item-item matrix) becomes the w_c-weighted mix of theirs, rescaled to
+their w_c-weighted mean norm, so it ranks on the same scale as warm items in every agent. (A
+mix of vectors that point different ways is shorter than each of them: unscaled, every cold
+item would score below its own neighbours for every user.)
 """
 
 from typing import Optional
@@ -129,14 +131,25 @@ def impute_rows(table: np.ndarray, mixing: Optional[sp.csr_matrix]) -> np.ndarra
     if mixing is None:
         return table
     cold = np.flatnonzero(np.diff(mixing.tocsc().indptr) > 0)
+    by_cold = mixing[:, cold].T  # [cold, items]
+    table64 = table.astype(np.float64)
+    mixed = by_cold @ table64
+    scale = _norm_ratio(by_cold @ np.linalg.norm(table64, axis=1),
+                        np.linalg.norm(mixed, axis=1))
     out = np.array(table, copy=True)
-    out[cold] = (mixing[:, cold].T @ table.astype(np.float64)).astype(table.dtype)
+    out[cold] = (mixed * scale[:, None]).astype(table.dtype)
     return out
+
+
+def _norm_ratio(target: np.ndarray, have: np.ndarray) -> np.ndarray:
+    """target / have, 0 where a mix is empty."""
+    return np.divide(target, have, out=np.zeros_like(target), where=have > 0)
 
 
 def impute_columns(matrix: sp.csr_matrix, mixing: Optional[sp.csr_matrix],
                    per_column: int = 0, block_entries: int = 20_000_000) -> sp.csr_matrix:
-    """Item-item matrix W [items, items] with cold columns W[:, c] = sum_j w_cj W[:, j].
+    """Item-item matrix W [items, items] with cold columns W[:, c] = s_c sum_j w_cj W[:, j]
+    (s_c: the column's norm is sum_j w_cj |W[:, j]|).
 
     A mixed column holds the union of its text neighbours' columns, so a long cold tail
     (hundreds of thousands of cold items, each mixing popular columns) would hold far more
@@ -164,6 +177,9 @@ def impute_columns(matrix: sp.csr_matrix, mixing: Optional[sp.csr_matrix],
     mixed = [_capped_mix(wide, by_cold[:, lo:hi], per_column).astype(matrix.dtype)
              for lo, hi in _blocks(bound, block_entries)]
     mixed = sp.hstack(mixed, format="csc")
+    norms = np.sqrt(np.bincount(wide.indices, weights=wide.data ** 2, minlength=wide.shape[1]))
+    have = np.sqrt(np.asarray(mixed.multiply(mixed).sum(axis=0), np.float64).ravel())
+    mixed = mixed @ sp.diags(_norm_ratio(by_cold.T @ norms, have).astype(matrix.dtype))
     spread = sp.csr_matrix((np.ones(cold.size, matrix.dtype), (np.arange(cold.size), cold)),
                            shape=(cold.size, matrix.shape[1]))
     out = (matrix @ sp.diags(keep.astype(matrix.dtype)) + mixed @ spread).tocsr()

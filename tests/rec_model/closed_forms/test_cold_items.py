@@ -45,8 +45,12 @@ def test_impute_rows_replaces_cold_rows_and_keeps_warm_ones():
     out = impute_rows(table, m)
     np.testing.assert_array_equal(out[:3], table[:3])
     np.testing.assert_array_equal(out[5], table[5])  # no text: left alone
-    dense = m.toarray()
-    np.testing.assert_allclose(out[3], dense[:, 3] @ table, rtol=1e-6)
+    weights = m.toarray()[:, 3]
+    mix = weights @ table
+    # The direction of the weighted mix, at the weighted mean norm of its neighbours.
+    np.testing.assert_allclose(out[3], mix / np.linalg.norm(mix)
+                               * (weights @ np.linalg.norm(table, axis=1)), rtol=1e-6)
+    assert np.linalg.norm(out[3]) > np.linalg.norm(mix)
     assert out.dtype == table.dtype
     np.testing.assert_array_equal(table[3], [6, 7])  # input untouched
     assert impute_rows(table, None) is table
@@ -61,7 +65,10 @@ def test_impute_columns_replaces_cold_columns_and_keeps_warm_ones():
     assert sp.issparse(out) and out.has_sorted_indices
     dense = out.toarray()
     np.testing.assert_allclose(dense[:, :3], w[:, :3], rtol=1e-6)
-    np.testing.assert_allclose(dense[:, 3], w @ m.toarray()[:, 3], rtol=1e-5)
+    weights = m.toarray()[:, 3]
+    mix = w @ weights
+    np.testing.assert_allclose(dense[:, 3], mix / np.linalg.norm(mix)
+                               * (weights @ np.linalg.norm(w, axis=0)), rtol=1e-5)
     np.testing.assert_array_equal(dense[:, 5], 0.0)
     same = sp.csr_matrix(w)
     assert impute_columns(same, None) is same
