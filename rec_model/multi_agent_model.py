@@ -154,6 +154,28 @@ class MultiAgentModel(tfrs.Model):
         side = side_features(user_index, items, weights, self.item_stats.log_popularity)
         return Users(user_index, items, weights, side)
 
+    def request_users(self, user_index, request_items=None):
+        """A ranking request's users and what they have seen, from one read of the stored
+        histories: `users(user_index, request_items)` and the stored history ++ request items.
+
+        Args:
+            user_index: [b] int32 (-1 unknown).
+            request_items: optional [b, (n)] ragged int32 item indices.
+
+        Returns:
+            (Users, seen [b, (s)] int32 ragged).
+        """
+        items, weights = self.histories.rows(user_index)
+        if request_items is not None:
+            ones = request_items.with_flat_values(
+                tf.ones_like(request_items.flat_values, tf.float32))
+            items, weights = ragged_rows.append_rows([items, weights], [request_items, ones])
+        seen = items
+        if self.config.history_length:  # users() keeps the same last history_length items
+            items, weights = ragged_rows.last_values([items, weights], self.config.history_length)
+        side = side_features(user_index, items, weights, self.item_stats.log_popularity)
+        return Users(user_index, items, weights, side), seen
+
     def states(self, users: Users, only=None) -> dict:
         out = {}
         for i, agent in enumerate(self.agents):

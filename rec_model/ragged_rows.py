@@ -63,6 +63,18 @@ def from_mask(values, mask) -> tf.RaggedTensor:
                         tf.shape(mask, out_type=tf.int64)[0])
 
 
+def last_values(rows, last: int):
+    """Each row of the ragged tensors `rows` (one row partition) cut to its last `last` values.
+
+    Returns:
+        A list of ragged [b, (min(n, last))], value rows cached.
+    """
+    lead = rows[0]
+    ends = lead.row_limits()
+    where = ranges(tf.maximum(ends - last, lead.row_starts()), ends)
+    return [where.with_flat_values(tf.gather(r.flat_values, where.flat_values)) for r in rows]
+
+
 def append_rows(first, second, last: int = 0):
     """Row-wise concatenations first[j] ++ second[j], each row cut to its last `last` values.
 

@@ -103,10 +103,7 @@ class ServingModule(tf.Module):
 
     def _recommend(self, user_index, k, history, exclude, exclude_seen: bool):
         k = self._checked_k(k)
-        request = self._items(history)
-        users = self._held.model.users(user_index, request_items=request)
-        stored, _ = self._held.model.histories.rows(user_index)
-        seen = ragged_rows.append_rows([stored], [request])[0]
+        users, seen = self._held.model.request_users(user_index, self._items(history))
         ids, scores, contributions = self._held.model.recommend_indices(
             users, k, seen, self._items(exclude), exclude_seen)
         return {F.ITEM_IDS: self.item_names.lookup(tf.cast(ids, tf.int64)), F.SCORES: scores,
@@ -124,8 +121,7 @@ class ServingModule(tf.Module):
                                   tf.TensorSpec([None, None], tf.string, name=F.ITEM_IDS)])
     def score(self, user_id, item_ids):
         user_index = self._users(user_id)
-        users = self._held.model.users(user_index)
-        stored, _ = self._held.model.histories.rows(user_index)
+        users, stored = self._held.model.request_users(user_index)
         ids = tf.cast(self.item_table.lookup(item_ids), tf.int32)
         scores, contributions = self._held.model.score_indices(users, ids, stored)
         return {F.SCORES: scores, F.AGENT_SCORES: contributions}

@@ -111,6 +111,24 @@ def test_users_drop_positives_and_append_request_items(fitted):
     assert users.side.shape == (1, 4)
 
 
+@pytest.mark.parametrize("request_items", [None, [[20, 21], [], [3]]])
+def test_request_users_are_users_and_seen_the_stored_history_and_request(fitted,
+                                                                          request_items):
+    short = MultiAgentModel(tiny_config(history_length=3), 30, NUM_ITEMS, 8)
+    short.histories.set_histories(*make_data()[0].histories())
+    index = tf.constant([0, -1, 5], tf.int32)
+    request = None if request_items is None else ragged(request_items)
+    users, seen = short.request_users(index, request)
+    want = short.users(index, request_items=request)
+    assert users.items.to_list() == want.items.to_list()
+    assert users.weights.to_list() == want.weights.to_list()
+    np.testing.assert_allclose(users.side, want.side)
+    extra = request_items or [[], [], []]
+    assert seen.to_list() == [stored_items(short, 0) + extra[0], extra[1],
+                              stored_items(short, 5) + extra[2]]
+    assert len(stored_items(short, 0)) > 3  # the history cut applies to users, not to seen
+
+
 def test_set_stage_metrics_list_only_that_stages_agents():
     model = MultiAgentModel(tiny_config(), 30, NUM_ITEMS, 8)
     model.set_stage("pairs")

@@ -58,6 +58,17 @@ def test_append_rows_is_concat_then_last(last):
                                   _ragged(expected).value_rowids())
 
 
+@pytest.mark.parametrize("last", [1, 2, 10])
+def test_last_values_cut_every_row_to_its_tail(last):
+    rows = [[1, 2, 3, 4], [], [5], [6, 7]]
+    # A sliced tensor: its rows do not start at 0, which the cut must respect.
+    sliced = _ragged([[0, 0]] + rows)[1:]
+    cut = ragged_rows.last_values([sliced, _ragged([[0.5, 0.5]] + rows, tf.float32)[1:]], last)
+    assert cut[0].to_list() == [row[-last:] for row in rows]
+    assert cut[1].to_list() == [[float(v) for v in row[-last:]] for row in rows]
+    np.testing.assert_array_equal(cut[0].value_rowids(), _ragged(cut[0].to_list()).value_rowids())
+
+
 def test_append_rows_of_empty_batch_and_inside_a_graph():
     empty = tf.RaggedTensor.from_row_splits(
         tf.zeros([0], tf.int32), tf.zeros([1], tf.int64))
