@@ -174,12 +174,11 @@ def impute_columns(matrix: sp.csr_matrix, mixing: Optional[sp.csr_matrix],
     # Upper bound of each mixed column's entries: the summed lengths of its neighbours' columns.
     lengths = np.bincount(wide.indices, minlength=wide.shape[1]).astype(np.float64)
     bound = by_cold.T.astype(bool).astype(np.float64) @ lengths
-    mixed = [_capped_mix(wide, by_cold[:, lo:hi], per_column).astype(matrix.dtype)
+    norms = np.sqrt(np.bincount(wide.indices, weights=wide.data ** 2, minlength=wide.shape[1]))
+    target = by_cold.T @ norms
+    mixed = [_capped_mix(wide, by_cold[:, lo:hi], per_column, target[lo:hi]).astype(matrix.dtype)
              for lo, hi in _blocks(bound, block_entries)]
     mixed = sp.hstack(mixed, format="csc")
-    norms = np.sqrt(np.bincount(wide.indices, weights=wide.data ** 2, minlength=wide.shape[1]))
-    have = np.sqrt(np.asarray(mixed.multiply(mixed).sum(axis=0), np.float64).ravel())
-    mixed = mixed @ sp.diags(_norm_ratio(by_cold.T @ norms, have).astype(matrix.dtype))
     spread = sp.csr_matrix((np.ones(cold.size, matrix.dtype), (np.arange(cold.size), cold)),
                            shape=(cold.size, matrix.shape[1]))
     out = (matrix @ sp.diags(keep.astype(matrix.dtype)) + mixed @ spread).tocsr()
@@ -201,9 +200,14 @@ def _blocks(bound: np.ndarray, limit: float):
         yield start, bound.size
 
 
-def _capped_mix(wide: sp.csr_matrix, mixing: sp.csc_matrix, per_column: int) -> sp.csc_matrix:
-    """W @ mixing [items, block], each column cut to its `per_column` largest magnitudes."""
+def _capped_mix(wide: sp.csr_matrix, mixing: sp.csc_matrix, per_column: int,
+                target: np.ndarray) -> sp.csc_matrix:
+    """W @ mixing [items, block] with column norms `target` [block], each column then cut to
+    its `per_column` largest magnitudes (after the scaling: the cut drops the weakest
+    entries, it does not make the others stronger)."""
     filled = (wide @ mixing).tocsc()
+    have = np.sqrt(np.asarray(filled.multiply(filled).sum(axis=0), np.float64).ravel())
+    filled = (filled @ sp.diags(_norm_ratio(target, have))).tocsc()
     if not per_column:
         return filled
     return neighbourhood.prune_rows(filled.T.tocsr(), per_column).T.tocsc()
