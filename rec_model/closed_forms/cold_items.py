@@ -2,10 +2,13 @@
 
 A cold item c gets weights w_c = softmax(cos(text_c, text_j) / temperature) over its
 `neighbours` most text-similar items j with interactions; its row of a factor table (or
-its column of the item-item matrix) becomes the w_c-weighted mix of theirs, rescaled to
-their w_c-weighted mean norm, so it ranks on the same scale as warm items in every agent. (A
-mix of vectors that point different ways is shorter than each of them: unscaled, every cold
-item would score below its own neighbours for every user.)
+its column of the item-item matrix) becomes the w_c-weighted mix of theirs, so it ranks on
+the same scale as warm items in every agent. A factor row is also rescaled to its neighbours'
+w_c-weighted mean norm: its score is a projection on the user's vector, and a mix of rows that
+point different ways is shorter than each of them, so unscaled every cold item would score
+below its own neighbours for every user. An item-item column needs no such scale: its score
+is a sum of its entries over the user's history, and the mix spreads its neighbours' total
+weight over the union of their columns, keeping it.
 """
 
 from typing import Optional
@@ -148,8 +151,7 @@ def _norm_ratio(target: np.ndarray, have: np.ndarray) -> np.ndarray:
 
 def impute_columns(matrix: sp.csr_matrix, mixing: Optional[sp.csr_matrix],
                    per_column: int = 0, block_entries: int = 20_000_000) -> sp.csr_matrix:
-    """Item-item matrix W [items, items] with cold columns W[:, c] = s_c sum_j w_cj W[:, j]
-    (s_c: the column's norm is sum_j w_cj |W[:, j]|).
+    """Item-item matrix W [items, items] with cold columns W[:, c] = sum_j w_cj W[:, j].
 
     A mixed column holds the union of its text neighbours' columns, so a long cold tail
     (hundreds of thousands of cold items, each mixing popular columns) would hold far more
@@ -174,9 +176,7 @@ def impute_columns(matrix: sp.csr_matrix, mixing: Optional[sp.csr_matrix],
     # Upper bound of each mixed column's entries: the summed lengths of its neighbours' columns.
     lengths = np.bincount(wide.indices, minlength=wide.shape[1]).astype(np.float64)
     bound = by_cold.T.astype(bool).astype(np.float64) @ lengths
-    norms = np.sqrt(np.bincount(wide.indices, weights=wide.data ** 2, minlength=wide.shape[1]))
-    target = by_cold.T @ norms
-    mixed = [_capped_mix(wide, by_cold[:, lo:hi], per_column, target[lo:hi]).astype(matrix.dtype)
+    mixed = [_capped_mix(wide, by_cold[:, lo:hi], per_column).astype(matrix.dtype)
              for lo, hi in _blocks(bound, block_entries)]
     mixed = sp.hstack(mixed, format="csc")
     spread = sp.csr_matrix((np.ones(cold.size, matrix.dtype), (np.arange(cold.size), cold)),
@@ -200,14 +200,9 @@ def _blocks(bound: np.ndarray, limit: float):
         yield start, bound.size
 
 
-def _capped_mix(wide: sp.csr_matrix, mixing: sp.csc_matrix, per_column: int,
-                target: np.ndarray) -> sp.csc_matrix:
-    """W @ mixing [items, block] with column norms `target` [block], each column then cut to
-    its `per_column` largest magnitudes (after the scaling: the cut drops the weakest
-    entries, it does not make the others stronger)."""
+def _capped_mix(wide: sp.csr_matrix, mixing: sp.csc_matrix, per_column: int) -> sp.csc_matrix:
+    """W @ mixing [items, block], each column cut to its `per_column` largest magnitudes."""
     filled = (wide @ mixing).tocsc()
-    have = np.sqrt(np.asarray(filled.multiply(filled).sum(axis=0), np.float64).ravel())
-    filled = (filled @ sp.diags(_norm_ratio(target, have))).tocsc()
     if not per_column:
         return filled
     return neighbourhood.prune_rows(filled.T.tocsr(), per_column).T.tocsc()
