@@ -50,18 +50,24 @@ def reexport(model_dir: str, saved_model: str, out: str) -> str:
     model = _rebuilt(model_dir)
     reader = tf.train.load_checkpoint(os.path.join(saved_model, "variables", "variables"))
     saved = sum(1 for k in reader.get_variable_to_shape_map() if k.startswith("model_vari"))
-    if saved != len(model.variables):
+    variables = model.variables
+    # A model exported before the content agent kept its cold rows apart lacks them; they
+    # are derived again below.
+    derived = [a.cold_vectors for a in model.agents if hasattr(a, "cold_vectors")]
+    if saved == len(variables) - len(derived):
+        variables = [v for v in variables if not any(v is d for d in derived)]
+    if saved != len(variables):
         raise ValueError(f"{saved_model} holds {saved} model variables, the model rebuilt from "
                          f"{model_dir} {len(model.variables)}")
-    for index, variable in enumerate(model.variables):
+    for index, variable in enumerate(variables):
         value = reader.get_tensor(f"model_variables/{index}/.ATTRIBUTES/VARIABLE_VALUE")
         if not variable.shape.is_compatible_with(value.shape):
             raise ValueError(f"variable {index} ({variable.name}): {variable.shape} rebuilt, "
                              f"{value.shape} saved")
         variable.assign(value)
     for agent in model.agents:
-        if hasattr(agent, "num_cold"):
-            agent.num_cold = int(tf.size(agent.cold_ids))
+        if hasattr(agent, "set_cold"):
+            agent.set_cold(agent.cold_ids.numpy())
     with open(os.path.join(model_dir, "model_card.json"), encoding="utf-8") as f:
         gate = json.load(f)["gate"]
     model.mute([n for n in model.agent_names if gate.get(f"muted:{n}") == 1.0],

@@ -40,6 +40,7 @@ def test_reexport_answers_as_the_pushed_model(tmp_path):
 def test_a_saved_model_of_another_model_is_refused(tmp_path, monkeypatch):
     class _Model:
         variables = [tf.Variable(1.0)]
+        agents = []
 
     monkeypatch.setattr(reexport, "_rebuilt", lambda model_dir: _Model())
     saved = tmp_path / "saved"

@@ -22,6 +22,9 @@ def test_retrieve_proposes_cold_items_only_best_first(fitted):
     assert np.all(np.diff(scores, axis=1) <= 1e-6)
     assert np.all(data.item_counts()[found] == 0)
     assert content.retrieve(state, tf.constant(1), ragged([[], [], []])).shape == (3, 1)
+    # The retrieval scans its own copy of the cold items' serving rows.
+    np.testing.assert_array_equal(content.cold_vectors.numpy(),
+                                  content.serving_items.numpy()[content.cold_ids.numpy()])
 
 
 def test_retrieve_leaves_out_excluded_cold_items_whatever_else_is_excluded(fitted):
