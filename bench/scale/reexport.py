@@ -31,7 +31,7 @@ def _rebuilt(model_dir: str):
     from components.trainer.model_store import load_model_state
     from rec_model.agents.base import FactorAgent
 
-    model, _, _ = load_model_state(model_dir)
+    model, _, _ = load_model_state(model_dir, every_weight=False)  # see `derived` below
     model.set_stage("gate")
     model.set_stage("pairs")  # both stages' metrics exist, with the flags of the last stage
     for agent in model.agents:

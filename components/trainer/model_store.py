@@ -51,8 +51,14 @@ def save_model_state(model: MultiAgentModel, user_ids, item_ids, model_dir: str)
     return out
 
 
-def load_model_state(model_dir: str) -> Tuple[MultiAgentModel, List[str], List[str]]:
+def load_model_state(model_dir: str, every_weight: bool = True
+                     ) -> Tuple[MultiAgentModel, List[str], List[str]]:
     """Rebuilds a trained MultiAgentModel from `<model_dir>/warm_start/`.
+
+    Args:
+        model_dir: the trainer's Model folder.
+        every_weight: whether each weight of this code's model must be in the folder (False:
+            a weight the folder predates keeps its initial value).
 
     Returns:
         (model, user_ids, item_ids).
@@ -80,7 +86,9 @@ def load_model_state(model_dir: str) -> Tuple[MultiAgentModel, List[str], List[s
     build_weights(model)
     try:
         status = tf.train.Checkpoint(model=model).read(os.path.join(folder, _WEIGHTS))
-        status.expect_partial().assert_existing_objects_matched()
+        status.expect_partial()
+        if every_weight:
+            status.assert_existing_objects_matched()
     except (AssertionError, ValueError, tf.errors.NotFoundError) as err:
         raise IncompatibleBaseModel(f"{folder}: its weights do not match this model ({err})")
     return model, users, items

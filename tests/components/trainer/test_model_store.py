@@ -86,3 +86,29 @@ def test_the_trainer_run_writes_a_loadable_warm_start_folder(exported):
     model, users, items = model_store.load_model_state(exported["model_dir"])
     assert users == exported["inputs"].user_ids and items == exported["inputs"].item_ids
     assert model.agent_names == exported["card"]["agents"]
+
+
+def test_a_weight_the_folder_predates_keeps_its_initial_value_only_when_asked(saved,
+                                                                             monkeypatch):
+    import tensorflow as tf
+
+    from rec_model.agents.content_agent import ContentAgent
+
+    model, folder = saved
+    built = ContentAgent.__init__
+
+    def with_new_weight(self, *args, **kwargs):
+        built(self, *args, **kwargs)
+        self.new_weight = tf.Variable(7.0, trainable=False)
+
+    monkeypatch.setattr(ContentAgent, "__init__", with_new_weight)
+    with pytest.raises(IncompatibleBaseModel, match="do not match"):
+        model_store.load_model_state(folder)
+    loaded, _, _ = model_store.load_model_state(folder, every_weight=False)
+    content = loaded.agents[loaded.agent_names.index("content")]
+    assert float(content.new_weight.numpy()) == 7.0
+    for old, new in zip(model.agents, loaded.agents):
+        for name in ("user_embeddings", "row_weights", "text", "cold_ids"):
+            if hasattr(old, name):
+                np.testing.assert_array_equal(getattr(new, name).numpy(),
+                                              getattr(old, name).numpy())
