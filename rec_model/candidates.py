@@ -154,6 +154,23 @@ def sum_per_row(pair_ids: tf.RaggedTensor, pair_values: tf.RaggedTensor, num_ite
             tf.RaggedTensor.from_value_rowids(sums, row, nrows=batch, validate=False))
 
 
+def top_columns(scores, excluded, n):
+    """The columns of the n best `scores` per row, some cells left out.
+
+    Args:
+        scores: [b, C] float32; -inf cells are never picked.
+        excluded: [m, 2] int32 (row, column) cells never picked.
+        n: scalar int32.
+
+    Returns:
+        [b, min(n, C)] int32 column indices, best first, PAD where a row has too few.
+    """
+    scores = tf.tensor_scatter_nd_update(scores, excluded,
+                                         tf.fill([tf.shape(excluded)[0]], float("-inf")))
+    top = tf.math.top_k(scores, k=tf.minimum(tf.cast(n, tf.int32), tf.shape(scores)[1]))
+    return tf.where(tf.math.is_finite(top.values), top.indices, PAD)
+
+
 def top_per_row(ids: tf.RaggedTensor, values: tf.RaggedTensor, n):
     """The `n` ids with the largest value per row (PAD where a row has fewer; values below
     -1e8 count as vetoed).

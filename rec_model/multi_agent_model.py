@@ -147,10 +147,7 @@ class MultiAgentModel(tfrs.Model):
             keep = tf.not_equal(items.flat_values, tf.gather(drop_items, items.value_rowids()))
             weights = weights.with_flat_values(weights.flat_values * tf.cast(keep, tf.float32))
         if request_items is not None:
-            ones = request_items.with_flat_values(
-                tf.ones_like(request_items.flat_values, tf.float32))
-            items, weights = ragged_rows.append_rows([items, weights], [request_items, ones],
-                                                     length)
+            items, weights = _with_request(items, weights, request_items, length)
         side = side_features(user_index, items, weights, self.item_stats.log_popularity)
         return Users(user_index, items, weights, side)
 
@@ -167,9 +164,7 @@ class MultiAgentModel(tfrs.Model):
         """
         items, weights = self.histories.rows(user_index)
         if request_items is not None:
-            ones = request_items.with_flat_values(
-                tf.ones_like(request_items.flat_values, tf.float32))
-            items, weights = ragged_rows.append_rows([items, weights], [request_items, ones])
+            items, weights = _with_request(items, weights, request_items)
         seen = items
         if self.config.history_length:  # users() keeps the same last history_length items
             items, weights = ragged_rows.last_values([items, weights], self.config.history_length)
@@ -316,3 +311,10 @@ class MultiAgentModel(tfrs.Model):
     def get_config(self):
         return {"config": self.config.to_dict(), "num_users": self.num_users,
                 "num_items": self.num_items, "text_dim": self.text_dim}
+
+
+def _with_request(items, weights, request_items, last: int = 0):
+    """Stored (items, weights) [b, (h)] ++ the request's items at weight 1, each row cut to its
+    last `last` (0 = all)."""
+    ones = request_items.with_flat_values(tf.ones_like(request_items.flat_values, tf.float32))
+    return ragged_rows.append_rows([items, weights], [request_items, ones], last)

@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 import tensorflow as tf
 
-from rec_model import auto_settings
+from rec_model import auto_settings, candidates
 from rec_model.interactions import Interactions
 
 
@@ -215,8 +215,4 @@ class FactorAgent(Agent):
     def _top_n(self, state, n, rows, ids):
         """[b, min(n, items)] top item ids of `state` [b, d] without the (rows, ids) pairs."""
         scores = tf.matmul(state, self.item_table(), transpose_b=True)  # brute force, [b, items]
-        where = tf.stack([rows, ids], axis=1)
-        scores = tf.tensor_scatter_nd_update(scores, where,
-                                             tf.fill([tf.shape(where)[0]], float("-inf")))
-        top = tf.math.top_k(scores, k=tf.minimum(n, self.num_items))
-        return tf.where(tf.math.is_finite(top.values), top.indices, -1)
+        return candidates.top_columns(scores, tf.stack([rows, ids], axis=1), n)

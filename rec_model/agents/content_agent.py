@@ -92,12 +92,9 @@ class ContentAgent(FactorAgent):
         if self.num_cold and self.frozen:
             cold_ids = read_whole(self.cold_ids)
             scores = tf.matmul(state, read_whole(self.cold_vectors), transpose_b=True)
-            where = _excluded_cold(cold_ids, exclude)
-            scores = tf.tensor_scatter_nd_update(scores, where,
-                                                 tf.fill([tf.shape(where)[0]], -np.inf))
-            top = tf.math.top_k(scores, k=tf.minimum(n, self.num_cold))
-            found.append(tf.where(tf.math.is_finite(top.values),
-                                  tf.gather(cold_ids, top.indices), candidates.PAD))
+            top = candidates.top_columns(scores, _excluded_cold(cold_ids, exclude), n)
+            found.append(tf.where(top >= 0, tf.gather(cold_ids, tf.maximum(top, 0)),
+                                  candidates.PAD))
         return tf.concat(found, axis=1) if found else None
 
 

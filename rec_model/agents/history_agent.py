@@ -129,15 +129,12 @@ class HistoryAgent(Agent):
 def _top_reached(scores, n, exclude):
     """[b, n] int32: the n best-scored items of `scores` [b, items] that some history row
     reaches (score != 0) and `exclude` [b, (m)] does not hold; PAD where fewer."""
-    scores = tf.where(tf.equal(scores, 0.0), -np.inf, scores)
+    reached = tf.where(tf.equal(scores, 0.0), -np.inf, scores)
     where = tf.stack([tf.cast(exclude.value_rowids(), tf.int32),
                       tf.cast(exclude.flat_values, tf.int32)], axis=1)
-    scores = tf.tensor_scatter_nd_update(scores, where, tf.fill([tf.shape(where)[0]], -np.inf))
-    n = tf.cast(n, tf.int32)
-    take = tf.minimum(n, tf.shape(scores)[1])
-    top = tf.math.top_k(scores, k=take)
-    found = tf.where(tf.math.is_finite(top.values), top.indices, candidates.PAD)
-    return tf.pad(found, [[0, 0], [0, n - take]], constant_values=candidates.PAD)
+    found = candidates.top_columns(reached, where, n)
+    return tf.pad(found, [[0, 0], [0, tf.cast(n, tf.int32) - tf.shape(found)[1]]],
+                  constant_values=candidates.PAD)
 
 
 def _strongest_first(w: sp.csr_matrix) -> sp.csr_matrix:

@@ -92,6 +92,14 @@ def test_member_of_matches_a_reference_traced_and_eager(set_path):
     assert flat == [c in set(r) for row, r in zip(candidates, rows) for c in row if c >= 0]
 
 
+def test_top_columns_skip_excluded_and_minus_inf_cells():
+    scores = tf.constant([[0.5, 3.0, -np.inf, 1.0], [2.0, 1.0, 0.0, -1.0]])
+    excluded = tf.constant([[0, 1], [1, 0], [1, 3]], tf.int32)
+    assert cand.top_columns(scores, excluded, 3).numpy().tolist() == [[3, 0, PAD], [1, 2, PAD]]
+    assert cand.top_columns(scores, excluded[:0], 9).numpy().tolist() == [[1, 3, 0, PAD],
+                                                                          [0, 1, 2, 3]]
+
+
 def test_top_per_row_sums_values_ranks_and_pads():
     pair_ids = _ragged([[4, 2, 4, 7], [], [3, 3], [1, 6]])
     values = _ragged([[1.0, 1.5, 1.0, 0.5], [], [-0.5, -0.5], [1.0, -1e9]], tf.float32)
