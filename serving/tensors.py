@@ -143,4 +143,9 @@ def from_proto(proto: tensor_pb2.TensorProto, name: str = "tensor") -> np.ndarra
         out = np.empty(count, dtype=object)
         out[:] = values
         return out.reshape(shape)
-    return np.asarray(values, dtype=np_type).reshape(shape)
+    try:
+        return np.asarray(values, dtype=np_type).reshape(shape)
+    except (OverflowError, ValueError) as err:  # e.g. int_val -1 in a DT_UINT8 tensor
+        raise ServingError(Code.INVALID_ARGUMENT,
+                           f"input {name!r}: a value does not fit its dtype "
+                           f"{np.dtype(np_type).name}: {err}") from None

@@ -37,6 +37,18 @@ def test_tensor_proto_typed_values_and_errors():
         from_proto(proto)
 
 
+@pytest.mark.parametrize("dtype,value", [(types_pb2.DT_UINT8, -1), (types_pb2.DT_UINT8, 256),
+                                         (types_pb2.DT_INT8, 200)])
+def test_tensor_proto_value_out_of_its_dtype_range_is_invalid_argument(dtype, value):
+    from tensorflow.core.framework import tensor_pb2
+
+    proto = tensor_pb2.TensorProto(dtype=dtype)  # a scalar, as the fuzzer sent it
+    proto.int_val.append(value)
+    with pytest.raises(ServingError, match="'user_id': a value does not fit") as err:
+        from_proto(proto, "user_id")
+    assert err.value.code == Code.INVALID_ARGUMENT
+
+
 DTYPES = {"s": types_pb2.DT_STRING, "n": types_pb2.DT_INT32, "f": types_pb2.DT_FLOAT}
 
 
