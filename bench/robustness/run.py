@@ -1,12 +1,13 @@
-"""Robustness matrix: the default model on every shape of `shapes.py` against popularity and
-item-kNN, on a random 80/20 split (test pairs seen in train dropped), same process.
+"""Robustness matrix: the default model on every shape of `shapes.py` against popularity,
+item-kNN and EASE (its L2 chosen on a validation split carved from train), on a random 80/20
+split (test pairs seen in train dropped), same process.
 
-    python -m bench.robustness.run --out bench/results/robustness.json [--shapes a,b]
+    python -m bench.robustness.run --out bench/results/robustness.json [--shapes a,b] [--no-ease]
 
 `--shapes` also takes the names of `shapes.LARGE_SHAPES` (not run by default).
 
-Item text is embedded with a hashed bag of words (deterministic, instant) unless --bert is
-given, so the content agent sees word overlap but not BERT's semantics.
+Item text is embedded with a hashed bag of words (deterministic, instant), so the content
+agent sees word overlap but not BERT's semantics.
 """
 
 import argparse
@@ -76,7 +77,59 @@ def item_knn_ndcg(model, train, test, k: int = 10, neighbours: int = 100) -> flo
     return ranking_metrics(ids, users, relevant, (k,))[f"ndcg@{k}"]
 
 
-def run_shape(name: str, config=None) -> Dict:
+EASE_GRID = (1.0, 3.0, 10.0, 30.0, 100.0)  # x the mean item count (the Gram's diagonal)
+EASE_MAX_ITEMS = 8000  # a dense [items, items] inverse: a reference for small catalogues only
+
+
+def _ease_weights(x, l2: float) -> np.ndarray:
+    """EASE (Steck 2019) B [items, items] of the CSR matrix x, zero diagonal."""
+    p = np.linalg.inv((x.T @ x).toarray().astype(np.float64) + l2 * np.eye(x.shape[1]))
+    b = -p / np.diag(p)
+    np.fill_diagonal(b, 0.0)
+    return b
+
+
+def _ease_top(x, b, users: np.ndarray, k: int) -> np.ndarray:
+    """[n, k] best items of x[users] @ b, the users' own items of x left out."""
+    ids = np.zeros((users.size, k), np.int64)
+    for start in range(0, users.size, 512):
+        rows = x[users[start:start + 512]]
+        scores = np.asarray(rows @ b)
+        scores[rows.nonzero()] = -np.inf
+        ids[start:start + 512] = np.argsort(-scores, axis=1)[:, :k]
+    return ids
+
+
+def ease_ndcg(model, train, test, k: int = 10, seed: int = 0) -> Dict:
+    """EASE NDCG@k on the users `evaluate` samples, its L2 picked by NDCG@k on a random 20%
+    of the training pairs (a validation split carved from train, never the test)."""
+    import scipy.sparse as sp
+
+    from rec_model.evaluation import held_out_sets, ranking_metrics
+
+    x = train.matrix(0.0)
+    if x.shape[1] > EASE_MAX_ITEMS:
+        return {"ndcg@10": float("nan"), "l2": None}
+    pairs = x.tocoo()
+    held = np.random.default_rng(seed).random(pairs.nnz) < 0.2
+    fit = sp.csr_matrix((pairs.data[~held], (pairs.row[~held], pairs.col[~held])), x.shape)
+    relevant = {}
+    for u, i in zip(pairs.row[held].tolist(), pairs.col[held].tolist()):
+        relevant.setdefault(u, set()).add(i)
+    val_users = np.array(sorted(relevant)[:5000], np.int64)
+    mean_count = float(np.asarray(fit.sum(axis=0)).mean())
+    grid = {}
+    for factor in EASE_GRID:
+        ids = _ease_top(fit, _ease_weights(fit, factor * mean_count), val_users, k)
+        grid[factor * mean_count] = ranking_metrics(ids, val_users, relevant, (k,))[f"ndcg@{k}"]
+    l2 = max(grid, key=grid.get)
+    users, relevant = held_out_sets(model, test, 10000, 0)
+    ids = _ease_top(x, _ease_weights(x, l2), users, k)
+    return {"ndcg@10": ranking_metrics(ids, users, relevant, (k,))[f"ndcg@{k}"], "l2": l2,
+            "validation_ndcg@10": grid}
+
+
+def run_shape(name: str, config=None, with_ease: bool = False) -> Dict:
     from rec_model.config import ModelConfig
     from rec_model.evaluation import evaluate
     from rec_model.trainer import train_multi_agent
@@ -90,10 +143,12 @@ def run_shape(name: str, config=None) -> Dict:
                  if isinstance(v, float))
     metrics = evaluate(result.model, test, ks=(10,), baseline_counts=train.item_counts())
     knn = item_knn_ndcg(result.model, train, test)
+    ease = ease_ndcg(result.model, train, test) if with_ease else {"ndcg@10": float("nan")}
     return {"shape": name, "users": shape.num_users, "items": shape.num_items,
             "interactions": int(shape.user.size), "finite": finite, "seconds": seconds,
             "ndcg@10": metrics["ndcg@10"], "ndcg@10_ci95": metrics["ndcg@10_ci95"],
             "popularity_ndcg@10": metrics["popularity_ndcg@10"], "item_knn_ndcg@10": knn,
+            "ease_ndcg@10": ease["ndcg@10"], "ease": ease,
             "agent_share": metrics["agent_share"], "alpha": result.final_alpha,
             "settings": result.settings, "users_evaluated": metrics["users"]}
 
@@ -101,12 +156,14 @@ def run_shape(name: str, config=None) -> Dict:
 def markdown(rows: List[Dict]) -> str:
     lines = ["# Robustness matrix (defaults, random 80/20 split)", "",
              "| shape | users | items | interactions | finite | NDCG@10 | popularity | item-kNN |"
-             " beats both |", "|---|---|---|---|---|---|---|---|---|"]
+             " beats both | EASE | / EASE |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         beats = r["ndcg@10"] > max(r["popularity_ndcg@10"], r["item_knn_ndcg@10"])
         lines.append(f"| {r['shape']} | {r['users']} | {r['items']} | {r['interactions']} | "
                      f"{r['finite']} | {r['ndcg@10']:.4f} ± {r['ndcg@10_ci95']:.4f} | "
-                     f"{r['popularity_ndcg@10']:.4f} | {r['item_knn_ndcg@10']:.4f} | {beats} |")
+                     f"{r['popularity_ndcg@10']:.4f} | {r['item_knn_ndcg@10']:.4f} | {beats} | "
+                     f"{r.get('ease_ndcg@10', float('nan')):.4f} | "
+                     f"{r['ndcg@10'] / r.get('ease_ndcg@10', float('nan')):.3f}x |")
     return "\n".join(lines) + "\n"
 
 
@@ -114,10 +171,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="bench/results/robustness.json")
     parser.add_argument("--shapes", default=",".join(shape_lib.SHAPES))
+    parser.add_argument("--no-ease", action="store_true",
+                        help=f"skip the EASE reference (a dense solve; skipped anyway above "
+                             f"{EASE_MAX_ITEMS} items)")
     args = parser.parse_args(argv)
     rows = []
     for name in args.shapes.split(","):
-        rows.append(run_shape(name))
+        rows.append(run_shape(name, with_ease=not args.no_ease))
         print(json.dumps({k: v for k, v in rows[-1].items() if k not in ("settings",)}),
               flush=True)
     out = pathlib.Path(args.out)

@@ -23,3 +23,31 @@ def test_shapes_have_their_trait():
     heavy = shapes.heavy_users(shapes.generate(200, 100, 2000), count=3, per_user=300)
     assert (np.bincount(heavy.user) > 300).sum() >= 3
     assert all(". " not in t for t in shapes.names_only(shapes.generate(50, 20, 200)).texts)
+
+
+def _stored(train):
+    """A stand-in holding only what `evaluation.held_out_sets` reads: the stored histories."""
+    import types
+
+    x = train.matrix(0.0)
+    return types.SimpleNamespace(histories=types.SimpleNamespace(
+        values=types.SimpleNamespace(numpy=lambda: x.indices),
+        row_splits=types.SimpleNamespace(numpy=lambda: x.indptr)))
+
+
+def test_ease_reference_picks_its_l2_on_train_and_beats_popularity(monkeypatch):
+    shape = shapes.generate(300, 120, 6000)
+    train, test = run.split(shape)
+    model = _stored(train)
+    ease = run.ease_ndcg(model, train, test)
+    mean_count = train.matrix(0.0).sum() / shape.num_items
+    assert ease["l2"] in ease["validation_ndcg@10"]
+    # The grid scales with the item counts of the 80% it is fitted on.
+    assert any(np.isclose(ease["l2"], 0.8 * f * mean_count, rtol=0.1) for f in run.EASE_GRID)
+    from rec_model.evaluation import held_out_sets, popularity_ids, ranking_metrics
+
+    users, relevant = held_out_sets(model, test, 10000, 0)
+    popular = popularity_ids(model, users, train.item_counts(), 10)
+    assert ease["ndcg@10"] > ranking_metrics(popular, users, relevant, (10,))["ndcg@10"]
+    monkeypatch.setattr(run, "EASE_MAX_ITEMS", 100)
+    assert np.isnan(run.ease_ndcg(model, train, test)["ndcg@10"])  # too many items: skipped
