@@ -77,7 +77,7 @@ def item_knn_ndcg(model, train, test, k: int = 10, neighbours: int = 100) -> flo
     return ranking_metrics(ids, users, relevant, (k,))[f"ndcg@{k}"]
 
 
-EASE_GRID = (1.0, 3.0, 10.0, 30.0, 100.0)  # x the mean item count (the Gram's diagonal)
+EASE_GRID = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)  # x the mean item count
 EASE_MAX_ITEMS = 8000  # a dense [items, items] inverse: a reference for small catalogues only
 
 
