@@ -66,8 +66,7 @@ def reexport(model_dir: str, saved_model: str, out: str) -> str:
                              f"{value.shape} saved")
         variable.assign(value)
     for agent in model.agents:
-        if hasattr(agent, "set_cold"):
-            agent.set_cold(agent.cold_ids.numpy())
+        agent.restored()
     with open(os.path.join(model_dir, "model_card.json"), encoding="utf-8") as f:
         gate = json.load(f)["gate"]
     model.mute([n for n in model.agent_names if gate.get(f"muted:{n}") == 1.0],

@@ -96,6 +96,10 @@ class Agent(tf.keras.layers.Layer):
     def thaw(self) -> None:
         """Before (more) training: compute from the trainable weights again."""
 
+    def restored(self) -> None:
+        """After its variables are restored: derive again what serving reads from the fitted
+        state (a state saved by an earlier version may lack it, or hold another layout)."""
+
     def user_state(self, users, peer_states: Dict[str, object]):
         """This agent's representation of `users`; `peer_states` holds the states of the
         agents registered before it (by name)."""

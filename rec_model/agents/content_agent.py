@@ -87,6 +87,10 @@ class ContentAgent(FactorAgent):
         self.cold_vectors.assign(self.serving_items.numpy()[cold_ids])
         self.num_cold = int(cold_ids.size)
 
+    def restored(self) -> None:
+        if self.frozen:  # serving tables exist
+            self.set_cold(self.cold_ids.numpy())
+
     def retrieve(self, state, n, exclude):
         found = []
         if self.num_cold and self.frozen:

@@ -7,7 +7,7 @@ import scipy.sparse as sp
 import tensorflow as tf
 
 from rec_model import auto_settings, candidates, ragged_rows
-from rec_model.agents.base import Agent
+from rec_model.agents.base import Agent, read_whole
 from rec_model.closed_forms import cold_items, gram, neighbourhood
 
 L2_GRID = (1.0, 4.0, 16.0)  # x the mean item weight sum, tried on the validation slice
@@ -37,9 +37,11 @@ class HistoryAgent(Agent):
 
     def __init__(self, config, num_users, num_items, text_dim, **kwargs):
         super().__init__(config, num_users, num_items, text_dim, **kwargs)
-        self.row_ids = _dynamic(np.zeros(0), tf.int32, "row_ids")
-        self.row_weights = _dynamic(np.zeros(0), tf.float32, "row_weights")
-        self.row_splits = _dynamic(np.zeros(num_items + 1), tf.int64, "row_splits")
+        # Rows of zeros until `set_rows`: a valid state of either layout.
+        ids, weights, splits = _padded(sp.csr_matrix((num_items, num_items), dtype=np.float32))
+        self.row_ids = _dynamic(ids, tf.int32, "row_ids")
+        self.row_weights = _dynamic(weights, tf.float32, "row_weights")
+        self.row_splits = _dynamic(splits, tf.int64, "row_splits")
 
     def fit(self, ctx):
         start = time.perf_counter()
@@ -71,41 +73,93 @@ class HistoryAgent(Agent):
         return self.settings
 
     def set_rows(self, w) -> None:
-        """W [items, items] scipy CSR: row i = the items history item i scores, with weights."""
+        """W [items, items] scipy CSR: row i = the items history item i scores, with weights.
+
+        Each row is stored strongest entry first; for a catalogue of whole [rows, items]
+        blocks every row is padded (id 0, weight 0) to the longest, so a request reads its
+        history items' rows as blocks of a [items, width] table instead of entry by entry.
+        """
         w = _strongest_first(w.tocsr())
-        self.row_ids.assign(w.indices.astype(np.int32))
-        self.row_weights.assign(w.data.astype(np.float32))
-        self.row_splits.assign(w.indptr.astype(np.int64))
+        ids, weights, splits = w.indices, w.data, w.indptr
+        if self._dense():
+            ids, weights, splits = _padded(w)
+        self.row_ids.assign(ids.astype(np.int32))
+        self.row_weights.assign(weights.astype(np.float32))
+        self.row_splits.assign(splits.astype(np.int64))
+
+    def restored(self) -> None:
+        stored = sp.csr_matrix((self.row_weights.numpy(), self.row_ids.numpy(),
+                                self.row_splits.numpy()), shape=(self.num_items,) * 2)
+        stored.eliminate_zeros()  # padding of an earlier layout
+        self.set_rows(stored)
 
     def user_state(self, users, peer_states):
         """The user's scores of every item the history reaches (the W rows of the history
         items, summed): (ids, scores) ragged [b, (reached)], ids distinct per row, or, for a
         catalogue of whole [rows, items] blocks (`auto_settings.whole_catalogue_rows`), the
         scores of every item [b, items] (0 where no row reaches)."""
-        starts = tf.gather(self.row_splits, users.items.flat_values)
-        ends = tf.gather(self.row_splits, users.items.flat_values + 1)
+        per_row = None
         if self.config.history_entries:
             # Rows are stored strongest entry first: a long history reads each row's head.
             per_row = tf.maximum(
                 tf.cast(self.config.history_entries, tf.int64)
                 // tf.maximum(users.items.row_lengths(), 1),
                 MIN_ROW_ENTRIES)
+        if not self._dense():
+            rows, ids, weights = self._entries(users, per_row)
+            pairs = tf.RaggedTensor.from_value_rowids(ids, rows, nrows=users.items.nrows(),
+                                                      validate=False)
+            return candidates.sum_per_row(pairs, pairs.with_flat_values(weights),
+                                          self.num_items)
+        if per_row is None:
+            return self._block_sums(users, None, None)
+        # Blocks read min(row width, the batch's largest per_row) entries of every history
+        # item: a batch mixing short and long histories may need many times the entries the
+        # caps allow (2 x history_entries a user at most), and reads entry by entry instead.
+        row_width = tf.size(read_whole(self.row_ids), tf.int64) // self.num_items
+        width = tf.minimum(tf.reduce_max(per_row), row_width)
+        bounded = (tf.size(users.items.flat_values, tf.int64) * width
+                   <= 2 * self.config.history_entries * users.items.nrows(out_type=tf.int64))
+        return tf.cond(bounded, lambda: self._block_sums(users, per_row, width),
+                       lambda: self._dense_sums(users, *self._entries(users, per_row)))
+
+    def _entries(self, users, per_row):
+        """(user row, item id, weight) [n] of every row entry the users' histories read."""
+        splits = read_whole(self.row_splits)
+        starts = tf.gather(splits, users.items.flat_values)
+        ends = tf.gather(splits, users.items.flat_values + 1)
+        if per_row is not None:
             ends = tf.minimum(ends, starts + tf.gather(per_row, users.items.value_rowids()))
         positions = ragged_rows.ranges(starts, ends)  # [pairs of (user, history item), (k)]
         pair = positions.value_rowids()  # the (user, history item) pair of each entry
-        ids = tf.gather(self.row_ids, positions.flat_values)
-        weights = (tf.gather(self.row_weights, positions.flat_values)
+        ids = tf.gather(read_whole(self.row_ids), positions.flat_values)
+        weights = (tf.gather(read_whole(self.row_weights), positions.flat_values)
                    * tf.gather(users.weights.flat_values, pair))
-        rows = tf.gather(users.items.value_rowids(), pair)
-        if self._dense():
-            keys = tf.cast(rows, tf.int64) * self.num_items + tf.cast(ids, tf.int64)
-            cells = users.items.nrows(out_type=tf.int64) * self.num_items
-            sums = tf.math.unsorted_segment_sum(weights, keys, cells)
-            return tf.reshape(sums, [-1, self.num_items])
-        pairs = tf.RaggedTensor.from_value_rowids(ids, rows, nrows=users.items.nrows(),
-                                                  validate=False)
-        values = pairs.with_flat_values(weights)
-        return candidates.sum_per_row(pairs, values, self.num_items)
+        return tf.gather(users.items.value_rowids(), pair), ids, weights
+
+    def _dense_sums(self, users, rows, ids, weights):
+        """[b, items] sums of the entries' weights per (user row, item id)."""
+        keys = tf.cast(rows, tf.int64) * self.num_items + tf.cast(ids, tf.int64)
+        cells = users.items.nrows(out_type=tf.int64) * self.num_items
+        return tf.reshape(tf.math.unsorted_segment_sum(weights, keys, cells),
+                          [-1, self.num_items])
+
+    def _block_sums(self, users, per_row, width):
+        """`_dense_sums` of the padded rows read as [history items, width] blocks (each row's
+        first `per_row` [b] entries of its user, all of it when None)."""
+        items = users.items.flat_values
+        ids = tf.gather(tf.reshape(read_whole(self.row_ids), [self.num_items, -1]), items)
+        weights = tf.gather(tf.reshape(read_whole(self.row_weights), [self.num_items, -1]),
+                            items) * users.weights.flat_values[:, None]
+        rows = users.items.value_rowids()
+        if per_row is not None:
+            width = tf.cast(width, tf.int32)
+            ids, weights = ids[:, :width], weights[:, :width]
+            read = tf.range(width, dtype=tf.int64)[None, :] < tf.gather(per_row, rows)[:, None]
+            weights = tf.where(read, weights, 0.0)
+        rows = tf.broadcast_to(rows[:, None], tf.shape(ids, out_type=tf.int64))
+        return self._dense_sums(users, tf.reshape(rows, [-1]), tf.reshape(ids, [-1]),
+                                tf.reshape(weights, [-1]))
 
     def _dense(self) -> bool:
         return auto_settings.whole_catalogue_rows(self.num_items)
@@ -135,6 +189,18 @@ def _top_reached(scores, n, exclude):
     found = candidates.top_columns(reached, where, n)
     return tf.pad(found, [[0, 0], [0, tf.cast(n, tf.int32) - tf.shape(found)[1]]],
                   constant_values=candidates.PAD)
+
+
+def _padded(w: sp.csr_matrix):
+    """(ids, weights, splits) of w's rows each padded with (0, 0.0) to the longest row."""
+    lengths = np.diff(w.indptr)
+    width = max(int(lengths.max(initial=0)), 1)
+    rows = np.repeat(np.arange(w.shape[0]), lengths)
+    at = rows * width + np.arange(w.nnz) - np.repeat(w.indptr[:-1], lengths)
+    ids = np.zeros(w.shape[0] * width, np.int32)
+    weights = np.zeros(w.shape[0] * width, np.float32)
+    ids[at], weights[at] = w.indices, w.data
+    return ids, weights, np.arange(w.shape[0] + 1, dtype=np.int64) * width
 
 
 def _strongest_first(w: sp.csr_matrix) -> sp.csr_matrix:

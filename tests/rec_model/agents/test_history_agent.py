@@ -81,6 +81,51 @@ def test_a_long_history_reads_only_the_strongest_entries_of_each_row():
     np.testing.assert_allclose(scores[1], strongest[long].sum(axis=0), atol=1e-4)
 
 
+def test_a_users_scores_do_not_depend_on_the_batch(state_path):
+    """One user reads whole row blocks; a batch mixing a short history with long ones would
+    read many times its entry caps that way and reads entry by entry: same scores."""
+    rng = np.random.default_rng(2)
+    n = 120
+    w = rng.normal(size=(n, n)) * (rng.random((n, n)) < 0.3)
+    agent = _agent(num_items=n, history_entries=256)
+    agent.set_rows(sp.csr_matrix(w.astype(np.float32)))
+    if state_path == "dense scores":  # rows padded to one width: a [items, width] table
+        size = agent.row_ids.numpy().size
+        assert agent.row_splits.numpy().tolist() == list(range(0, size + 1, size // n))
+    # Alone, [5] and 20 items (16 entries a row) read blocks; 60 items read entry by entry.
+    histories = [[5], list(range(20)), list(range(60)), list(range(30, 90))]
+    every = tf.constant(np.tile(np.arange(n), (1, 1)), tf.int32)
+    alone = [agent.score(agent.user_state(_users([h]), {}), every).numpy()[0]
+             for h in histories]
+    together = agent.score(agent.user_state(_users(histories), {}),
+                           tf.tile(every, [4, 1])).numpy()
+    np.testing.assert_allclose(together, np.stack(alone), atol=1e-5)
+    np.testing.assert_allclose(alone[0], w[5], atol=1e-5)
+    pair = [[5], list(range(12))]  # blocks of the whole row width, 21 entries for 12 items
+    alone = [agent.score(agent.user_state(_users([h]), {}), every).numpy()[0] for h in pair]
+    np.testing.assert_allclose(
+        agent.score(agent.user_state(_users(pair), {}), tf.tile(every, [2, 1])).numpy(),
+        np.stack(alone), atol=1e-5)
+
+
+def test_restored_rows_of_another_layout_score_the_same():
+    rng = np.random.default_rng(4)
+    w = (rng.normal(size=(12, 12)) * (rng.random((12, 12)) < 0.4)).astype(np.float32)
+    agent = _agent(num_items=12)
+    agent.set_rows(sp.csr_matrix(w))
+    users = _users([[0, 3, 7], [11]])
+    every = tf.constant(np.tile(np.arange(12), (2, 1)), tf.int32)
+    before = agent.score(agent.user_state(users, {}), every).numpy()
+    plain = sp.csr_matrix(w)  # as stored without padding, e.g. by an earlier version
+    agent.row_ids.assign(plain.indices)
+    agent.row_weights.assign(plain.data)
+    agent.row_splits.assign(plain.indptr.astype(np.int64))
+    agent.restored()
+    np.testing.assert_allclose(agent.score(agent.user_state(users, {}), every).numpy(), before,
+                               atol=1e-6)
+    np.testing.assert_allclose(_dense(agent), w, atol=1e-6)
+
+
 def _co_occurring_data():
     rng = np.random.default_rng(3)
     dense = rng.random((40, 8)) < 0.5
