@@ -109,8 +109,11 @@ def test_unknown_users_use_their_history_then_popularity(exported):
 @pytest.mark.parametrize("k", [0, -1, "catalogue + 1"])
 def test_k_outside_the_catalogue_is_invalid_argument(exported, k):
     inputs = exported["inputs"]
-    k = len(inputs.item_ids) + 1 if k == "catalogue + 1" else k
-    with pytest.raises(tf.errors.InvalidArgumentError, match="k must be"):
+    too_many = k == "catalogue + 1"
+    k = len(inputs.item_ids) + 1 if too_many else k
+    words = (f"k must be <= the catalogue size \\({len(inputs.item_ids)}\\)" if too_many
+             else "k must be >= 1")
+    with pytest.raises(tf.errors.InvalidArgumentError, match=words):
         _recommend(exported["serving"], [inputs.user_ids[0]], k)
 
 
