@@ -11,6 +11,9 @@ from rec_model.agents.base import Agent, read_whole
 from rec_model.closed_forms import cold_items, gram, neighbourhood
 
 L2_GRID = (1.0, 4.0, 16.0)  # x the mean item weight sum, tried on the validation slice
+# A grid edge that wins is extended by this factor, at most L2_EXTENSIONS times: sparse data
+# (few users, many items) wants far more shrinkage than dense data.
+L2_STEP, L2_EXTENSIONS = 4.0, 3
 MIN_ROW_ENTRIES = 16  # row entries read per history item however long the history
 
 
@@ -52,17 +55,11 @@ class HistoryAgent(Agent):
                  if pruned.diagonal.any() else 1.0)
         l2 = self.config.history_l2 or self.settings.get("l2")
         grid = {}
-        if not l2:
-            candidates_l2 = [c * scale for c in L2_GRID]
-            fits = neighbourhood.item_item(pruned, k, candidates_l2, self.config.edlae_dropout)
-            if ctx.validation is not None:
-                grid = {lam: ctx.validation.ndcg(lambda src, w=w: (src @ w).toarray())
-                        for lam, w in zip(candidates_l2, fits)}
-                l2 = max(grid, key=grid.get)
-            else:
-                l2 = candidates_l2[len(candidates_l2) // 2]
-            w = fits[candidates_l2.index(l2)]
+        if not l2 and ctx.validation is not None:
+            l2, w, grid = self._chosen_l2(pruned, k, [c * scale for c in L2_GRID],
+                                          ctx.validation)
         else:
+            l2 = l2 or L2_GRID[len(L2_GRID) // 2] * scale
             w = neighbourhood.item_item(pruned, k, l2, self.config.edlae_dropout)
         w = cold_items.impute_columns(w, ctx.mixing, per_column=2 * k)
         w = neighbourhood.prune_rows(w, 2 * k)
@@ -71,6 +68,29 @@ class HistoryAgent(Agent):
                          "seconds": time.perf_counter() - start,
                          **{f"validation_ndcg@20_l2={lam:.4g}": v for lam, v in grid.items()}}
         return self.settings
+
+    def _chosen_l2(self, pruned, k, l2s, validation):
+        """(l2, its W, {l2: validation NDCG}) best on the validation slice over `l2s`, the grid
+        extended past a winning edge (L2_STEP, L2_EXTENSIONS)."""
+        grid, best = {}, (None, None)
+
+        def trial(values):
+            nonlocal best
+            fits = neighbourhood.item_item(pruned, k, values, self.config.edlae_dropout)
+            for lam, w in zip(values, fits):
+                grid[lam] = validation.ndcg(lambda src, w=w: (src @ w).toarray())
+                if best[0] is None or grid[lam] > grid[best[0]]:
+                    best = (lam, w)  # only the best W is kept: each is items x neighbours
+
+        trial(l2s)
+        for _ in range(L2_EXTENSIONS):
+            if best[0] == max(grid):
+                trial([best[0] * L2_STEP])
+            elif best[0] == min(grid):
+                trial([best[0] / L2_STEP])
+            else:
+                break
+        return best[0], best[1], grid
 
     def set_rows(self, w) -> None:
         """W [items, items] scipy CSR: row i = the items history item i scores, with weights.
