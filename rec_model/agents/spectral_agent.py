@@ -10,6 +10,7 @@ from rec_model.closed_forms import cold_items, spectral
 from rec_model.users import weighted_sum
 
 RANK_GRID = (32, 64, 128, 256)  # tried on the validation slice (nested: one decomposition)
+MIN_RANK = 4  # while the grid's smallest rank wins, half of it is tried too, down to this
 
 
 class SpectralAgent(FactorAgent):
@@ -44,9 +45,14 @@ class SpectralAgent(FactorAgent):
                       or [max(1, self.num_items // 4)])  # tiny catalogues: a quarter of it
             factors = spectral.spectral_factors(ctx.matrix, usable[-1], seed=self.config.seed)
             if ctx.validation is not None and len(usable) > 1:
-                for r in usable:
+                def trial(r):
                     left, right = factors.left[:, :r], factors.right[:, :r]
                     grid[r] = ctx.validation.ndcg(lambda src: (src @ left) @ right.T)
+
+                for r in usable:
+                    trial(r)
+                while max(grid, key=grid.get) == min(grid) and min(grid) // 2 >= MIN_RANK:
+                    trial(min(grid) // 2)  # a prefix of the same factors: no new solve
                 rank = max(grid, key=grid.get)
             else:
                 rank = usable[min(1, len(usable) - 1)]

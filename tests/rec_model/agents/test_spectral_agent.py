@@ -80,3 +80,22 @@ def test_auto_rank_on_a_small_catalogue_still_filters():
     users = model.users(tf.constant([-1], tf.int32), request_items=ragged([[0, 1, 2]]))
     scores = agent.score(agent.user_state(users, {}), tf.range(NUM_ITEMS)[None, :]).numpy()[0]
     assert scores[3:12].mean() > scores[12:].mean() + 0.05
+
+
+def test_the_rank_grid_halves_below_a_winning_smallest_rank(monkeypatch):
+    from rec_model.agents import spectral_agent
+
+    monkeypatch.setattr(spectral_agent, "RANK_GRID", (4, 5))
+    monkeypatch.setattr(spectral_agent, "MIN_RANK", 1)
+
+    class FewestAxes:  # a validation slice preferring the lowest-rank scores
+        def ndcg(self, scores):
+            return -float(np.linalg.matrix_rank(scores(np.eye(NUM_ITEMS)), tol=1e-6))
+
+    data, text = make_data()
+    model = MultiAgentModel(tiny_config(spectral_rank=0), data.num_users, data.num_items, 8)
+    agent = _agent(model)
+    settings = agent.fit(fit_context(model, data, text, FewestAxes()))
+    tried = sorted(int(k.split("=")[1]) for k in settings if k.startswith("validation_ndcg"))
+    assert tried == [1, 2, 4, 5] and settings["rank"] == 1
+    assert agent.left.numpy().shape[1] == 1
