@@ -68,13 +68,23 @@ def item_knn_ndcg(model, train, test, k: int = 10, neighbours: int = 100) -> flo
     import scipy.sparse as sp
 
     sim = sp.csr_matrix((s.data / d[s.row] / d[s.col], (s.row, s.col)), shape=s.shape)
+    ids = _top_unseen(x, sim, users, k)
+    return ranking_metrics(ids, users, relevant, (k,))[f"ndcg@{k}"]
+
+
+def _top_unseen(x, weights, users: np.ndarray, k: int) -> np.ndarray:
+    """[n, k] best items of x[users] @ weights (sparse or dense [items, items]), the users'
+    own items of x left out."""
+    import scipy.sparse as sp
+
     ids = np.zeros((users.size, k), np.int64)
     for start in range(0, users.size, 512):
         rows = x[users[start:start + 512]]
-        scores = (rows @ sim).toarray()
+        scores = rows @ weights
+        scores = scores.toarray() if sp.issparse(scores) else np.asarray(scores)
         scores[rows.nonzero()] = -np.inf
         ids[start:start + 512] = np.argsort(-scores, axis=1)[:, :k]
-    return ranking_metrics(ids, users, relevant, (k,))[f"ndcg@{k}"]
+    return ids
 
 
 EASE_GRID = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)  # x the mean item count
@@ -87,17 +97,6 @@ def _ease_weights(x, l2: float) -> np.ndarray:
     b = -p / np.diag(p)
     np.fill_diagonal(b, 0.0)
     return b
-
-
-def _ease_top(x, b, users: np.ndarray, k: int) -> np.ndarray:
-    """[n, k] best items of x[users] @ b, the users' own items of x left out."""
-    ids = np.zeros((users.size, k), np.int64)
-    for start in range(0, users.size, 512):
-        rows = x[users[start:start + 512]]
-        scores = np.asarray(rows @ b)
-        scores[rows.nonzero()] = -np.inf
-        ids[start:start + 512] = np.argsort(-scores, axis=1)[:, :k]
-    return ids
 
 
 def ease_ndcg(model, train, test, k: int = 10, seed: int = 0) -> Dict:
@@ -120,11 +119,11 @@ def ease_ndcg(model, train, test, k: int = 10, seed: int = 0) -> Dict:
     mean_count = float(np.asarray(fit.sum(axis=0)).mean())
     grid = {}
     for factor in EASE_GRID:
-        ids = _ease_top(fit, _ease_weights(fit, factor * mean_count), val_users, k)
+        ids = _top_unseen(fit, _ease_weights(fit, factor * mean_count), val_users, k)
         grid[factor * mean_count] = ranking_metrics(ids, val_users, relevant, (k,))[f"ndcg@{k}"]
     l2 = max(grid, key=grid.get)
     users, relevant = held_out_sets(model, test, 10000, 0)
-    ids = _ease_top(x, _ease_weights(x, l2), users, k)
+    ids = _top_unseen(x, _ease_weights(x, l2), users, k)
     return {"ndcg@10": ranking_metrics(ids, users, relevant, (k,))[f"ndcg@{k}"], "l2": l2,
             "validation_ndcg@10": grid}
 
