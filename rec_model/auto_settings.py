@@ -132,9 +132,14 @@ class Validation:
 
     def ndcg(self, scores: Callable[[sp.csr_matrix], np.ndarray], k: int = VALIDATION_K) -> float:
         """Mean NDCG@k over `scored_rows`; `scores(source rows)` -> dense [rows, items]."""
+        return float(self.ndcg_per_user(scores, k).mean())
+
+    def ndcg_per_user(self, scores: Callable[[sp.csr_matrix], np.ndarray],
+                      k: int = VALIDATION_K) -> np.ndarray:
+        """[len(scored_rows)] NDCG@k of each scored user, in `scored_rows` order."""
         discounts = 1.0 / np.log2(np.arange(2, k + 2))
-        total = 0.0
         rows = self.scored_rows()
+        values = []
         per_chunk = users_per_call(self.source.shape[1], rows.size)
         for start in range(0, rows.size, per_chunk):
             chunk = rows[start:start + per_chunk]
@@ -147,5 +152,5 @@ class Validation:
             tgt = self.target[chunk]
             hits = np.asarray(np.take_along_axis(tgt.toarray() > 0, top, 1), np.float64)
             n = np.minimum(tgt.getnnz(axis=1), kk)
-            total += float((hits @ discounts[:kk] / np.cumsum(discounts)[n - 1]).sum())
-        return total / rows.size
+            values.append(hits @ discounts[:kk] / np.cumsum(discounts)[n - 1])
+        return np.concatenate(values) if values else np.zeros(0)

@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from rec_model import auto_settings, candidates, ragged_rows
 from rec_model.agents.base import Agent, read_whole
-from rec_model.closed_forms import cold_items, gram, neighbourhood
+from rec_model.closed_forms import cold_items, cold_scale, gram, neighbourhood
 
 L2_GRID = (1.0, 4.0, 16.0)  # x the mean item weight sum, tried on the validation slice
 # A grid edge that wins is extended by this factor, at most L2_EXTENSIONS times: sparse data
@@ -29,7 +29,8 @@ class HistoryAgent(Agent):
 
     W is the EDLAE solution (Steck 2020; EASE at dropout 0) restricted to each item's most
     similar items (`closed_forms.neighbourhood`), its cold columns imputed from text
-    neighbours, and each row pruned to its strongest entries. It is stored row-wise as
+    neighbours at a scale chosen on a simulated cold start (`closed_forms.cold_scale`), and
+    each row pruned to its strongest entries. It is stored row-wise as
     ragged (ids, weights) variables, so a request gathers one row per history item: those
     rows are both this agent's retrieval (the items they reach, best summed weight first)
     and its scores for any candidate (zero for items no row reaches). It scores a user
@@ -61,13 +62,27 @@ class HistoryAgent(Agent):
         else:
             l2 = l2 or L2_GRID[len(L2_GRID) // 2] * scale
             w = neighbourhood.item_item(pruned, k, l2, self.config.edlae_dropout)
-        w = cold_items.impute_columns(w, ctx.mixing, per_column=2 * k)
+        scale, scale_grid = self._cold_scale(w, ctx, 2 * k)
+        mixing = None if ctx.mixing is None else ctx.mixing * scale
+        w = cold_items.impute_columns(w, mixing, per_column=2 * k)
         w = neighbourhood.prune_rows(w, 2 * k)
         self.set_rows(w)
         self.settings = {"neighbours": k, "gram_width": width, "l2": float(l2),
-                         "seconds": time.perf_counter() - start,
-                         **{f"validation_ndcg@20_l2={lam:.4g}": v for lam, v in grid.items()}}
+                         "cold_scale": float(scale), "seconds": time.perf_counter() - start,
+                         **{f"validation_ndcg@20_l2={lam:.4g}": v for lam, v in grid.items()},
+                         **{f"validation_ndcg@20_cold_scale={c:g}": v
+                            for c, v in scale_grid.items()}}
         return self.settings
+
+    def _cold_scale(self, w, ctx, per_column):
+        """(scale of the imputed cold columns, {scale: validation NDCG}): chosen on a
+        simulated cold start when `ctx.validation` is given, else the one chosen before."""
+        if ctx.validation is None:
+            return self.settings.get("cold_scale", 1.0), {}
+        config = self.config
+        return cold_scale.choose_scale(w, ctx.text, ctx.known, ctx.validation,
+                                       config.cold_neighbours, config.cold_temperature,
+                                       per_column, config.seed)
 
     def _chosen_l2(self, pruned, k, l2s, validation):
         """(l2, its W, {l2: validation NDCG}) best on the validation slice over `l2s`, the grid

@@ -49,6 +49,10 @@ def test_validation_ndcg_ranks_unseen_items_only():
     worst = lambda src: -v.target.toarray()  # noqa: E731
     assert v.ndcg(worst, k=1) == 0.0
     assert isinstance(v.source, sp.csr_matrix)
+    first_only = lambda src: np.where((np.arange(3) == 0)[:, None], perfect(src),  # noqa: E731
+                                      worst(src))
+    np.testing.assert_allclose(v.ndcg_per_user(first_only, k=2), [1.0, 0.0, 0.0])
+    assert v.ndcg(first_only, k=2) == pytest.approx(1 / 3)
 
 
 def test_validation_ranks_a_subset_of_users_when_the_catalogue_is_large(monkeypatch):

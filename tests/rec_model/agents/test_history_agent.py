@@ -6,11 +6,12 @@ import tensorflow as tf
 from rec_model import auto_settings
 from rec_model.agents.history_agent import L2_EXTENSIONS, L2_GRID, HistoryAgent
 from rec_model.auto_settings import Validation
+from rec_model.closed_forms import cold_scale
 from rec_model.interactions import Interactions
 from rec_model.multi_agent_model import MultiAgentModel
 from rec_model.trainer import fit_context
 from rec_model.users import USER_SIDE_FEATURES, Users
-from tests.rec_model.synthetic import make_data, ragged, tiny_config
+from tests.rec_model.synthetic import COLD_ITEMS, make_data, ragged, tiny_config
 
 
 @pytest.fixture(autouse=True, params=["dense scores", "ragged scores"])
@@ -205,3 +206,30 @@ def test_cold_items_are_reached_through_imputed_columns(fitted):
     assert np.abs(w[:12, 3]).sum() > 0  # cold item 3 (community 0) is scored from warm items
     assert np.abs(w[:12, 3]).sum() > np.abs(w[12:, 3]).sum()
     assert data.item_counts()[3] == 0
+
+
+def test_the_cold_scale_is_chosen_on_the_validation_slice_and_reused_on_refit():
+    data, text = make_data()
+    rest, held = data.split_per_user(0.25, 0)
+    model = MultiAgentModel(tiny_config(history_l2=5.0), data.num_users, data.num_items, 8)
+    agent = model.agents[model.agent_names.index("history")]
+    settings = agent.fit(fit_context(model, rest, text, Validation.from_split(rest, held, 100,
+                                                                              0, 0.5)))
+    tried = {float(k.split("=")[1]): v for k, v in settings.items()
+             if k.startswith("validation_ndcg@20_cold_scale=")}
+    assert set(tried) == set(cold_scale.SCALES) and settings["cold_scale"] in tried
+    again = agent.fit(fit_context(model, data, text))  # the final refit: no validation slice
+    assert again["cold_scale"] == settings["cold_scale"]
+
+
+@pytest.mark.parametrize("scale", [0.0, 1.0])
+def test_imputed_cold_columns_follow_the_chosen_scale(scale, monkeypatch):
+    data, text = make_data()
+    monkeypatch.setattr(cold_scale, "choose_scale", lambda *args, **kwargs: (scale, {}))
+    model = MultiAgentModel(tiny_config(history_l2=5.0), data.num_users, data.num_items, 8)
+    agent = model.agents[model.agent_names.index("history")]
+    rest, held = data.split_per_user(0.25, 0)
+    agent.fit(fit_context(model, data, text, Validation.from_split(rest, held, 100, 0, 0.5)))
+    assert agent.settings["cold_scale"] == scale
+    reached = np.abs(_dense(agent)[:, list(COLD_ITEMS)]).sum(axis=0)
+    assert np.all(reached > 0) if scale else np.all(reached == 0)
