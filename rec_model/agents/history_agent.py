@@ -62,16 +62,17 @@ class HistoryAgent(Agent):
         else:
             l2 = l2 or L2_GRID[len(L2_GRID) // 2] * scale
             w = neighbourhood.item_item(pruned, k, l2, self.config.edlae_dropout)
-        scale, scale_grid = self._cold_scale(w, ctx, 2 * k)
-        mixing = None if ctx.mixing is None else ctx.mixing * scale
+        cold_weight, cold_grid = self._cold_scale(w, ctx, 2 * k)
+        mixing = None if ctx.mixing is None else ctx.mixing * cold_weight
         w = cold_items.impute_columns(w, mixing, per_column=2 * k)
         w = neighbourhood.prune_rows(w, 2 * k)
         self.set_rows(w)
         self.settings = {"neighbours": k, "gram_width": width, "l2": float(l2),
-                         "cold_scale": float(scale), "seconds": time.perf_counter() - start,
+                         "cold_scale": float(cold_weight),
+                         "seconds": time.perf_counter() - start,
                          **{f"validation_ndcg@20_l2={lam:.4g}": v for lam, v in grid.items()},
                          **{f"validation_ndcg@20_cold_scale={c:g}": v
-                            for c, v in scale_grid.items()}}
+                            for c, v in cold_grid.items()}}
         return self.settings
 
     def _cold_scale(self, w, ctx, per_column):
