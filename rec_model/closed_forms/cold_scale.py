@@ -51,21 +51,30 @@ def choose_scale(w: sp.csr_matrix, text: np.ndarray, known: np.ndarray, validati
         per_column: entries kept per imputed column, as in the model.
         seed: seeds the simulated items and the mixing.
     """
+    if validation is None:
+        return 1.0, {}
     simulated = simulated_cold(text, known, seed)
     # Items cold in the training part itself (held-out interactions only) are imputed too.
     mixing = cold_items.text_mixing(text, np.asarray(known, bool) & ~simulated, neighbours,
                                     temperature, seed)
-    if mixing is None or validation is None:
+    if mixing is None:
         return 1.0, {}
+    # Simulated items neither reach nor are reached, nor are in any history.
     kept = sp.diags((~simulated).astype(w.dtype))
-    base = (kept @ w @ kept).tocsr()  # simulated items neither reach nor are reached
-    base.eliminate_zeros()
-    hidden = sp.diags((~simulated).astype(np.float64))  # ... nor are in any history
+    imputed = cold_items.impute_columns((kept @ w @ kept).tocsr(), mixing,
+                                        per_column=per_column)
+    # A column's kept entries are its largest magnitudes at any positive scale: one
+    # imputation, its cold columns scaled, stands for every scale.
+    is_cold = np.diff(mixing.tocsc().indptr) > 0
+    warm_part = imputed @ sp.diags((~is_cold).astype(imputed.dtype))
+    cold_part = imputed @ sp.diags(is_cold.astype(imputed.dtype))
+    # float64 histories: float32 sums would break score ties differently.
+    hidden = sp.diags((~simulated).astype(np.float64))
     per_user = {}
     for scale in SCALES:
-        imputed = cold_items.impute_columns(base, mixing * scale, per_column=per_column)
+        scaled = (warm_part + cold_part * scale).tocsr()
         per_user[scale] = validation.ndcg_per_user(
-            lambda src, m=imputed: ((src @ hidden) @ m).toarray())
+            lambda src, m=scaled: ((src @ hidden) @ m).toarray())
     return _largest_within_one_error(per_user), {s: float(v.mean()) for s, v in per_user.items()}
 
 
