@@ -62,7 +62,7 @@ class ModelConfig:
     hybrid_cross_layers: int = 2
     rating_power: float = 0.5
     history_length: int = 500
-    history_entries: int = 8192
+    history_entries: int = 32768
     neighbours: int = 0
     history_l2: float = 0.0
     edlae_dropout: float = 0.25

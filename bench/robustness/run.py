@@ -4,7 +4,8 @@ split (test pairs seen in train dropped), same process.
 
     python -m bench.robustness.run --out bench/results/robustness.json [--shapes a,b] [--no-ease]
 
-`--shapes` also takes the names of `shapes.LARGE_SHAPES` (not run by default).
+By default every shape of `shapes.SHAPES` and `shapes.REAL_LIKE_SHAPES`; `--shapes` also
+takes the names of `shapes.LARGE_SHAPES` (not run by default).
 
 Item text is embedded with a hashed bag of words (deterministic, instant), so the content
 agent sees word overlap but not BERT's semantics.
@@ -88,15 +89,27 @@ def _top_unseen(x, weights, users: np.ndarray, k: int) -> np.ndarray:
 
 
 EASE_GRID = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)  # x the mean item count
-EASE_MAX_ITEMS = 8000  # a dense [items, items] inverse: a reference for small catalogues only
+EASE_MAX_ITEMS = 20000  # a dense [items, items] B: a reference for small catalogues only
 
 
 def _ease_weights(x, l2: float) -> np.ndarray:
-    """EASE (Steck 2019) B [items, items] of the CSR matrix x, zero diagonal."""
-    p = np.linalg.inv((x.T @ x).toarray().astype(np.float64) + l2 * np.eye(x.shape[1]))
-    b = -p / np.diag(p)
-    np.fill_diagonal(b, 0.0)
-    return b
+    """EASE (Steck 2019) B [items, items] of the CSR matrix x, zero diagonal.
+
+    P = (X'X + l2 I)^-1 comes from the Woodbury identity, P = (I - X'(XX' + l2 I)^-1 X) / l2,
+    when there are fewer users than items: a [users, users] inverse instead of [items, items].
+    """
+    users, items = x.shape
+    if users < items:
+        dense = x.toarray().astype(np.float64)
+        inner = np.linalg.inv(dense @ dense.T + l2 * np.eye(users))
+        p = dense.T @ (inner @ dense)
+        p *= -1.0 / l2
+        p[np.diag_indices(items)] += 1.0 / l2
+    else:
+        p = np.linalg.inv((x.T @ x).toarray().astype(np.float64) + l2 * np.eye(items))
+    p /= -np.diag(p).copy()  # B[i, j] = -P[i, j] / P[j, j], in place: B is [items, items]
+    np.fill_diagonal(p, 0.0)
+    return p
 
 
 def ease_ndcg(model, train, test, k: int = 10, seed: int = 0) -> Dict:
@@ -133,7 +146,7 @@ def run_shape(name: str, config=None, with_ease: bool = False) -> Dict:
     from rec_model.evaluation import evaluate
     from rec_model.trainer import train_multi_agent
 
-    shape = {**shape_lib.SHAPES, **shape_lib.LARGE_SHAPES}[name]()
+    shape = {**shape_lib.SHAPES, **shape_lib.REAL_LIKE_SHAPES, **shape_lib.LARGE_SHAPES}[name]()
     train, test = split(shape)
     start = time.perf_counter()
     result = train_multi_agent(config or ModelConfig(), train, hashed_text(shape.texts))
@@ -169,7 +182,8 @@ def markdown(rows: List[Dict]) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="bench/results/robustness.json")
-    parser.add_argument("--shapes", default=",".join(shape_lib.SHAPES))
+    parser.add_argument("--shapes", default=",".join([*shape_lib.SHAPES,
+                                                      *shape_lib.REAL_LIKE_SHAPES]))
     parser.add_argument("--no-ease", action="store_true",
                         help=f"skip the EASE reference (a dense solve; skipped anyway above "
                              f"{EASE_MAX_ITEMS} items)")

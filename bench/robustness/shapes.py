@@ -4,7 +4,8 @@ Each shape starts from the synthetic generator (planted topic preferences, Zipf 
 and then changes one trait (`../shared/notes/real-data-traits.md`): catalogue much larger
 or much smaller than the user base, no ratings, no timestamps, a long time span, a few very
 heavy users, a long tail of single-interaction items, items without interactions, and
-names-only item text.
+names-only item text. `REAL_LIKE_SHAPES` put every trait of one public data set the
+model once failed on into one shape, at that data set's size.
 """
 
 import dataclasses
@@ -96,6 +97,51 @@ def names_only(shape: Shape) -> Shape:
     return _replace(shape, texts=[t.split(". ")[0] for t in shape.texts])
 
 
+def at_most_per_user(shape: Shape, cap: int, seed: int = 4) -> Shape:
+    """Keeps a random `cap` of each user's interactions (a listening data set's top artists)."""
+    order = np.random.default_rng(seed).permutation(shape.user.size)
+    order = order[np.argsort(shape.user[order], kind="stable")]
+    starts = np.searchsorted(shape.user[order], shape.user[order], side="left")
+    keep = np.sort(order[np.arange(order.size) - starts < cap])
+    pick = (lambda a: None if a is None else a[keep])
+    return _replace(shape, user=shape.user[keep], item=shape.item[keep],
+                    timestamp=pick(shape.timestamp), rating=pick(shape.rating))
+
+
+def half_star_ratings(shape: Shape, seed: int = 5) -> Shape:
+    """Ratings 0.5 to 5 in half stars."""
+    rng = np.random.default_rng(seed)
+    halves = 0.5 * rng.integers(0, 2, shape.rating.size)
+    return _replace(shape, rating=np.clip(shape.rating - halves, 0.5, 5.0))
+
+
+def unique_pairs(shape: Shape) -> Shape:
+    """Each (user, item) pair once, its first occurrence kept."""
+    _, first = np.unique(shape.user * shape.num_items + shape.item, return_index=True)
+    keep = np.sort(first)
+    pick = (lambda a: None if a is None else a[keep])
+    return _replace(shape, user=shape.user[keep], item=shape.item[keep],
+                    timestamp=pick(shape.timestamp), rating=pick(shape.rating))
+
+
+def movielens_small_like() -> Shape:
+    """The traits together, at the size of the public MovieLens set the model once diverged
+    on: 610 users, about 9,700 items, 100,000 ratings in half stars over 22.5 years, 12 users
+    with more than 1,000 interactions, about a third of the items with one interaction."""
+    shape = single_interaction_tail(generate(610, 5800, 88000), share=0.40)
+    shape = unique_pairs(heavy_users(shape, count=12, per_user=1300))
+    return half_star_ratings(long_time_span(shape))
+
+
+def music_listening_like() -> Shape:
+    """The traits of the public music-listening set the trainer once crashed on: 1,900 users
+    with about 50 artists each, about 17,600 artists of which most have one listener, names
+    only, no ratings, no timestamps."""
+    shape = at_most_per_user(unique_pairs(generate(1892, 7000, 250000)), 45)
+    shape = single_interaction_tail(shape, share=0.58)
+    return names_only(_replace(shape, rating=None, timestamp=None))
+
+
 SHAPES: Dict[str, Callable[[], Shape]] = {
     "users_much_fewer_than_items": lambda: generate(400, 6000, 20000),
     "items_much_fewer_than_users": lambda: generate(8000, 150, 60000),
@@ -107,6 +153,11 @@ SHAPES: Dict[str, Callable[[], Shape]] = {
     "users_with_one_interaction": lambda: generate(12000, 1500, 18000),
     "items_without_interactions": lambda: generate(2000, 6000, 30000),
     "names_only_text": lambda: names_only(_replace(generate(2000, 1500, 40000), rating=None)),
+}
+# All the traits of one real data set at once (`../shared/notes/real-data-traits.md`).
+REAL_LIKE_SHAPES: Dict[str, Callable[[], Shape]] = {
+    "movielens_small_like": movielens_small_like,
+    "music_listening_like": music_listening_like,
 }
 # Above the 50,000 users + items from which the trainer's sparse (lazy) optimizer takes over
 # (`auto_settings.LAZY_UPDATE_ROWS`); minutes each, so run by the bench only (`--shapes`).

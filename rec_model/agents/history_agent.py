@@ -81,7 +81,7 @@ class HistoryAgent(Agent):
         if ctx.validation is None:
             return self.settings.get("cold_scale", 1.0), {}
         config = self.config
-        return cold_scale.choose_scale(w, ctx.text, ctx.known, ctx.validation,
+        return cold_scale.choose_scale(w, ctx.text, ctx.matrix.getnnz(axis=0), ctx.validation,
                                        config.cold_neighbours, config.cold_temperature,
                                        per_column, config.seed)
 

@@ -10,9 +10,18 @@ interactions anywhere. So a seeded share of the warm items is made cold for the 
 rows and columns leave W, their columns are imputed from the remaining warm items' text at
 each scale of `SCALES`, and the users' histories lose them; the slice's held-out pairs of those
 items can then only be found through the imputed columns, and every other pair pays for
-whatever the imputed columns push out of the top of the list. The largest scale within one
-standard error of the best is kept (the one-standard-error rule of model selection, leaning
-towards the neighbours' prior, under which new items get exposure).
+whatever the imputed columns push out of the top of the list.
+
+The slice measures what exposure of the cold items costs the warm ones, not what new items
+gain from it later, so the choice leans towards exposure (the largest scale within a tolerance
+of the best mean) as far as the cold items look new rather than rare. A sample leaves some
+items of a long tail unseen by chance, at least f1^2 / (2 f2) of them by Chao's lower bound
+(f1 items seen once, f2 twice). A data set whose catalogue is the items it holds, split at
+random, has fewer cold items than that: they are the tail's chance misses, whose imputed
+columns mostly push better items out. A catalogue with as many or more (new additions,
+items held out whole, a catalogue wider than its interactions) keeps the lean. The tolerance
+is one standard error of the best mean times min(1, cold items / Chao's bound): the
+one-standard-error rule of model selection in the second case, the best mean in the first.
 """
 
 from typing import Dict, Tuple
@@ -37,7 +46,22 @@ def simulated_cold(text: np.ndarray, known: np.ndarray, seed: int) -> np.ndarray
     return chosen
 
 
-def choose_scale(w: sp.csr_matrix, text: np.ndarray, known: np.ndarray, validation,
+def new_item_share(counts: np.ndarray) -> float:
+    """min(1, f0 / Chao's f1^2 / (2 f2)): how far the items without interactions exceed what
+    a sample of this size leaves unseen by chance (f1 (f1 - 1) / 2 when no item is seen
+    twice); 0 without cold items, 1 when no item is seen once.
+
+    Args:
+        counts: [items] interactions per item.
+    """
+    f0, f1, f2 = (int(np.count_nonzero(counts == c)) for c in (0, 1, 2))
+    unseen_by_chance = f1 * f1 / (2.0 * f2) if f2 else f1 * (f1 - 1) / 2.0
+    if f0 == 0:
+        return 0.0
+    return 1.0 if unseen_by_chance <= 0 else float(min(1.0, f0 / unseen_by_chance))
+
+
+def choose_scale(w: sp.csr_matrix, text: np.ndarray, counts: np.ndarray, validation,
                  neighbours: int, temperature: float, per_column: int, seed: int
                  ) -> Tuple[float, Dict[float, float]]:
     """(scale, {scale: validation NDCG}) for the cold columns of W, 1.0 when nothing can tell.
@@ -45,7 +69,7 @@ def choose_scale(w: sp.csr_matrix, text: np.ndarray, known: np.ndarray, validati
     Args:
         w: W [items, items] fitted on the slice's training part, cold columns not imputed.
         text: [items, text_dim] item text embeddings.
-        known: [items] bool, True = the item has training interactions.
+        counts: [items] training interactions per item (0 = cold).
         validation: `auto_settings.Validation` (source rows of the same training part).
         neighbours / temperature: the text mixing's (`cold_items.text_mixing`).
         per_column: entries kept per imputed column, as in the model.
@@ -53,6 +77,7 @@ def choose_scale(w: sp.csr_matrix, text: np.ndarray, known: np.ndarray, validati
     """
     if validation is None:
         return 1.0, {}
+    known = np.asarray(counts) > 0
     simulated = simulated_cold(text, known, seed)
     # Items cold in the training part itself (held-out interactions only) are imputed too.
     mixing = cold_items.text_mixing(text, np.asarray(known, bool) & ~simulated, neighbours,
@@ -75,13 +100,15 @@ def choose_scale(w: sp.csr_matrix, text: np.ndarray, known: np.ndarray, validati
         scaled = (warm_part + cold_part * scale).tocsr()
         per_user[scale] = validation.ndcg_per_user(
             lambda src, m=scaled: ((src @ hidden) @ m).toarray())
-    return _largest_within_one_error(per_user), {s: float(v.mean()) for s, v in per_user.items()}
+    chosen = _largest_within_errors(per_user, new_item_share(np.asarray(counts)))
+    return chosen, {s: float(v.mean()) for s, v in per_user.items()}
 
 
-def _largest_within_one_error(per_user: Dict[float, np.ndarray]) -> float:
-    """The largest scale whose mean NDCG is within one standard error of the best mean (the
-    standard error of the best's mean over the users): new items keep their neighbours'
+def _largest_within_errors(per_user: Dict[float, np.ndarray], errors: float) -> float:
+    """The largest scale whose mean NDCG is within `errors` standard errors of the best mean
+    (the standard error of the best's mean over the users): new items keep their neighbours'
     exposure unless the slice shows a cost beyond its own noise."""
     best = per_user[max(per_user, key=lambda s: per_user[s].mean())]
     error = best.std(ddof=1) / np.sqrt(best.size) if best.size > 1 else 0.0
-    return max(s for s, values in per_user.items() if best.mean() - values.mean() <= error)
+    return max(s for s, values in per_user.items()
+               if best.mean() - values.mean() <= errors * error)

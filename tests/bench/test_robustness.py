@@ -8,7 +8,7 @@ from bench.robustness import run, shapes
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(shapes.SHAPES))
+@pytest.mark.parametrize("name", sorted({**shapes.SHAPES, **shapes.REAL_LIKE_SHAPES}))
 def test_default_model_beats_popularity_and_item_knn(name):
     row = run.run_shape(name)
     assert row["finite"], row
@@ -23,6 +23,25 @@ def test_shapes_have_their_trait():
     heavy = shapes.heavy_users(shapes.generate(200, 100, 2000), count=3, per_user=300)
     assert (np.bincount(heavy.user) > 300).sum() >= 3
     assert all(". " not in t for t in shapes.names_only(shapes.generate(50, 20, 200)).texts)
+
+
+def test_real_like_shapes_have_the_traits_of_the_data_sets_they_stand_for():
+    movies = shapes.movielens_small_like()
+    per_user = np.bincount(movies.user)
+    per_item = np.bincount(movies.item, minlength=movies.num_items)
+    assert movies.num_users == 610 and 9000 < movies.num_items < 10500
+    assert (per_user > 1000).sum() >= 10 and 0.25 < (per_item == 1).mean() < 0.4
+    assert set(np.unique(movies.rating * 2) % 1) == {0.0} and movies.rating.min() == 0.5
+    assert np.ptp(movies.timestamp) > 20 * 365 * 86400
+    assert np.unique(movies.user * movies.num_items + movies.item).size == movies.user.size
+    music = shapes.music_listening_like()
+    per_user = np.bincount(music.user)
+    per_item = np.bincount(music.item, minlength=music.num_items)
+    assert music.num_users == 1892 and 15000 < music.num_items < 18000
+    assert np.median(per_user) >= 40 and per_user.max() < 80
+    assert (per_item == 1).mean() > 0.55
+    assert music.rating is None and music.timestamp is None
+    assert all(". " not in t for t in music.texts)
 
 
 def _stored(train):
