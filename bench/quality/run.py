@@ -141,8 +141,8 @@ def run(data_dir, out_path, config=None, cache_dir=None, log=print) -> dict:
                                                  str(work / "cold_content"), content)
         cold["agent:content"] = _model_cold(model, cold_split, held_out, nu)
     start = time.perf_counter()
-    model, _ = pipeline_model.train_exported(cold_split.train, emb_dir, str(work / "cold_multi"),
-                                             config)
+    model, cold_card = pipeline_model.train_exported(cold_split.train, emb_dir,
+                                                     str(work / "cold_multi"), config)
     seconds["cold:multi_agent"] = time.perf_counter() - start
     cold["multi_agent"] = _model_cold(model, cold_split, held_out, nu)
     log(f"cold: {cold}")
@@ -162,6 +162,7 @@ def run(data_dir, out_path, config=None, cache_dir=None, log=print) -> dict:
            "cold": cold, "agent_share": shares, "alpha": {"final": card["alpha"]},
            "gate": card.get("gate"), "settings": card.get("settings"), "train_seconds": seconds,
            "trainer_seconds_per_stage": card["training"]["seconds_per_stage"], "speed": speed,
+           "cold_model": {"settings": cold_card.get("settings"), "gate": cold_card.get("gate")},
            "targets": targets, "ease_validation_ndcg@10": grid,
            "ratio_ndcg@10_vs_ease": ma["ndcg@10"] / ez["ndcg@10"]}
     out_path.parent.mkdir(parents=True, exist_ok=True)
