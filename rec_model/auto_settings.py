@@ -6,7 +6,7 @@ weights, ranks) are picked by NDCG on a validation slice carved from the trainin
 """
 
 import dataclasses
-from typing import Callable, Dict, Optional
+from typing import Callable, Optional
 
 import numpy as np
 import scipy.sparse as sp
@@ -35,18 +35,6 @@ def neighbours_for(num_items: int, requested: int = 0) -> int:
         return int(max(1, min(requested, num_items - 1)))
     budget = int((SOLVE_BUDGET_FLOPS / max(num_items, 1)) ** (1.0 / 3.0))
     return int(max(1, min(num_items - 1, MAX_NEIGHBOURS, max(MIN_NEIGHBOURS, budget))))
-
-
-def refined(grid: Dict[float, float]) -> Optional[float]:
-    """The geometric midpoint between the best setting of `grid` {setting: validation score}
-    and its better adjacent setting, to try next; None when the best is at the grid's edge
-    (an edge is extended by the caller, not refined)."""
-    values = sorted(grid)
-    i = values.index(max(grid, key=grid.get))
-    if i in (0, len(values) - 1):
-        return None
-    other = max(values[i - 1], values[i + 1], key=grid.get)
-    return float(np.sqrt(values[i] * other))
 
 
 def epochs_for(num_pairs: int, requested: int = 0, visits: float = 4e6,

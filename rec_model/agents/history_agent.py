@@ -87,8 +87,7 @@ class HistoryAgent(Agent):
 
     def _chosen_l2(self, pruned, k, l2s, validation):
         """(l2, its W, {l2: validation NDCG}) best on the validation slice over `l2s`, the grid
-        extended past a winning edge (L2_STEP, L2_EXTENSIONS), then refined once between the
-        best and its better neighbour (`auto_settings.refined`)."""
+        extended past a winning edge (L2_STEP, L2_EXTENSIONS)."""
         grid, best = {}, (None, None)
 
         def trial(values):
@@ -107,9 +106,6 @@ class HistoryAgent(Agent):
                 trial([best[0] / L2_STEP])
             else:
                 break
-        between = auto_settings.refined(grid)
-        if between is not None:
-            trial([between])  # the grid's factor-4 steps are coarse near the optimum
         return best[0], best[1], grid
 
     def set_rows(self, w) -> None:

@@ -5,13 +5,11 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from rec_model import auto_settings
 from rec_model.agents.base import FactorAgent, read_whole
 from rec_model.closed_forms import cold_items, spectral
 from rec_model.users import weighted_sum
 
-RANK_GRID = (32, 64, 128, 256)  # tried on the validation slice (nested: one decomposition),
-# then one rank between the best and its better neighbour (`auto_settings.refined`)
+RANK_GRID = (32, 64, 128, 256)  # tried on the validation slice (nested: one decomposition)
 MIN_RANK = 4  # while the grid's smallest rank wins, half of it is tried too, down to this
 
 
@@ -55,9 +53,6 @@ class SpectralAgent(FactorAgent):
                     trial(r)
                 while max(grid, key=grid.get) == min(grid) and min(grid) // 2 >= MIN_RANK:
                     trial(min(grid) // 2)  # a prefix of the same factors: no new solve
-                between = auto_settings.refined(grid)
-                if between is not None and round(between) not in grid:
-                    trial(int(round(between)))
                 rank = max(grid, key=grid.get)
             else:
                 rank = usable[min(1, len(usable) - 1)]

@@ -99,14 +99,3 @@ def test_auto_optimizer_is_lazy_adam_once_dense_updates_of_every_row_cost():
     assert auto_settings.optimizer_for("auto", rows - 100, 100) == "lazy_adam"
     assert auto_settings.optimizer_for("auto", rows - 101, 100) == "adam"
     assert auto_settings.optimizer_for("sgd", 10 ** 6, 10 ** 5) == "sgd"
-
-
-@pytest.mark.parametrize("grid,want", [
-    ({1.0: 0.1, 4.0: 0.3, 16.0: 0.2}, 8.0),  # towards the better neighbour, geometrically
-    ({1.0: 0.2, 4.0: 0.3, 16.0: 0.1}, 2.0),
-    ({1.0: 0.3, 4.0: 0.2, 16.0: 0.1}, None),  # an edge wins: extended, not refined
-    ({1.0: 0.1, 4.0: 0.2, 16.0: 0.3}, None),
-    ({4.0: 0.3}, None),
-])
-def test_refined_is_between_the_best_and_its_better_neighbour(grid, want):
-    assert auto_settings.refined(grid) == (None if want is None else pytest.approx(want))

@@ -189,24 +189,6 @@ def test_the_l2_grid_extends_past_a_winning_edge(sign, want):
         pruned, 4, l2, agent.config.edlae_dropout).toarray(), atol=1e-6)
 
 
-def test_the_l2_grid_is_refined_between_the_best_and_its_better_neighbour():
-    from rec_model.closed_forms import gram, neighbourhood
-
-    data, _ = make_data()
-    agent = _agent(num_items=data.num_items)
-    pruned = gram.pruned_gram(data.matrix(0.0), data.num_items - 1)
-    shrinkage = _Shrinkage(1, data.num_items)
-    at_eight = shrinkage.ndcg(lambda src: (src @ neighbourhood.item_item(
-        pruned, 4, 8.0, agent.config.edlae_dropout)).toarray())
-
-    class PeakAtEight:  # validation NDCG peaks at the shrinkage of l2 = 8, off the grid
-        def ndcg(self, scores):
-            return -abs(shrinkage.ndcg(scores) - at_eight)
-
-    l2, _, grid = agent._chosen_l2(pruned, 4, [1.0, 4.0, 16.0], PeakAtEight())
-    assert 8.0 in grid and l2 == pytest.approx(8.0)  # sqrt(4 x 16): 4 or 16 won the grid
-
-
 def test_auto_neighbours_follow_the_catalogue_size():
     data, text = make_data()
     model = MultiAgentModel(tiny_config(neighbours=0, history_l2=1.0), data.num_users,

@@ -99,19 +99,3 @@ def test_the_rank_grid_halves_below_a_winning_smallest_rank(monkeypatch):
     tried = sorted(int(k.split("=")[1]) for k in settings if k.startswith("validation_ndcg"))
     assert tried == [1, 2, 4, 5] and settings["rank"] == 1
     assert agent.left.numpy().shape[1] == 1
-
-
-def test_the_rank_grid_is_refined_between_the_best_and_its_better_neighbour(monkeypatch):
-    from rec_model.agents import spectral_agent
-
-    monkeypatch.setattr(spectral_agent, "RANK_GRID", (1, 2, 5))  # all below NUM_ITEMS // 4
-
-    class NearThree:  # a validation slice preferring about three axes
-        def ndcg(self, scores):
-            return -abs(np.linalg.matrix_rank(scores(np.eye(NUM_ITEMS)), tol=1e-6) - 3.2)
-
-    data, text = make_data()
-    model = MultiAgentModel(tiny_config(spectral_rank=0), data.num_users, data.num_items, 8)
-    settings = _agent(model).fit(fit_context(model, data, text, NearThree()))
-    tried = sorted(int(k.split("=")[1]) for k in settings if k.startswith("validation_ndcg"))
-    assert tried == [1, 2, 3, 5] and settings["rank"] == 3  # 3 = round(sqrt(2 x 5))
