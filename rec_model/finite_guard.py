@@ -10,7 +10,7 @@ class NonFiniteTrainingError(FloatingPointError):
     """A training loss or metric became NaN or infinite.
 
     Attributes:
-        stage: the training stage ("pairs", "gate", "export").
+        stage: the training stage ("pairs", "gate", "pairs_all_data", "export").
         epoch: 1-based epoch in which it happened.
         batch: 0-based batch of that epoch (None when found at the epoch's end).
         names: the non-finite log entries, e.g. ["loss_cf", "alpha_cf"].

@@ -9,11 +9,14 @@
    muted (`MultiAgentModel.mute`): they score nothing, and propose no candidates either when
    the slice's NDCG does not drop without theirs.
 4. refit (`refit`): closed forms, statistics and stored histories on all the data given
-   (the same settings), serving tables rebuilt.
+   (the same settings); then one more pairs epoch over all of it (stage "pairs_all_data",
+   the pairs optimizer's state kept, alpha as the gate left it) when an agent the gate kept
+   is gradient-trained, so the slice held out in 1-3 trains them too; serving tables rebuilt.
 """
 
 import contextlib
 import dataclasses
+import functools
 import gc
 import time
 from typing import Callable, Dict, List, Optional
@@ -36,6 +39,9 @@ _GATE_BATCH = 256
 # stops improving (and keeps the best epoch's weights): the agents overfit at very
 # different numbers of epochs on different data, so a fixed count cannot fit all.
 EARLY_STOPPING_METRIC = "loss_pairs_ensemble"
+# Its own name, so its callbacks (checkpoints, logs) are not the pairs stage's: restoring the
+# pairs stage's last checkpoint here would undo the gate and skip the epoch.
+LAST_PASS_STAGE = "pairs_all_data"
 
 
 @dataclasses.dataclass
@@ -84,10 +90,14 @@ def fit_closed_forms(model: MultiAgentModel, ctx: FitContext) -> Dict:
     return {agent.name: agent.fit(ctx) for agent in model.agents}
 
 
-def refit(model: MultiAgentModel, data: Interactions, text: np.ndarray) -> Dict:
-    """`fit_closed_forms` on `data` with the chosen settings, then the serving tables."""
+def refit(model: MultiAgentModel, data: Interactions, text: np.ndarray,
+          train: Optional[Callable] = None) -> Dict:
+    """`fit_closed_forms` on `data` with the chosen settings, `train(model, data)` if given
+    (the stored histories and statistics are then `data`'s), then the serving tables."""
     ctx = fit_context(model, data, text)
     settings = fit_closed_forms(model, ctx)
+    if train is not None:
+        train(model, data)
     for agent in model.agents:
         agent.finalize(ctx)
     return settings
@@ -195,6 +205,31 @@ def train_multi_agent(config, data: Interactions, text: np.ndarray, verbose: int
         return _train(config, data, text, verbose, strategy, guarded, initial_model)
 
 
+def last_pass(model, data, optimizer, replicas, callbacks, logs, seconds=None) -> None:
+    """One more pairs epoch over all of `data` for the gradient-trained agents the gate kept:
+    the slice held out to choose settings and fit the gate would otherwise never train them.
+    alpha stays as the gate fitted it (the weighting is frozen for this epoch)."""
+    if optimizer is None or not any(a.gradient_trained for a in model._scoring_agents()):
+        return
+    config, start = model.config, time.perf_counter()
+    for agent in model.agents:
+        agent.thaw()
+    model.set_stage("pairs")
+    model.weighting.trainable = False
+    try:
+        model.compile(optimizer=optimizer)
+        batch = auto_settings.batch_size_for(data.size, config.batch_size) * replicas
+        steps = auto_settings.steps_per_epoch_for(data.size, batch)
+        history = model.fit(_pairs_dataset(data, batch, config.seed + 1), epochs=1,
+                            steps_per_epoch=steps, verbose=0,
+                            callbacks=callbacks(LAST_PASS_STAGE))
+    finally:
+        model.weighting.trainable = True
+    _log(LAST_PASS_STAGE, history, logs)
+    if seconds is not None:
+        seconds[LAST_PASS_STAGE] = time.perf_counter() - start
+
+
 def _train(config, data, text, verbose, strategy, callbacks, initial_model) -> TrainResult:
     seconds, logs = {}, []
     if initial_model is not None:
@@ -239,6 +274,7 @@ def _train(config, data, text, verbose, strategy, callbacks, initial_model) -> T
         examples_per_second = (steps * batch * len(history.epoch)
                                / max(time.perf_counter() - start, 1e-9))
     seconds["pairs"] = time.perf_counter() - start
+    pairs_optimizer = getattr(model, "optimizer", None)
     for agent in model.agents:
         agent.finalize(rest_ctx)
 
@@ -251,11 +287,15 @@ def _train(config, data, text, verbose, strategy, callbacks, initial_model) -> T
         del arrays
         seconds["gate"] = time.perf_counter() - start
     model.set_stage("pairs")
+    # Without a held-out slice the pairs stage has already seen every interaction.
+    train = functools.partial(last_pass, optimizer=pairs_optimizer, replicas=replicas,
+                              callbacks=callbacks, logs=logs, seconds=seconds
+                              ) if held.size else None
     # The refit holds a second set of fitted state while it runs: drop the split's first.
     del rest, held, rest_ctx, validation
     gc.collect()
 
     start = time.perf_counter()
-    refit(model, data, text)
-    seconds["refit"] = time.perf_counter() - start
+    refit(model, data, text, train=train)
+    seconds["refit"] = time.perf_counter() - start - seconds.get(LAST_PASS_STAGE, 0.0)
     return TrainResult(model, logs, seconds, settings, gate, examples_per_second)

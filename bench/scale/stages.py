@@ -27,7 +27,7 @@ COMPONENT_STAGES = (
 # Protocol stage -> keys of the trainer's seconds_per_stage.
 TRAINER_STAGES = (
     ("closed-form fits", ("fit", "refit")),
-    ("training", ("pairs", "gate")),
+    ("training", ("pairs", "gate", "pairs_all_data")),
     ("export", ("export",)),
 )
 STAGE_ORDER = ([name for name, _ in COMPONENT_STAGES[:3]] + [name for name, _ in TRAINER_STAGES]

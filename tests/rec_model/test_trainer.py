@@ -8,7 +8,8 @@ from rec_model import gate_fit
 from rec_model.config import ModelConfig
 from rec_model.interactions import Interactions
 from rec_model.lazy_adam import LazyAdam
-from rec_model.trainer import _optimizer, mute_silent_agents, refit, train_multi_agent
+from rec_model.trainer import (LAST_PASS_STAGE, _optimizer, last_pass, mute_silent_agents,
+                               refit, train_multi_agent)
 from tests.rec_model.synthetic import (NUM_ITEMS, fitted_model, held_out_validation, make_data,
                                        tiny_config)
 
@@ -16,14 +17,17 @@ from tests.rec_model.synthetic import (NUM_ITEMS, fitted_model, held_out_validat
 def test_losses_are_finite_and_both_stages_are_logged(trained):
     result = trained[0]
     stages = [row["stage"] for row in result.epochs]
-    assert stages == ["pairs", "gate"]  # epochs=1, gate_epochs=1
+    kept = [a for a in result.model.agents
+            if a.gradient_trained and a.name not in result.model.muted]
+    assert kept  # the tiny data keeps a factor agent, so the last pass runs
+    assert stages == ["pairs", "gate", LAST_PASS_STAGE]  # epochs=1, gate_epochs=1
     for row in result.epochs:
         values = [v for k, v in row.items() if k not in ("stage", "epoch")]
         assert values and np.all(np.isfinite(values))
     pairs = result.epochs[0]
     assert {"loss", "loss_cf", "loss_hybrid", "alpha_cf", "loss_pairs_ensemble"} <= set(pairs)
     assert "loss_history" not in pairs and "loss_history" in result.epochs[1]
-    assert set(result.seconds) == {"fit", "pairs", "gate", "refit"}
+    assert set(result.seconds) == {"fit", "pairs", "gate", "refit", LAST_PASS_STAGE}
     assert result.examples_per_second > 0
 
 
@@ -75,6 +79,40 @@ def test_refit_replaces_histories_statistics_and_cold_items():
     content = model.agents[model.agent_names.index("content")]
     assert 0 in content.cold_ids.numpy().tolist()
     assert 0 not in model.popular.numpy().tolist()
+
+
+def _factor_weights(model):
+    return [v.numpy().copy() for a in model.agents if a.gradient_trained
+            for v in a.trainable_weights]
+
+
+def test_the_last_pass_trains_the_kept_factor_agents_on_all_data_and_keeps_alpha():
+    data, text = make_data()
+    model = fitted_model(data=data, text=text)
+    model.set_stage("pairs")
+    alpha, before, logs = model.alphas(), _factor_weights(model), []
+    stages = []
+    refit(model, data, text, train=lambda m, d: last_pass(
+        m, d, tf.keras.optimizers.Adam(0.01), 1, lambda s: stages.append(s) or [], logs))
+    assert stages == [LAST_PASS_STAGE] and [r["stage"] for r in logs] == [LAST_PASS_STAGE]
+    assert np.isfinite(logs[0]["loss"])
+    assert model.alphas() == alpha and model.weighting.trainable
+    after = _factor_weights(model)
+    assert before and any(not np.array_equal(b, a) for b, a in zip(before, after))
+    # The serving tables are rebuilt from the trained weights.
+    assert all(a.frozen for a in model.agents if a.gradient_trained)
+
+
+def test_the_last_pass_is_skipped_when_the_gate_muted_every_factor_agent():
+    data, text = make_data()
+    model = fitted_model(data=data, text=text)
+    model.mute([a.name for a in model.agents if a.gradient_trained])
+    before, logs = _factor_weights(model), []
+    last_pass(model, data, tf.keras.optimizers.Adam(0.01), 1, lambda s: [], logs)
+    assert logs == []
+    assert all(np.array_equal(b, a) for b, a in zip(before, _factor_weights(model)))
+    last_pass(fitted_model(data=data, text=text), data, None, 1, lambda s: [], logs)
+    assert logs == []  # no pairs stage ran, so there is no optimizer state to continue
 
 
 def test_bad_text_and_vocabulary_mismatches_are_rejected():

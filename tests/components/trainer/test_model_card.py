@@ -6,6 +6,7 @@ import pytest
 from components.trainer import model_card
 from rec_model import features as F
 from rec_model.interactions import Interactions
+from rec_model.trainer import LAST_PASS_STAGE
 from tests.rec_model.synthetic import fitted_model, make_data
 
 
@@ -60,7 +61,7 @@ def test_the_trainer_writes_a_complete_card(exported):
     assert on_disk["counts"]["cold_items"] == 2
     assert {"model_recall@10", "model_ndcg@10", "popularity_recall@10",
             "agent_share_history"} <= set(on_disk["metrics"]["eval"])
-    assert set(on_disk["metrics"]["last_epoch"]) == {"pairs", "gate"}
+    assert set(on_disk["metrics"]["last_epoch"]) == {"pairs", "gate", LAST_PASS_STAGE}
     assert on_disk["settings"]["history"]["neighbours"] == 4
     assert "static" in on_disk["gate"]
     assert on_disk["serving_model"]["interactions"] == inputs.train.size + inputs.eval.size
