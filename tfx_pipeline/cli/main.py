@@ -11,6 +11,8 @@ import importlib
 import os
 import sys
 
+from tfx_pipeline.cli import quiet_tensorflow
+
 # name -> (module, one-line help). Keep sorted by how a user meets them.
 COMMANDS = {
     "data": ("tfx_pipeline.cli.data_cmd",
@@ -70,6 +72,8 @@ def main(argv=None) -> int:
     name, rest = argv[0], argv[1:]
     if name not in COMMANDS or not _available(name):
         parser.error(f"unknown command {name!r}; run `recsys --help` for the list")
+    if not {"-h", "--help"} & set(rest):  # help answers without TensorFlow
+        quiet_tensorflow.import_tensorflow()
     module = importlib.import_module(COMMANDS[name][0])
     sub = argparse.ArgumentParser(prog=f"recsys {name}", description=COMMANDS[name][1])
     module.add_arguments(sub)
