@@ -64,6 +64,7 @@ def main(argv=None) -> int:
     # TFRS needs Keras 2 (tf-keras); it must be chosen before TensorFlow is first imported.
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    quiet_tensorflow.install()
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     if not argv or argv[0] in ("-h", "--help"):
@@ -72,8 +73,6 @@ def main(argv=None) -> int:
     name, rest = argv[0], argv[1:]
     if name not in COMMANDS or not _available(name):
         parser.error(f"unknown command {name!r}; run `recsys --help` for the list")
-    if not {"-h", "--help"} & set(rest):  # help answers without TensorFlow
-        quiet_tensorflow.import_tensorflow()
     module = importlib.import_module(COMMANDS[name][0])
     sub = argparse.ArgumentParser(prog=f"recsys {name}", description=COMMANDS[name][1])
     module.add_arguments(sub)

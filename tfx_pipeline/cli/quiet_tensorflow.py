@@ -1,12 +1,17 @@
-"""Imports TensorFlow without the CUDA stub's start-up notices on a machine without a GPU.
+"""Drops the CUDA stub's start-up notices from TensorFlow's import on a machine without a GPU.
 
 TensorFlow's CUDA stub logs "Could not find cuda drivers on your machine" (and absl's
 "All log messages before absl::InitializeLog() ..." above it) while it is imported, before
-its logging honours TF_CPP_MIN_LOG_LEVEL, so every `recsys` command printed four such lines.
-The import runs with the process's stderr (fd 2, which the native code writes to) sent to a
-temporary file; afterwards every line but those notices is written to stderr again.
+its logging honours TF_CPP_MIN_LOG_LEVEL, so every `recsys` command that used TensorFlow
+printed four such lines. `install()` wraps the first import of TensorFlow, whichever module
+asks for it and whenever: it runs with the process's stderr (fd 2, which the native code
+writes to) sent to a temporary file, and afterwards every line but those notices is written
+to stderr again. Commands that never use TensorFlow never import it.
 """
 
+import contextlib
+import importlib.abc
+import importlib.util
 import os
 import re
 import sys
@@ -22,16 +27,16 @@ def without_notices(text: str) -> str:
     return "".join(line for line in text.splitlines(keepends=True) if not NOTICE.search(line))
 
 
-def import_tensorflow() -> None:
-    """Imports TensorFlow (once) with the notices dropped from stderr."""
-    if "tensorflow" in sys.modules:
-        return
+@contextlib.contextmanager
+def _notices_dropped():
+    """Within: fd 2 goes to a temporary file; on exit its text, notices left out, is written
+    to stderr."""
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as capture:
         os.dup2(capture.fileno(), 2)
         try:
-            import tensorflow  # noqa: F401
+            yield
         finally:
             sys.stderr.flush()
             os.dup2(saved, 2)
@@ -39,3 +44,40 @@ def import_tensorflow() -> None:
             capture.seek(0)
             sys.stderr.write(without_notices(capture.read().decode("utf-8", "replace")))
             sys.stderr.flush()
+
+
+class _QuietLoader(importlib.abc.Loader):
+    """TensorFlow's own loader, its module body run inside `_notices_dropped`."""
+
+    def __init__(self, loader):
+        self._loader = loader
+
+    def __getattr__(self, name):  # resource readers, is_package, ... of the real loader
+        return getattr(self._loader, name)
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        with _notices_dropped():
+            self._loader.exec_module(module)
+
+
+class _QuietFinder(importlib.abc.MetaPathFinder):
+    """Finds `tensorflow` once, as the other finders would, with `_QuietLoader` around it."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "tensorflow":
+            return None
+        sys.meta_path.remove(self)  # one import to wrap; the lookup below skips this finder
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _QuietLoader(spec.loader)
+        return spec
+
+
+def install() -> None:
+    """Drops the notices from this process's first import of TensorFlow (no import now)."""
+    if "tensorflow" in sys.modules or any(isinstance(f, _QuietFinder) for f in sys.meta_path):
+        return
+    sys.meta_path.insert(0, _QuietFinder())

@@ -1,4 +1,5 @@
-"""TensorFlow's CUDA-stub notices are dropped at import; everything else on stderr stays."""
+"""TensorFlow's CUDA-stub notices are dropped at its first import; everything else on stderr
+stays, and nothing imports TensorFlow before someone asks for it."""
 
 import os
 import subprocess
@@ -38,14 +39,22 @@ def test_native_stderr_during_the_import_is_filtered_and_kept(tmp_path):
         print("python: a warning", file=sys.stderr)
     """))
     out = _run("from tfx_pipeline.cli import quiet_tensorflow as q\n"
-               "q.import_tensorflow(); q.import_tensorflow()\n"
+               "q.install(); q.install()\nimport tensorflow\n"
                "import os; os.write(2, b'after the import\\n')", [str(tmp_path)])
     assert out.stderr == "native: a real problem\npython: a warning\nafter the import\n"
 
 
 def test_importing_the_real_tensorflow_prints_no_notice():
     out = _run("from tfx_pipeline.cli import quiet_tensorflow as q\n"
-               "q.import_tensorflow()\nimport tensorflow as tf\nprint(tf.constant(2).numpy())",
-               [])
-    assert out.stdout.strip() == "2"
+               "q.install()\nimport tensorflow.compat.v1 as tf1\nimport tensorflow as tf\n"
+               "print(tf.constant(2).numpy(), tf1.__name__)", [])
+    assert out.stdout.strip() == "2 tensorflow.compat.v1"
     assert "cudart_stub" not in out.stderr and "absl::InitializeLog" not in out.stderr
+
+
+def test_a_command_that_never_uses_tensorflow_never_imports_it(tmp_path):
+    out = _run("import sys\nfrom tfx_pipeline.cli import main\n"
+               f"rc = main.main(['data', 'synth', '--users', '20', '--items', '40', "
+               f"'--interactions', '100', '--out', {str(tmp_path / 'synth')!r}])\n"
+               "print(rc, 'tensorflow' in sys.modules)", [])
+    assert out.stdout.strip().splitlines()[-1] == "0 False"
