@@ -62,8 +62,12 @@ class Servable:
         self._graph = tf.Graph()
         self._session = tf.compat.v1.Session(graph=self._graph,
                                              config=session_options.config_proto())
+        # The loader behind tf.compat.v1.saved_model.load, called directly: that wrapper logs
+        # a deprecation warning at every load, and tf.saved_model.load (eager functions, no
+        # Session) is not how TF Serving runs a model.
+        from tensorflow.python.saved_model import loader_impl  # pylint: disable=no-name-in-module
         with self._graph.as_default():
-            tf.compat.v1.saved_model.loader.load(self._session, ["serve"], str(self.path))
+            loader_impl.SavedModelLoader(str(self.path)).load(self._session, ["serve"])
         self._callables = {}  # (signature, output names) -> Session callable
         self._callables_lock = threading.Lock()
         self._tf = tf

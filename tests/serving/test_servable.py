@@ -3,6 +3,7 @@ tensors).
 """
 
 import concurrent.futures
+import logging
 
 import numpy as np
 import pytest
@@ -72,3 +73,9 @@ def test_session_options_validate():
         SessionOptions(intra_op_parallelism=-1)
     proto = SessionOptions(2, -1).config_proto()
     assert (proto.intra_op_parallelism_threads, proto.inter_op_parallelism_threads) == (2, -1)
+
+
+def test_loading_logs_no_deprecation_warning(model_pool, caplog):
+    with caplog.at_level(logging.WARNING):
+        Servable("m", 1, model_pool["v1"])
+    assert not [r for r in caplog.records if "deprecated" in r.getMessage()]

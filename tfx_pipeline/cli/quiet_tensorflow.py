@@ -2,11 +2,14 @@
 
 TensorFlow's CUDA stub logs "Could not find cuda drivers on your machine" (and absl's
 "All log messages before absl::InitializeLog() ..." above it) while it is imported, before
-its logging honours TF_CPP_MIN_LOG_LEVEL, so every `recsys` command that used TensorFlow
-printed four such lines. `install()` wraps the first import of TensorFlow, whichever module
-asks for it and whenever: it runs with the process's stderr (fd 2, which the native code
-writes to) sent to a temporary file, and afterwards every line but those notices is written
-to stderr again. Commands that never use TensorFlow never import it.
+its logging honours TF_CPP_MIN_LOG_LEVEL, and the first device enumeration logs "failed call
+to cuInit" at error level, so every `recsys` command that used TensorFlow printed five such
+lines. `install()` wraps the first import of TensorFlow, whichever module asks for it and
+whenever: it runs, followed by the device enumeration (which leaves the runtime's threading
+and device settings open), with the process's stderr (fd 2, which the native code writes to)
+sent to a temporary file, and afterwards every line but those notices is written to stderr
+again. The cuInit failure is dropped only beside the stub's "no cuda drivers" notice: on a
+machine with drivers it is news. Commands that never use TensorFlow never import it.
 """
 
 import contextlib
@@ -18,13 +21,19 @@ import sys
 import tempfile
 
 # Only the notices of a CPU-only start-up; anything else TensorFlow prints is passed on.
-NOTICE = re.compile(r"absl::InitializeLog\(\) is called are written to STDERR"
-                    r"|cudart_stub\.cc:\d+\] Could not find cuda drivers")
+NO_DRIVERS = re.compile(r"cudart_stub\.cc:\d+\] Could not find cuda drivers")
+NOTICE = re.compile(r"absl::InitializeLog\(\) is called are written to STDERR|"
+                    + NO_DRIVERS.pattern)
+CUINIT_FAILED = re.compile(r"cuda_platform\.cc:\d+\] failed call to cuInit")
 
 
 def without_notices(text: str) -> str:
-    """`text` without its lines that are CUDA-stub start-up notices."""
-    return "".join(line for line in text.splitlines(keepends=True) if not NOTICE.search(line))
+    """`text` without its lines that are CUDA-stub start-up notices (and, when the stub found
+    no drivers, the cuInit failure that follows from it)."""
+    no_drivers = NO_DRIVERS.search(text) is not None
+    return "".join(line for line in text.splitlines(keepends=True)
+                   if not NOTICE.search(line)
+                   and not (no_drivers and CUINIT_FAILED.search(line)))
 
 
 @contextlib.contextmanager
@@ -61,6 +70,9 @@ class _QuietLoader(importlib.abc.Loader):
     def exec_module(self, module):
         with _notices_dropped():
             self._loader.exec_module(module)
+            # Enumerating devices (0.7 ms) logs the cuInit failure now, inside the capture,
+            # and unlike creating the runtime it still lets threads and devices be configured.
+            module.config.list_physical_devices()
 
 
 class _QuietFinder(importlib.abc.MetaPathFinder):

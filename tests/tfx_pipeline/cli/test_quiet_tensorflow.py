@@ -14,6 +14,8 @@ NOTICES = ("WARNING: All log messages before absl::InitializeLog() is called are
            "STDERR\n",
            "I0000 00:00:1796357464.948980   15204 cudart_stub.cc:31] Could not find cuda "
            "drivers on your machine, GPU will not be used.\n")
+CUINIT = ("E0000 00:00:1796365692.435194   21105 cuda_platform.cc:52] failed call to cuInit: "
+          "INTERNAL: CUDA error: Failed call to cuInit: UNKNOWN ERROR (303)\n")
 
 
 def _run(code, pythonpath):
@@ -28,6 +30,11 @@ def test_only_the_notices_are_dropped():
     assert quiet_tensorflow.without_notices(text) == "E0000 something else went wrong\ntail"
 
 
+def test_the_cuinit_failure_is_dropped_only_where_the_stub_found_no_drivers():
+    assert quiet_tensorflow.without_notices("".join(NOTICES) + CUINIT + "tail") == "tail"
+    assert quiet_tensorflow.without_notices(CUINIT + "tail") == CUINIT + "tail"
+
+
 def test_native_stderr_during_the_import_is_filtered_and_kept(tmp_path):
     fake = tmp_path / "tensorflow"
     fake.mkdir()
@@ -37,6 +44,11 @@ def test_native_stderr_during_the_import_is_filtered_and_kept(tmp_path):
             os.write(2, line.encode())
         os.write(2, b"native: a real problem\\n")
         print("python: a warning", file=sys.stderr)
+
+        class config:
+            @staticmethod
+            def list_physical_devices():
+                os.write(2, {CUINIT!r}.encode())
     """))
     out = _run("from tfx_pipeline.cli import quiet_tensorflow as q\n"
                "q.install(); q.install()\nimport tensorflow\n"
@@ -47,9 +59,12 @@ def test_native_stderr_during_the_import_is_filtered_and_kept(tmp_path):
 def test_importing_the_real_tensorflow_prints_no_notice():
     out = _run("from tfx_pipeline.cli import quiet_tensorflow as q\n"
                "q.install()\nimport tensorflow.compat.v1 as tf1\nimport tensorflow as tf\n"
+               # The runtime's threads can still be set after the import's device listing.
+               "tf.config.threading.set_intra_op_parallelism_threads(1)\n"
                "print(tf.constant(2).numpy(), tf1.__name__)", [])
     assert out.stdout.strip() == "2 tensorflow.compat.v1"
-    assert "cudart_stub" not in out.stderr and "absl::InitializeLog" not in out.stderr
+    for notice in ("cudart_stub", "absl::InitializeLog", "cuInit"):
+        assert notice not in out.stderr
 
 
 def test_a_command_that_never_uses_tensorflow_never_imports_it(tmp_path):
