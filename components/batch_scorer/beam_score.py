@@ -66,7 +66,8 @@ def ScoreUsers(  # pylint: disable=invalid-name
         pipeline, handler: RecommendModelHandler, config: BatchScoreConfig, out_path: str,
         errors_path: str, n_buckets: int,
         user_chunks: Optional[List[file_chunks.FileChunk]] = None, vocabulary: bool = False,
-        seen_units: Optional[List[bucket_join.SeenUnit]] = None):
+        seen_units: Optional[List[bucket_join.SeenUnit]] = None,
+        wanted_users_file: Optional[str] = None):
     """Scores users and writes `out_path` and `errors_path` (one file each, both always).
 
     Args:
@@ -76,6 +77,8 @@ def ScoreUsers(  # pylint: disable=invalid-name
         user_chunks: ranges of the users file, or None to score every user of `seen_units`.
         vocabulary: the users file is the model's vocabulary (`bucket_join.users_to_buckets`).
         seen_units: pieces of the seen-items source, or None when nothing is read from it.
+        wanted_users_file: a users file every worker reads whole to keep only its users' seen
+            pairs before the shuffle, or None to shuffle every pair.
     """
     parts_dir = part_files.parts_dir_for(out_path)
     errors_dir = part_files.parts_dir_for(errors_path)
@@ -86,7 +89,8 @@ def ScoreUsers(  # pylint: disable=invalid-name
                          n_buckets, config.max_user_id_bytes, errors_dir, vocabulary))
     if seen_units is not None:
         keyed.append(pipeline | "SeenPieces" >> beam.Create(seen_units)
-                     | "SeenToBuckets" >> bucket_join.seen_to_buckets(n_buckets))
+                     | "SeenToBuckets" >> bucket_join.seen_to_buckets(
+                         n_buckets, wanted_users_file, config.max_user_id_bytes))
     to_blocks = bucket_join.bucket_to_blocks(
         users_from_seen=user_chunks is None,
         exclude_seen=config.exclude_seen and seen_units is not None,

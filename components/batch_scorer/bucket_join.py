@@ -2,15 +2,18 @@
 
 Stage 1 (one element per file range): each range of the users file or of the seen-items
 source is read and split by `bucket_of(user id)` into at most `n_buckets` blocks, emitted as
-`(bucket, (kind, columns as JSON bytes))`. Stage 2 (after one GroupByKey over a few hundred such
+`(bucket, (kind, columns as JSON bytes))`; with a small enough users file, every worker reads
+its ids once and keeps only those users' seen pairs, so the shuffle does not carry the pairs
+of users nobody asked for. Stage 2 (after one GroupByKey over a few hundred such
 blocks): a bucket's users are de-duplicated, given their seen items and cut into
 `ScoringBlock`s. The shuffle moves a few thousand byte strings, not one element per user or
 per pair, and memory holds one bucket at a time.
 """
 
+import functools
 import json
 import zlib
-from typing import Dict, Iterable, List, NamedTuple, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Set, Tuple
 
 import apache_beam as beam
 
@@ -88,23 +91,55 @@ class _UsersToBuckets(beam.DoFn):
                 yield b, (USERS, _pack((lines[b], ids[b])))
 
 
-def read_seen_unit(unit: SeenUnit) -> seen_pairs.Pairs:
-    """The (users, items) columns of one seen-items piece."""
+def read_seen_unit(unit: SeenUnit, wanted: Optional[FrozenSet[str]] = None) -> seen_pairs.Pairs:
+    """The (users, items) columns of one seen-items piece (only `wanted` users' when given)."""
     if unit.kind == SEEN_CSV_RANGE:
-        return seen_pairs.pairs_from_lines(file_chunks.read_lines(unit.chunk), unit.layout)
+        return seen_pairs.pairs_from_lines(file_chunks.read_lines(unit.chunk), unit.layout,
+                                           wanted)
     if unit.kind == SEEN_CSV_WHOLE:
-        return seen_pairs.pairs_from_whole_csv(unit.chunk.path)
-    return seen_pairs.pairs_from_tfrecords(unit.chunk.path)
+        return seen_pairs.pairs_from_whole_csv(unit.chunk.path, wanted)
+    return seen_pairs.pairs_from_tfrecords(unit.chunk.path, wanted)
+
+
+def wanted_users(users_file: str, max_bytes: int) -> FrozenSet[str]:
+    """The good ids of a users file (bad ones are reported by `_UsersToBuckets`), read once
+    per process while the file keeps its size and modification time."""
+    from apache_beam.io.filesystems import FileSystems
+
+    meta = FileSystems.match([users_file])[0].metadata_list[0]
+    return _read_wanted(users_file, max_bytes, meta.size_in_bytes, meta.last_updated_in_seconds)
+
+
+@functools.lru_cache(maxsize=1)  # One copy per worker process, whatever its DoFn instances.
+def _read_wanted(users_file: str, max_bytes: int, size: int, mtime: float) -> FrozenSet[str]:
+    del size, mtime  # Part of the cache key only.
+    good = (uid.check_user_id(raw, max_bytes)[0] for _, raw in uid.iter_user_lines(users_file))
+    return frozenset(user for user in good if user is not None)
+
+
+def forget_wanted_users() -> None:
+    """Frees this process's copy (a driver that ran the job in process keeps living)."""
+    _read_wanted.cache_clear()
 
 
 class _SeenToBuckets(beam.DoFn):
-    """A seen-items piece -> `(bucket, (SEEN, (users, items)))` per non-empty bucket."""
+    """A seen-items piece -> `(bucket, (SEEN, (users, items)))` per non-empty bucket.
 
-    def __init__(self, n_buckets: int):
+    Args:
+        n_buckets: hash buckets.
+        users_file: keep only the seen pairs of this file's users (None: every pair).
+        max_bytes: longer user ids are bad (as in `_UsersToBuckets`).
+    """
+
+    def __init__(self, n_buckets: int, users_file: Optional[str] = None, max_bytes: int = 0):
         self._n = n_buckets
+        self._users_file = users_file
+        self._max_bytes = max_bytes
 
     def process(self, unit: SeenUnit):
-        users, items = read_seen_unit(unit)
+        wanted = (wanted_users(self._users_file, self._max_bytes) if self._users_file
+                  else None)
+        users, items = read_seen_unit(unit, wanted)
         by_user: List[List[str]] = [[] for _ in range(self._n)]
         by_item: List[List[str]] = [[] for _ in range(self._n)]
         for user, item in zip(users, items):
@@ -164,9 +199,10 @@ def users_to_buckets(n_buckets: int, max_bytes: int, errors_dir: str,
     return beam.ParDo(_UsersToBuckets(n_buckets, max_bytes, errors_dir, vocabulary))
 
 
-def seen_to_buckets(n_buckets: int) -> beam.ParDo:
-    """Stage 1 for seen-items pieces (`_SeenToBuckets`)."""
-    return beam.ParDo(_SeenToBuckets(n_buckets))
+def seen_to_buckets(n_buckets: int, users_file: Optional[str] = None,
+                    max_bytes: int = 0) -> beam.ParDo:
+    """Stage 1 for seen-items pieces (`_SeenToBuckets` has the arguments)."""
+    return beam.ParDo(_SeenToBuckets(n_buckets, users_file, max_bytes))
 
 
 def bucket_to_blocks(users_from_seen: bool, exclude_seen: bool, max_batch_size: int,

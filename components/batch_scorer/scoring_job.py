@@ -23,6 +23,10 @@ ALL_USERS = "all"
 MIN_BUCKETS = 8  # Several buckets per worker, so the GroupByKey's split balances them.
 MAX_BUCKETS = 4096
 BUCKET_INPUT_BYTES = 8 << 20  # Input bytes (users file + seen items) per bucket.
+# A users file up to this size is read whole by every worker (about 100 bytes of memory per
+# id) so that seen pairs of users not asked for leave before the shuffle; a larger one is
+# joined by the shuffle alone.
+WANTED_FILTER_MAX_BYTES = 16 << 20
 
 
 def errors_path_for(out_path: str) -> str:
@@ -105,6 +109,16 @@ def worker_threads(options: PipelineOptions) -> Optional[int]:
     return max(1, (os.cpu_count() or 1) // workers)
 
 
+def wanted_users_file(users_file: Optional[str], vocabulary: bool,
+                      units: Optional[Sequence[bucket_join.SeenUnit]]) -> Optional[str]:
+    """The users file whose ids the workers keep seen pairs of, or None to shuffle every pair:
+    no seen items are read, every user is wanted (no users file, or the model's vocabulary),
+    or the file is above `WANTED_FILTER_MAX_BYTES`."""
+    if not units or users_file is None or vocabulary:
+        return None
+    return users_file if _bytes([users_file]) <= WANTED_FILTER_MAX_BYTES else None
+
+
 def scoring_signature(signatures: Sequence[str], exclude_seen: bool) -> str:
     """`recommend`, or `recommend_include_seen` when seen items are wanted and the model has it
     (`recommend` drops each known user's training items by itself)."""
@@ -149,11 +163,12 @@ def add_scoring(pipeline, saved_model_dir: str, users: str, out_path: str, error
     inputs = _bytes([users_file] if users_file else []) + _bytes(
         {u.chunk.path for u in units or []})
     n_buckets = min(MAX_BUCKETS, max(MIN_BUCKETS, math.ceil(inputs / BUCKET_INPUT_BYTES)))
+    wanted = wanted_users_file(users_file, vocabulary, units)
     signature = scoring_signature(model_path.signature_names(saved_model_dir), config.exclude_seen)
     handler = RecommendModelHandler(saved_model_dir, config.k, config.include_agent_scores,
                                     signature, worker_threads(pipeline.options))
     return pipeline | "Score" >> beam_score.ScoreUsers(
-        handler, config, out_path, errors_path, n_buckets, chunks, vocabulary, units)
+        handler, config, out_path, errors_path, n_buckets, chunks, vocabulary, units, wanted)
 
 
 def run_batch_scoring(model: str, users: str, out_path: str,
@@ -179,9 +194,12 @@ def run_batch_scoring(model: str, users: str, out_path: str,
     model_path.check_signature(saved_model_dir)
     errors_path = errors_path or errors_path_for(out_path)
     start = time.time()
-    with beam_score.make_pipeline(beam_args) as pipeline:
-        add_scoring(pipeline, saved_model_dir, users, out_path, errors_path, config, seen_from,
-                    seen_splits)
+    try:
+        with beam_score.make_pipeline(beam_args) as pipeline:
+            add_scoring(pipeline, saved_model_dir, users, out_path, errors_path, config,
+                        seen_from, seen_splits)
+    finally:
+        bucket_join.forget_wanted_users()
     summary = {
         "model": saved_model_dir,
         "users_scored": beam_score.count_lines(out_path),

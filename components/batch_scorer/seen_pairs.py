@@ -10,7 +10,7 @@ batches with `tf.io.parse_example` instead of one proto per record.
 
 import dataclasses
 import math
-from typing import Iterable, List, Optional, Tuple
+from typing import AbstractSet, Iterable, List, Optional, Tuple
 
 from rec_model import features as F
 from rec_model.data import canonical, csv_records
@@ -100,11 +100,13 @@ def _fields(raw: bytes, n_cols: int) -> Optional[List[str]]:
     return fields if len(fields) == n_cols else None
 
 
-def pairs_from_lines(lines: Iterable[Tuple[int, bytes]], layout: CsvLayout) -> Pairs:
+def pairs_from_lines(lines: Iterable[Tuple[int, bytes]], layout: CsvLayout,
+                     wanted: Optional[AbstractSet[str]] = None) -> Pairs:
     """Good rows of quote-free CSV lines (`file_chunks.read_lines` output) as pairs.
 
     A row counts when `canonical.iter_interactions` would yield it as an `Interaction`:
     right field count, not a repeated header, non-empty ids, valid timestamp and rating.
+    With `wanted`, only rows of those users (checked before the costlier field checks).
     """
     users: List[str] = []
     items: List[str] = []
@@ -122,6 +124,8 @@ def pairs_from_lines(lines: Iterable[Tuple[int, bytes]], layout: CsvLayout) -> P
                 and csv_records.normalise_header([first, *fields[1:]]) == header):
             continue  # A repeated header line.
         user, item = fields[layout.user].strip(), fields[layout.item].strip()
+        if wanted is not None and user not in wanted:
+            continue
         if not user or not item or not _timestamp_ok(fields[layout.time]):
             continue
         if layout.rating is not None and not _rating_ok(fields[layout.rating]):
@@ -131,20 +135,23 @@ def pairs_from_lines(lines: Iterable[Tuple[int, bytes]], layout: CsvLayout) -> P
     return users, items
 
 
-def pairs_from_whole_csv(path: str) -> Pairs:
-    """Good rows of a whole (quoted) interactions file, through canonical's reader."""
+def pairs_from_whole_csv(path: str, wanted: Optional[AbstractSet[str]] = None) -> Pairs:
+    """Good rows of a whole (quoted) interactions file, through canonical's reader (only
+    `wanted` users' rows when given)."""
     users: List[str] = []
     items: List[str] = []
     for record in canonical.iter_interactions(path):
-        if isinstance(record, canonical.Interaction):
+        if isinstance(record, canonical.Interaction) and (
+                wanted is None or record.user_id in wanted):
             users.append(record.user_id)
             items.append(record.item_id)
     return users, items
 
 
-def pairs_from_tfrecords(path: str) -> Pairs:
+def pairs_from_tfrecords(path: str, wanted: Optional[AbstractSet[str]] = None) -> Pairs:
     """(user, item) of every example of one TFRecord file of an Examples artifact that has both
-    features (first value of each), parsed `_PARSE_BATCH` records at a time."""
+    features (first value of each), parsed `_PARSE_BATCH` records at a time (only `wanted`
+    users' examples when given)."""
     import tensorflow as tf
 
     compression = "GZIP" if path.endswith(".gz") else ""
@@ -166,6 +173,8 @@ def pairs_from_tfrecords(path: str) -> Pairs:
         (u_col, u_has), (i_col, i_has) = firsts
         for u, uh, i, ih in zip(u_col, u_has, i_col, i_has):
             if uh and ih:
-                users.append(u.decode("utf-8"))
-                items.append(i.decode("utf-8"))
+                user = u.decode("utf-8")
+                if wanted is None or user in wanted:
+                    users.append(user)
+                    items.append(i.decode("utf-8"))
     return users, items

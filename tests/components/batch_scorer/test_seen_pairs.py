@@ -47,6 +47,20 @@ def test_ranges_yield_exactly_the_canonical_good_rows(tmp_path, target):
     assert ("u1", "i2") in zip(users, items) and ("u5", "\xe9t\xe9") in zip(users, items)
 
 
+def test_only_wanted_users_rows_are_kept(tmp_path):
+    path = tmp_path / "interactions.csv"
+    path.write_bytes(MESSY.encode("utf-8"))
+    layout = seen_pairs.read_layout(str(path))
+    chunk = file_chunks.scan(str(path), start=layout.data_start,
+                             first_line=layout.data_line)[0][0]
+    wanted = {"u2", "u7", "nobody"}
+    users, items = _canonical_pairs(str(path))
+    want = [(u, i) for u, i in zip(users, items) if u in wanted]
+    got = seen_pairs.pairs_from_lines(file_chunks.read_lines(chunk), layout, wanted)
+    assert list(zip(*got)) == want == [("u2", "i3"), ("u7", "i10")]
+    assert list(zip(*seen_pairs.pairs_from_whole_csv(str(path), wanted))) == want
+
+
 def test_layout_follows_the_header(tmp_path):
     path = tmp_path / "interactions.csv"
     path.write_text("\n\ntimestamp,item_id,user_id\n1700000000,i1,u1\n")
@@ -70,4 +84,5 @@ def test_examples_files_are_parsed_in_batches(tmp_path):
                             {"train": [("u1", "i0"), ("u2", "i1"), ("u1", "i5")]})
     path = next((tmp_path / "examples" / "Split-train").iterdir())
     assert seen_pairs.pairs_from_tfrecords(str(path)) == (["u1", "u2", "u1"], ["i0", "i1", "i5"])
+    assert seen_pairs.pairs_from_tfrecords(str(path), {"u1"}) == (["u1", "u1"], ["i0", "i5"])
     assert folder
