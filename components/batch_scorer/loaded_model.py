@@ -13,6 +13,7 @@ from typing import Dict, Optional, Sequence
 import numpy as np
 
 from rec_model import features as F
+from serving import quiet_tensorflow
 
 _BEAM_WORKER_MAIN = "apache_beam.runners.worker.sdk_worker_main"
 _fast_exit_registered = False
@@ -59,6 +60,7 @@ class LoadedRecommend:
     def __init__(self, path: str, signature: str = F.SIGNATURE_RECOMMEND,
                  threads: Optional[int] = None):
         os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+        quiet_tensorflow.install()  # A Beam worker process imports TensorFlow here first.
         import tensorflow as tf
 
         if threads:

@@ -9,14 +9,22 @@ in a `Shared` handle for all of the process's bundles and threads) and scores on
 batching is one block per batch, and the result is the block's JSON lines as one string.
 """
 
+import resource
 from typing import Any, Dict, Iterable, Optional, Sequence
 
+from apache_beam.ml.inference import base as _inference_base
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 
 from components.batch_scorer import json_lines
 from components.batch_scorer.batch_plan import ScoringBlock
 from components.batch_scorer.loaded_model import LoadedRecommend, recommend_batch
 from rec_model import features as F
+
+# Beam 2.7x imports `resource` and its torch-based ModelManager in one try block, so without
+# torch `resource` is None and RunInference logs "Resource module is not available ..." at
+# every bundle (and reports no memory). The module is there on every POSIX system.
+if getattr(_inference_base, "resource", resource) is None:
+    _inference_base.resource = resource
 
 
 class RecommendModelHandler(ModelHandler[ScoringBlock, PredictionResult, LoadedRecommend]):

@@ -11,7 +11,7 @@ import importlib
 import os
 import sys
 
-from tfx_pipeline.cli import quiet_tensorflow
+from serving import quiet_tensorflow
 
 # name -> (module, one-line help). Keep sorted by how a user meets them.
 COMMANDS = {

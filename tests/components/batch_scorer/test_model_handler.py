@@ -35,3 +35,9 @@ def test_k_larger_than_catalogue_names_the_fix(standin_base, handler_and_model):
     handler = RecommendModelHandler(os.path.join(standin_base, "1"), k=500)
     with pytest.raises(RuntimeError, match="Lower --k"):
         handler.run_inference([ScoringBlock("k", ["u1"], [[]])], model)
+
+
+def test_runinference_can_read_the_worker_memory_without_torch():
+    from apache_beam.ml.inference import base
+
+    assert base._get_current_process_memory_in_bytes() > 0  # pylint: disable=protected-access

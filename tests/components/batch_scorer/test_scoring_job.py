@@ -136,12 +136,18 @@ def test_beam_output_equals_the_plain_loop(standin_base, data_dir, tmp_path, use
 
 
 @pytest.mark.slow
-def test_two_worker_processes_give_the_same_output(standin_base, data_dir, tmp_path):
+def test_two_worker_processes_give_the_same_output(standin_base, data_dir, tmp_path, capfd,
+                                                   caplog):
     users_file = _users_file(tmp_path, [f"u{i}" for i in range(20)] + ["stranger"])
     config = BatchScoreConfig(k=4, max_batch_size=3)
     out, loop_out = str(tmp_path / "two.jsonl"), str(tmp_path / "loop.jsonl")
     run_batch_scoring(standin_base, users_file, out, config, seen_from=data_dir,
                       beam_args=TWO_PROCESSES)
+    # The workers' own start-up writes to the inherited stderr; their logs reach ours.
+    workers_stderr = capfd.readouterr().err
+    assert "cudart_stub" not in workers_stderr and "cuInit" not in workers_stderr
+    for noise in ("Resource module is not available", "semi_persistent_directory"):
+        assert noise not in caplog.text
     plain_loop.score_users(os.path.join(standin_base, "2"), loop_out, config, users_file,
                            seen_from=data_dir)
     _assert_same_recommendations(_rows(out), _rows(loop_out))

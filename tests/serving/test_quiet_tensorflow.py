@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 
-from tfx_pipeline.cli import quiet_tensorflow
+from serving import quiet_tensorflow
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
     __file__)))))
@@ -50,14 +50,14 @@ def test_native_stderr_during_the_import_is_filtered_and_kept(tmp_path):
             def list_physical_devices():
                 os.write(2, {CUINIT!r}.encode())
     """))
-    out = _run("from tfx_pipeline.cli import quiet_tensorflow as q\n"
+    out = _run("from serving import quiet_tensorflow as q\n"
                "q.install(); q.install()\nimport tensorflow\n"
                "import os; os.write(2, b'after the import\\n')", [str(tmp_path)])
     assert out.stderr == "native: a real problem\npython: a warning\nafter the import\n"
 
 
 def test_importing_the_real_tensorflow_prints_no_notice():
-    out = _run("from tfx_pipeline.cli import quiet_tensorflow as q\n"
+    out = _run("from serving import quiet_tensorflow as q\n"
                "q.install()\nimport tensorflow.compat.v1 as tf1\nimport tensorflow as tf\n"
                # The runtime's threads can still be set after the import's device listing.
                "tf.config.threading.set_intra_op_parallelism_threads(1)\n"

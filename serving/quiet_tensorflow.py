@@ -4,7 +4,8 @@ TensorFlow's CUDA stub logs "Could not find cuda drivers on your machine" (and a
 "All log messages before absl::InitializeLog() ..." above it) while it is imported, before
 its logging honours TF_CPP_MIN_LOG_LEVEL, and the first device enumeration logs "failed call
 to cuInit" at error level, so every `recsys` command that used TensorFlow printed five such
-lines. `install()` wraps the first import of TensorFlow, whichever module asks for it and
+lines (and every Beam worker process and model server a command starts: they install it
+too). `install()` wraps the first import of TensorFlow, whichever module asks for it and
 whenever: it runs, followed by the device enumeration (which leaves the runtime's threading
 and device settings open), with the process's stderr (fd 2, which the native code writes to)
 sent to a temporary file, and afterwards every line but those notices is written to stderr
