@@ -16,7 +16,8 @@ class KnownNoise:
 
     Attributes:
         logger: the logger that emits it (the filter sits on that logger only).
-        prefix: the start of the message.
+        prefix: the start of the message (or of the worker's message that Beam's local runner
+            relays as `Worker: severity: ... message: "<message>"`).
         why: why it is harmless here (documentation; shown by `describe`).
     """
 
@@ -39,10 +40,18 @@ KNOWN_NOISE: Tuple[KnownNoise, ...] = (
         "tf-keras logs this for sub-layers a saved model never called (agents a stage does not "
         "train); the serving signatures are traced and saved in full regardless."),
     KnownNoise(
+        "apache_beam.runners.portability.local_job_service", "No semi_persistent_directory found",
+        "A local Beam worker process has no staging folder to load a pickled main session "
+        "from; the package's pipelines pickle none (their code lives in installed modules)."),
+    KnownNoise(
         "absl", "Sharding callback duration",
         "TensorFlow's checkpoint writer logs the time of its (no-op) shard split at INFO for "
         "every checkpoint; `recsys train` shows INFO, and the trainer checkpoints each epoch."),
 )
+
+
+# How Beam's local runner relays a worker process's log record to the launching process.
+_RELAYED, _RELAYED_MESSAGE = "Worker: severity: ", 'message: "'
 
 
 class _Filter(logging.Filter):
@@ -58,6 +67,9 @@ class _Filter(logging.Filter):
             message = record.getMessage()
         except Exception:  # pylint: disable=broad-except
             return True
+        if message.startswith(_RELAYED):
+            start = message.find(_RELAYED_MESSAGE)
+            message = message[start + len(_RELAYED_MESSAGE):] if start >= 0 else message
         if message.startswith(self._prefixes):
             self.dropped += 1
             return False

@@ -17,7 +17,6 @@ columns packed as bytes; workers write their own output; ranges and buckets spre
 workers.
 """
 
-import logging
 from typing import List, Optional, Sequence
 
 import apache_beam as beam
@@ -29,15 +28,6 @@ from components.batch_scorer.config import BatchScoreConfig
 from components.batch_scorer.model_handler import RecommendModelHandler
 
 LOCAL_RUNNERS = (None, "DirectRunner", "direct", "FnApiRunner")
-# Worker logs the local runner passes on that say nothing to a batch-scoring user: a local
-# worker process has no staging folder, and this pipeline pickles no main session.
-_LOCAL_WORKER_NOISE = ("No semi_persistent_directory found",)
-_WORKER_LOG = "apache_beam.runners.portability.local_job_service"
-
-
-class _DropLocalWorkerNoise(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not any(text in record.getMessage() for text in _LOCAL_WORKER_NOISE)
 
 
 def make_pipeline(beam_args: Optional[Sequence[str]] = None) -> beam.Pipeline:
@@ -52,9 +42,6 @@ def make_pipeline(beam_args: Optional[Sequence[str]] = None) -> beam.Pipeline:
     if options.view_as(StandardOptions).runner in LOCAL_RUNNERS:
         from apache_beam.runners.portability.fn_api_runner import fn_runner
 
-        worker_log = logging.getLogger(_WORKER_LOG)
-        if not any(isinstance(f, _DropLocalWorkerNoise) for f in worker_log.filters):
-            worker_log.addFilter(_DropLocalWorkerNoise())
         return beam.Pipeline(runner=fn_runner.FnApiRunner(), options=options)
     return beam.Pipeline(options=options)
 

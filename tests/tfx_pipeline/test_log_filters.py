@@ -40,3 +40,19 @@ def test_a_checkpoint_write_at_info_level_shows_no_sharding_line(tmp_path):
 
 def test_every_known_noise_is_described():
     assert len(describe().splitlines()) == len(KNOWN_NOISE)
+
+
+def test_a_relayed_worker_message_is_matched_on_the_worker_message():
+    logger, records = logging.getLogger("apache_beam.runners.portability.local_job_service"), \
+        _Records()
+    logger.addHandler(records)
+    relayed = ('Worker: severity: WARN timestamp {   seconds: 1796371351 } message: "%s: '
+               'Functions defined in __main__ (interactive session) may fail." thread: "1"')
+    try:
+        with quiet_known_noise() as quiet:
+            logger.warning(relayed, "No semi_persistent_directory found")
+            logger.warning(relayed, "Something else went wrong")
+        assert quiet.dropped == 1
+        assert records.messages == [relayed % "Something else went wrong"]
+    finally:
+        logger.removeHandler(records)

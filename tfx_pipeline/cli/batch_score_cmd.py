@@ -45,6 +45,7 @@ def add_arguments(parser):
 def run(args) -> int:
     from components.batch_scorer.config import BatchScoreConfig
     from components.batch_scorer.scoring_job import run_batch_scoring
+    from tfx_pipeline import log_filters
 
     beam_args = list(getattr(args, "extra_args", []) or [])
     if args.beam_runner:
@@ -53,9 +54,10 @@ def run(args) -> int:
         sizes = {"max_batch_size": args.batch_size} if args.batch_size else {}
         config = BatchScoreConfig(k=args.k, exclude_seen=not args.no_exclude_seen,
                                   include_agent_scores=not args.no_agent_scores, **sizes)
-        summary = run_batch_scoring(args.model, args.users, args.out, config,
-                                    seen_from=args.seen_from, errors_path=args.errors,
-                                    beam_args=beam_args)
+        with log_filters.quiet_known_noise():
+            summary = run_batch_scoring(args.model, args.users, args.out, config,
+                                        seen_from=args.seen_from, errors_path=args.errors,
+                                        beam_args=beam_args)
     except (ValueError, FileNotFoundError) as e:
         print(f"recsys batch-score: {e}", file=sys.stderr)
         return 2
