@@ -135,11 +135,16 @@ class _SeenToBuckets(beam.DoFn):
         self._n = n_buckets
         self._users_file = users_file
         self._max_bytes = max_bytes
+        self._wanted: Optional[FrozenSet[str]] = None
+
+    def setup(self):
+        # Once per DoFn instance, not per piece: the file's metadata lookup is remote I/O on
+        # a cloud runner.
+        if self._users_file:
+            self._wanted = wanted_users(self._users_file, self._max_bytes)
 
     def process(self, unit: SeenUnit):
-        wanted = (wanted_users(self._users_file, self._max_bytes) if self._users_file
-                  else None)
-        users, items = read_seen_unit(unit, wanted)
+        users, items = read_seen_unit(unit, self._wanted)
         by_user: List[List[str]] = [[] for _ in range(self._n)]
         by_item: List[List[str]] = [[] for _ in range(self._n)]
         for user, item in zip(users, items):

@@ -109,14 +109,14 @@ def worker_threads(options: PipelineOptions) -> Optional[int]:
     return max(1, (os.cpu_count() or 1) // workers)
 
 
-def wanted_users_file(users_file: Optional[str], vocabulary: bool,
+def wanted_users_file(users_file: Optional[str], users_bytes: int, vocabulary: bool,
                       units: Optional[Sequence[bucket_join.SeenUnit]]) -> Optional[str]:
-    """The users file whose ids the workers keep seen pairs of, or None to shuffle every pair:
-    no seen items are read, every user is wanted (no users file, or the model's vocabulary),
-    or the file is above `WANTED_FILTER_MAX_BYTES`."""
+    """The users file (of `users_bytes` bytes) whose ids the workers keep seen pairs of, or
+    None to shuffle every pair: no seen items are read, every user is wanted (no users file,
+    or the model's vocabulary), or the file is above `WANTED_FILTER_MAX_BYTES`."""
     if not units or users_file is None or vocabulary:
         return None
-    return users_file if _bytes([users_file]) <= WANTED_FILTER_MAX_BYTES else None
+    return users_file if users_bytes <= WANTED_FILTER_MAX_BYTES else None
 
 
 def scoring_signature(signatures: Sequence[str], exclude_seen: bool) -> str:
@@ -160,10 +160,10 @@ def add_scoring(pipeline, saved_model_dir: str, users: str, out_path: str, error
         splits = list(seen_splits) if seen_splits is not None else [config.seen_split]
         units = seen_units(seen_from, splits)
     chunks = file_chunks.scan(users_file)[0] if users_file is not None else None
-    inputs = _bytes([users_file] if users_file else []) + _bytes(
-        {u.chunk.path for u in units or []})
+    users_bytes = _bytes([users_file] if users_file else [])
+    inputs = users_bytes + _bytes({u.chunk.path for u in units or []})
     n_buckets = min(MAX_BUCKETS, max(MIN_BUCKETS, math.ceil(inputs / BUCKET_INPUT_BYTES)))
-    wanted = wanted_users_file(users_file, vocabulary, units)
+    wanted = wanted_users_file(users_file, users_bytes, vocabulary, units)
     signature = scoring_signature(model_path.signature_names(saved_model_dir), config.exclude_seen)
     handler = RecommendModelHandler(saved_model_dir, config.k, config.include_agent_scores,
                                     signature, worker_threads(pipeline.options))

@@ -17,6 +17,7 @@ def _units(path):
 
 
 def _pairs(dofn, units):
+    dofn.setup()
     pairs = []
     for unit in units:
         for _, (kind, packed) in dofn.process(unit):

@@ -180,10 +180,11 @@ def test_signature_choice_and_local_worker_threads():
 
 def test_seen_pairs_are_filtered_by_a_small_users_file_only(data_dir, tmp_path, monkeypatch):
     users = _users_file(tmp_path, ["u1", "u2"])
+    size = os.path.getsize(users)
     units = scoring_job.seen_units(data_dir, None)
-    assert scoring_job.wanted_users_file(users, False, units) == users
-    assert scoring_job.wanted_users_file(users, True, units) is None  # vocabulary: all users
-    assert scoring_job.wanted_users_file(users, False, None) is None  # no seen items read
-    assert scoring_job.wanted_users_file(None, False, units) is None
-    monkeypatch.setattr(scoring_job, "WANTED_FILTER_MAX_BYTES", os.path.getsize(users) - 1)
-    assert scoring_job.wanted_users_file(users, False, units) is None
+    assert scoring_job.wanted_users_file(users, size, False, units) == users
+    assert scoring_job.wanted_users_file(users, size, True, units) is None  # vocabulary
+    assert scoring_job.wanted_users_file(users, size, False, None) is None  # no seen items
+    assert scoring_job.wanted_users_file(None, 0, False, units) is None
+    monkeypatch.setattr(scoring_job, "WANTED_FILTER_MAX_BYTES", size - 1)
+    assert scoring_job.wanted_users_file(users, size, False, units) is None
