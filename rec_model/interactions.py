@@ -11,8 +11,6 @@ from typing import Optional, Tuple
 import numpy as np
 import scipy.sparse as sp
 
-NO_TIME = -1.0e9  # "no timestamp": older than any real one.
-
 
 @dataclasses.dataclass(frozen=True)
 class Interactions:
@@ -107,15 +105,6 @@ class Interactions:
 
     def user_counts(self) -> np.ndarray:
         return np.bincount(self.user_index, minlength=self.num_users).astype(np.int64)
-
-    def item_first_time(self) -> np.ndarray:
-        """[items] float64 first interaction time (NO_TIME without interactions or timestamps)."""
-        out = np.full(self.num_items, NO_TIME)
-        if self.timestamp is not None and self.size:
-            first = np.full(self.num_items, np.inf)
-            np.minimum.at(first, self.item_index, self.timestamp)
-            out = np.where(np.isfinite(first), first, NO_TIME)
-        return out
 
     def subset(self, mask: np.ndarray) -> "Interactions":
         pick = (lambda a: None if a is None else a[mask])

@@ -25,8 +25,8 @@ class CsvLayout:
 
     Attributes:
         header: normalised column names.
-        user / item / time: column positions.
-        rating: column position or None.
+        user / item: column positions.
+        time / rating: column positions, or None for a file without one.
         data_start: byte offset just after the header line.
         data_line: line number of the line at `data_start`.
     """
@@ -34,7 +34,7 @@ class CsvLayout:
     header: Tuple[str, ...]
     user: int
     item: int
-    time: int
+    time: Optional[int]
     rating: Optional[int]
     data_start: int
     data_line: int
@@ -48,8 +48,7 @@ def read_layout(path: str) -> CsvLayout:
     """
     records = csv_records.iter_records(path)
     header = csv_records.split_header(path, records)
-    index = csv_records.column_index(path, header, F.INTERACTION_REQUIRED_COLUMNS,
-                                     canonical.INTERACTIONS_EXAMPLE)
+    user, item, time, rating = canonical.interaction_columns(path, header)
     with open(path, "rb") as f:  # The header is the first non-blank line (blank ones are skipped).
         line, start = 0, 0
         for raw in f:
@@ -57,8 +56,7 @@ def read_layout(path: str) -> CsvLayout:
             start += len(raw)
             if raw.strip() and raw.strip() != b"\xef\xbb\xbf":
                 break
-    return CsvLayout(tuple(header), index[F.USER_ID], index[F.ITEM_ID], index[F.TIMESTAMP],
-                     index.get(F.RATING), start, line + 1)
+    return CsvLayout(tuple(header), user, item, time, rating, start, line + 1)
 
 
 def _timestamp_ok(text: str) -> bool:
@@ -126,7 +124,8 @@ def pairs_from_lines(lines: Iterable[Tuple[int, bytes]], layout: CsvLayout,
         user, item = fields[layout.user].strip(), fields[layout.item].strip()
         if wanted is not None and user not in wanted:
             continue
-        if not user or not item or not _timestamp_ok(fields[layout.time]):
+        if not user or not item or (layout.time is not None
+                                    and not _timestamp_ok(fields[layout.time])):
             continue
         if layout.rating is not None and not _rating_ok(fields[layout.rating]):
             continue

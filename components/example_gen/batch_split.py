@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from components.example_gen import splitting
 from components.example_gen.config import ExampleGenConfig
 from rec_model import features as F
+from rec_model.data import canonical
 from rec_model.data.interaction_batches import InteractionBatch
 
 SCHEMA = pa.schema([
@@ -81,7 +82,8 @@ def bucket_parts(tagged: Tuple[InteractionBatch, bool], n_buckets: int
 
 
 def time_split(table: pa.Table, config: ExampleGenConfig) -> Tuple[pa.Table, np.ndarray]:
-    """Each user's last `ceil(eval_fraction * n)` rows by (timestamp, item id) go to eval.
+    """Each user's last `ceil(eval_fraction * n)` rows by (timestamp, `canonical.tie_key`) go
+    to eval.
 
     Args:
         table: all rows of some users (every row of each user it holds), `SCHEMA`.
@@ -102,6 +104,7 @@ def time_split(table: pa.Table, config: ExampleGenConfig) -> Tuple[pa.Table, np.
     if n > 1:
         starts[1:] = pc.not_equal(users.slice(1), users.slice(0, n - 1)).to_numpy(
             zero_copy_only=False)
+    table = _ties_in_hash_order(table, starts, config.seed)
     first = np.flatnonzero(starts)
     sizes = np.diff(np.append(first, n))
     # Same arithmetic as `split_user_history` (math.ceil of the same float product).
@@ -110,6 +113,24 @@ def time_split(table: pa.Table, config: ExampleGenConfig) -> Tuple[pa.Table, np.
     group = np.cumsum(starts) - 1
     rank = np.arange(n) - first[group]
     return table, _allowed(table, rank >= (sizes - n_eval)[group], config)
+
+
+def _ties_in_hash_order(table: pa.Table, starts: np.ndarray, seed: int) -> pa.Table:
+    """`table` (sorted by user and timestamp; `starts` [rows] True at each user's first row)
+    with each run of one user's rows at one time reordered by `canonical.tie_key`. Only
+    tied rows are hashed: data with timestamps has few, data without has only ties."""
+    n = table.num_rows
+    stamps = table.column(F.TIMESTAMP).to_numpy()
+    same = np.zeros(n, dtype=bool)  # same user and time as the row before
+    same[1:] = ~starts[1:] & (stamps[1:] == stamps[:-1])
+    tied = np.flatnonzero(same | np.append(same[1:], False))
+    if not tied.size:
+        return table
+    keys = np.zeros(n, dtype=np.uint64)
+    users, items = (table.column(c).take(tied).to_pylist() for c in (F.USER_ID, F.ITEM_ID))
+    keys[tied] = np.fromiter((canonical.tie_key(u, i, seed) for u, i in zip(users, items)),
+                             dtype=np.uint64, count=tied.size)
+    return table.take(np.lexsort((keys, np.cumsum(~same))))
 
 
 def _allowed(table: pa.Table, is_eval: np.ndarray, config: ExampleGenConfig) -> np.ndarray:

@@ -14,13 +14,14 @@ class ExampleGenConfig:
 
     Attributes:
         split_mode: "user_time" puts each user's last `eval_fraction` of interactions (by
-            timestamp) into eval, the rest into train; "random" assigns each interaction to
-            eval with probability `eval_fraction` by a stable hash of the row (seeded).
+            timestamp; a seeded hash orders interactions at the same time) into eval, the
+            rest into train; "random" assigns each interaction to eval with probability
+            `eval_fraction` by a stable hash of the row (seeded).
         eval_fraction: share of each user's interactions (user_time) or of all rows (random)
             that go to eval, in (0, 1).
         min_interactions_for_eval: users with fewer interactions keep all of them in train
             (user_time mode), so no user is seen only at evaluation.
-        seed: seed of the random mode's hash.
+        seed: seed of the random mode's hash and of the time split's order of ties.
         span: TFX span number recorded on the Examples artifact (continuous training adds
             new spans).
         evaluate_feedback: whether rows of feedback spans (`interactions-span-*.csv`, clicks

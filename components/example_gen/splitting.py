@@ -6,7 +6,7 @@ from typing import Iterable, List, Tuple
 
 from components.example_gen.config import ExampleGenConfig
 from rec_model import features
-from rec_model.data.canonical import Interaction
+from rec_model.data.canonical import Interaction, tie_key
 
 
 def split_user_history(
@@ -14,14 +14,16 @@ def split_user_history(
 ) -> List[Tuple[str, Interaction]]:
     """Splits one user's interactions by time.
 
-    The last `ceil(eval_fraction * n)` interactions (ordered by timestamp, then item id, so the
-    result is deterministic) go to eval; users with fewer than `min_interactions_for_eval`
-    interactions keep everything in train.
+    The last `ceil(eval_fraction * n)` interactions go to eval; users with fewer than
+    `min_interactions_for_eval` interactions keep everything in train. Interactions at the
+    same time are ordered by `tie_key`, a seeded hash: data without timestamps (all at
+    `canonical.UNKNOWN_TIMESTAMP`) gets a random per-user hold-out, never the last item ids.
 
     Returns:
         (split name, interaction) pairs, one per input interaction.
     """
-    ordered = sorted(interactions, key=lambda r: (r.timestamp, r.item_id))
+    ordered = sorted(interactions,
+                     key=lambda r: (r.timestamp, tie_key(r.user_id, r.item_id, config.seed)))
     n = len(ordered)
     n_eval = 0
     if n >= config.min_interactions_for_eval:

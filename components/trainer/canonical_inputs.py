@@ -7,7 +7,7 @@ import numpy as np
 
 from components.trainer.training_inputs import TrainingInputs, build_inputs
 from rec_model import features as F
-from rec_model.data.canonical import Quarantined, iter_interactions
+from rec_model.data.canonical import Quarantined, iter_interactions, tie_key
 
 
 def read_canonical(data_dir: str):
@@ -29,13 +29,15 @@ def read_canonical(data_dir: str):
             np.array(ratings, np.float32)), bad
 
 
-def split_last_per_user(rows, eval_fraction: float) -> Tuple[tuple, tuple]:
-    """Each user's last `eval_fraction` of interactions by time -> eval (users with < 2 keep
-    all)."""
+def split_last_per_user(rows, eval_fraction: float, seed: int = 0) -> Tuple[tuple, tuple]:
+    """Each user's last `eval_fraction` of interactions by time (ties in `tie_key` order,
+    seeded) -> eval (users with < 2 keep all)."""
     users, items, ts, ratings = rows
     is_eval = np.zeros(users.size, bool)
     if eval_fraction > 0:
-        order = np.lexsort((ts, users.astype(str)))
+        ties = np.fromiter((tie_key(u, i, seed) for u, i in zip(users, items)), np.uint64,
+                           count=users.size)
+        order = np.lexsort((ties, ts, users.astype(str)))
         sorted_users = users[order]
         bounds = np.flatnonzero(sorted_users[1:] != sorted_users[:-1]) + 1
         for group in np.split(order, bounds):

@@ -1,7 +1,9 @@
 """The canonical data folder: `interactions.csv` and `items.csv`, read with quarantine.
 
-`interactions.csv` has the columns `user_id,item_id,timestamp` and optionally `rating`
-(any order; other columns are ignored). `items.csv` has `item_id,title` and optionally
+`interactions.csv` has the columns `user_id,item_id` and optionally `timestamp` and
+`rating` (any order; other columns are ignored). Without a timestamp column every row is at
+`UNKNOWN_TIMESTAMP`: nothing is ordered by time, and the time split holds out a seeded
+random share of each user's rows instead. `items.csv` has `item_id,title` and optionally
 `genres`, `description` and any other text columns, which all go into `Item.text`.
 Ids are strings (surrounding whitespace stripped). Timestamps are unix seconds, or
 ISO-8601 converted to unix seconds (a time without zone is UTC).
@@ -13,6 +15,7 @@ and in `csv_records`). A header without a required column is a `ValueError`.
 
 import dataclasses
 import datetime
+import hashlib
 import json
 import math
 from collections.abc import Iterator
@@ -28,6 +31,7 @@ ERR_RATING = "bad_rating"
 ERR_REPEATED_HEADER = "repeated_header"
 
 MIN_TIMESTAMP = 0  # 1970-01-01 UTC.
+UNKNOWN_TIMESTAMP = MIN_TIMESTAMP  # the time of every row of a file without timestamps
 MAX_TIMESTAMP = 4_102_444_800  # 2100-01-01 UTC (exclusive).
 INTERACTIONS_EXAMPLE = "user_id,item_id,timestamp,rating"
 ITEMS_EXAMPLE = "item_id,title,genres,description"
@@ -75,6 +79,13 @@ class Quarantined:
     def from_json(cls, line: str) -> "Quarantined":
         """Inverse of `to_json`."""
         return cls(**json.loads(line))
+
+
+def tie_key(user_id: str, item_id: str, seed: int) -> int:
+    """Order of one user's interactions at the same time (time splits hold out the last):
+    a seeded 64-bit blake2b of the ids, so ties never fall to item id or file order."""
+    key = f"{seed}\x1f{user_id}\x1f{item_id}"
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "big")
 
 
 def parse_timestamp(text: str) -> int:
@@ -135,10 +146,21 @@ def _row_problem(path: str, record, header: list[str]) -> Quarantined | None:
     return None
 
 
+def interaction_columns(path: str, header: list[str]) -> tuple:
+    """(user, item, timestamp or None, rating or None) positions in an interactions header.
+
+    Raises:
+        ValueError: `user_id` or `item_id` missing (names the file and the fix).
+    """
+    index = csv_records.column_index(path, header, F.INTERACTION_REQUIRED_COLUMNS,
+                                     INTERACTIONS_EXAMPLE)
+    return index[F.USER_ID], index[F.ITEM_ID], index.get(F.TIMESTAMP), index.get(F.RATING)
+
+
 def check_interaction(path: str, record, header: list[str],
                       cols: tuple) -> Interaction | Quarantined:
-    """Full checks of one interaction record (`cols`: user, item, time, rating-or-None
-    positions), with the reason when it is bad."""
+    """Full checks of one interaction record (`cols`: `interaction_columns`), with the
+    reason when it is bad."""
     bad = _row_problem(path, record, header)
     if bad is not None:
         return bad
@@ -149,7 +171,8 @@ def check_interaction(path: str, record, header: list[str],
         if not user or not item:
             raise ValueError(f"{ERR_EMPTY_ID}: {F.USER_ID if not user else F.ITEM_ID} is empty")
         try:
-            timestamp = parse_timestamp(fields[i_time])
+            timestamp = (UNKNOWN_TIMESTAMP if i_time is None
+                         else parse_timestamp(fields[i_time]))
         except ValueError as e:
             raise ValueError(f"{ERR_TIMESTAMP}: {e}") from None
         try:
@@ -165,17 +188,17 @@ def iter_interaction_records(path: str) -> Iterator[tuple[int, str, Interaction 
     """Like `iter_interactions`, yielding `(line, raw text, result)` for each record."""
     records = csv_records.iter_records(path)
     header = csv_records.split_header(path, records)
-    index = csv_records.column_index(path, header, F.INTERACTION_REQUIRED_COLUMNS,
-                                     INTERACTIONS_EXAMPLE)
-    cols = (*(index[c] for c in F.INTERACTION_REQUIRED_COLUMNS), index.get(F.RATING))
+    cols = interaction_columns(path, header)
     i_user, i_item, i_time, i_rating = cols
     n_cols, first = len(header), header[0]
     isfinite = math.isfinite
+    unknown = str(UNKNOWN_TIMESTAMP)
     for record in records:
         line, fields, raw, error = record
         # Fast path for the common clean row; anything unusual goes through `_interaction`.
         if error is None and len(fields) == n_cols and fields[0].strip().lower() != first:
-            user, item, ts = fields[i_user].strip(), fields[i_item].strip(), fields[i_time]
+            user, item = fields[i_user].strip(), fields[i_item].strip()
+            ts = unknown if i_time is None else fields[i_time]
             # isdigit() alone also accepts digits such as '²' that int() rejects.
             if (user and item and ts.isascii() and ts.isdigit()
                     and MIN_TIMESTAMP <= (timestamp := int(ts)) < MAX_TIMESTAMP):

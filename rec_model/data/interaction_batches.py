@@ -10,7 +10,6 @@ import itertools
 import math
 from collections.abc import Iterator
 
-from rec_model import features as F
 from rec_model.data import canonical, csv_records
 from rec_model.data.canonical import Interaction, Quarantined
 
@@ -77,11 +76,9 @@ def iter_interaction_batches(path: str, batch_rows: int = DEFAULT_BATCH_ROWS,
         ValueError: Empty file, unreadable header or a missing required column.
     """
     header, blocks = _header_and_rest(path, csv_records.iter_blocks(path, block_bytes))
-    index = csv_records.column_index(path, header, F.INTERACTION_REQUIRED_COLUMNS,
-                                     canonical.INTERACTIONS_EXAMPLE)
-    cols = (*(index[c] for c in F.INTERACTION_REQUIRED_COLUMNS), index.get(F.RATING))
+    cols = canonical.interaction_columns(path, header)
     i_user, i_item, i_time, i_rating = cols
-    n_cols = len(header)
+    n_cols, first, unknown = len(header), header[0], str(canonical.UNKNOWN_TIMESTAMP)
     check = _Checker(path, header, cols)
     lo, hi, isfinite = canonical.MIN_TIMESTAMP, canonical.MAX_TIMESTAMP, math.isfinite
     blank = csv_records.ASCII_WHITESPACE
@@ -97,9 +94,13 @@ def iter_interaction_batches(path: str, batch_rows: int = DEFAULT_BATCH_ROWS,
         for offset, line in enumerate(lines):
             fields = line.split(",")
             # Fast path for the common clean row; anything unusual is checked in full. A row
-            # whose timestamp is digits cannot be a repeated header, so that check is skipped.
+            # whose timestamp is digits cannot be a repeated header, so that check is skipped
+            # (without a timestamp column, a row starting with the header's first name is
+            # given none and so goes the slow way).
             if len(fields) == n_cols:
-                user, item, ts = fields[i_user].strip(), fields[i_item].strip(), fields[i_time]
+                user, item = fields[i_user].strip(), fields[i_item].strip()
+                ts = (fields[i_time] if i_time is not None
+                      else "" if fields[0].strip().lower() == first else unknown)
                 if (user and item and ts.isascii() and ts.isdigit()
                         and lo <= (stamp := int(ts)) < hi):
                     rating = None

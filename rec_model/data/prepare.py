@@ -2,7 +2,8 @@
 
 `prepare_csv` writes the normalised folder: `items.csv` with the columns
 `item_id,title[,genres][,description][,other...]`, `interactions.csv` with
-`user_id,item_id,timestamp[,rating]` (timestamps as unix seconds), and
+`user_id,item_id,timestamp[,rating]` (timestamps as unix seconds; `canonical.UNKNOWN_TIMESTAMP`
+for an input without them), and
 `quarantine.jsonl` with one `Quarantined.to_json()` line per malformed row.
 An interaction whose item is not in `items.csv` is quarantined as `unknown_item`.
 `validate_folder` does the same checks without writing anything.
@@ -45,7 +46,7 @@ def write_items_csv(path: str, header: list[str], rows: Iterable[dict[str, str]]
 
 
 def _interaction_columns(with_rating: bool) -> list[str]:
-    return list(F.INTERACTION_REQUIRED_COLUMNS) + ([F.RATING] if with_rating else [])
+    return [F.USER_ID, F.ITEM_ID, F.TIMESTAMP] + ([F.RATING] if with_rating else [])
 
 
 def _folder_paths(input_dir: str) -> tuple[str, str]:

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from rec_model.interactions import NO_TIME, Interactions
+from rec_model.interactions import Interactions
 
 
 def _data(users, items, n_users=3, n_items=4, **kwargs):
@@ -129,12 +129,10 @@ def test_concat_keeps_columns_only_when_both_have_them():
         a.concat(_data([0], [0], n_users=4))
 
 
-def test_counts_and_first_times():
+def test_counts():
     data = _data([0, 1, 1], [1, 1, 2], timestamp=np.array([7.0, 3.0, 9.0]))
     np.testing.assert_array_equal(data.item_counts(), [0, 2, 1, 0])
     np.testing.assert_array_equal(data.user_counts(), [1, 2, 0])
-    np.testing.assert_array_equal(data.item_first_time(), [NO_TIME, 3.0, 9.0, NO_TIME])
-    assert np.all(_data([0], [1]).item_first_time() == NO_TIME)
 
 
 @pytest.mark.parametrize("kwargs, match", [

@@ -73,6 +73,17 @@ def test_layout_follows_the_header(tmp_path):
         seen_pairs.read_layout(str(tmp_path / "bad.csv"))
 
 
+def test_a_file_without_timestamps_yields_the_canonical_good_rows(tmp_path):
+    path = tmp_path / "interactions.csv"
+    path.write_text("item_id,user_id\ni1,u1\n,u2\nitem_id,user_id\ni3,u3\n")
+    layout = seen_pairs.read_layout(str(path))
+    assert (layout.user, layout.item, layout.time) == (1, 0, None)
+    chunk = file_chunks.scan(str(path), start=layout.data_start,
+                             first_line=layout.data_line)[0][0]
+    got = seen_pairs.pairs_from_lines(file_chunks.read_lines(chunk), layout)
+    assert got == _canonical_pairs(str(path)) == (["u1", "u3"], ["i1", "i3"])
+
+
 def test_quoted_files_are_read_whole_by_canonical(tmp_path):
     path = tmp_path / "interactions.csv"
     path.write_text('user_id,item_id,timestamp\n"u,1",i1,1700000000\nu2,"i\n2",1700000000\n')

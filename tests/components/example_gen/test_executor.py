@@ -10,6 +10,7 @@ from tfx.types import artifact_utils, standard_artifacts
 from components import artifacts
 from components.example_gen import executor
 from components.example_gen.config import ExampleGenConfig
+from rec_model.data import canonical
 from tests.components import testdata
 
 MULTI_PROCESS = ["--direct_num_workers=2", "--direct_running_mode=multi_processing"]
@@ -81,6 +82,24 @@ def test_random_mode_keeps_every_row(tmp_path):
     n_train = len(_read_examples(examples.uri, "train"))
     n_eval = len(_read_examples(examples.uri, "eval"))
     assert n_train + n_eval == testdata.GOOD_ROWS and n_eval > 0
+
+
+def test_a_folder_without_timestamps_is_split_per_user_at_random(tmp_path):
+    data = testdata.write_small_folder(str(tmp_path / "data"), bad_rows=())
+    path = os.path.join(data, "interactions.csv")
+    with open(path, encoding="utf-8") as f:
+        rows = [line.rstrip("\n").split(",") for line in f]
+    with open(path, "w", encoding="utf-8") as f:  # user_id,item_id only, items in id order
+        f.write("".join(f"{r[0]},{r[1]}\n" for r in [rows[0], *sorted(rows[1:])]))
+    examples, _ = run_executor(tmp_path, data)
+    train, eval_ = _read_examples(examples.uri, "train"), _read_examples(examples.uri, "eval")
+    assert len(train) + len(eval_) == testdata.GOOD_ROWS and eval_
+    assert {ts for _, _, ts in train + eval_} == {canonical.UNKNOWN_TIMESTAMP}
+    last_item = {}
+    for user, item, _ in train + eval_:
+        last_item[user] = max(item, last_item.get(user, ""))
+    held_out_last = sum(item == last_item[user] for user, item, _ in eval_)
+    assert held_out_last < len(set(last_item))  # not each user's last ids in file order
 
 
 def test_missing_input_names_the_folder(tmp_path):

@@ -18,6 +18,20 @@ def test_user_time_split_puts_latest_interactions_in_eval():
     assert max(train_times) < 1008
 
 
+def test_interactions_at_one_time_are_held_out_at_random_not_by_item_id():
+    config = ExampleGenConfig(eval_fraction=0.2)
+    held_out = set()
+    for user in range(50):
+        history = [Interaction(f"u{user}", f"i{k:02d}", 0, None) for k in range(10)]
+        labelled = splitting.split_user_history(history, config)
+        eval_items = {r.item_id for split, r in labelled if split == "eval"}
+        assert len(eval_items) == 2
+        assert eval_items == {r.item_id for split, r in splitting.split_user_history(
+            list(reversed(history)), config) if split == "eval"}  # not row order either
+        held_out |= eval_items
+    assert len(held_out) >= 9  # by item id it would be {"i08", "i09"} for every user
+
+
 def test_user_with_one_interaction_stays_in_train():
     labelled = splitting.split_user_history(_history(1), ExampleGenConfig())
     assert [s for s, _ in labelled] == ["train"]

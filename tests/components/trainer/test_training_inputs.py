@@ -117,6 +117,17 @@ def test_canonical_split_holds_out_each_users_latest(tmp_path):
         inputs_from_canonical(data, emb, eval_fraction=1.0)
 
 
+def test_canonical_split_holds_out_ties_at_random_not_the_last_rows_of_the_file():
+    held_out = set()
+    for user in range(40):
+        rows = _rows([(f"u{user}", f"i{k:02d}") for k in range(10)])
+        rows = (*rows[:2], np.zeros(10, np.int64), rows[3])  # one time: no timestamps
+        _, held = split_last_per_user(rows, 0.2)
+        assert len(held[1]) == 2
+        held_out |= set(held[1])
+    assert len(held_out) >= 9  # file order would hold out i08 and i09 for every user
+
+
 def test_trainer_config_validates_and_round_trips():
     config = TrainerConfig(workers=2, serving_k=5)
     assert TrainerConfig.from_json(config.to_json()) == config

@@ -88,6 +88,15 @@ def test_rating_column_is_optional(tmp_path):
     assert list(iter_interactions(path)) == [Interaction("u1", "i1", 5, None)]
 
 
+def test_timestamp_column_is_optional_rows_get_the_unknown_time(tmp_path):
+    path = _write(tmp_path, "interactions.csv",
+                  b"item_id,user_id\ni1,u1\n\"i2\",u1\nitem_id,user_id\n,u2\n")
+    good, bad = _split(list(iter_interactions(path)))
+    assert good == [Interaction("u1", "i1", canonical.UNKNOWN_TIMESTAMP, None),
+                    Interaction("u1", "i2", canonical.UNKNOWN_TIMESTAMP, None)]
+    assert [(q.line, q.kind) for q in bad] == [(4, "repeated_header"), (5, "empty_id")]
+
+
 def test_missing_required_column_names_file_and_column(tmp_path):
     path = _write(tmp_path, "interactions.csv", b"user,item_id,timestamp\nu1,i1,5\n")
     with pytest.raises(ValueError, match=r"interactions\.csv.*'user_id'.*rename or add"):

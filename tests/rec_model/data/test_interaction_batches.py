@@ -57,6 +57,17 @@ def test_same_rows_and_quarantine_as_the_record_reader(tmp_path, seed, block_byt
     assert len(good) + len(bad) == canonical.count_data_lines(path)
 
 
+@pytest.mark.parametrize("block_bytes", [16, csv_records.MAX_FIELD_BYTES])
+def test_without_timestamps_same_rows_and_quarantine_as_the_record_reader(tmp_path,
+                                                                         block_bytes):
+    rows = b"user_id,item_id,rating\nu1,i1,4\nu1,i2,\nuser_id,item_id,rating\n,i3,1\nu2,i4,x\n"
+    path = _write(tmp_path, rows)
+    good, bad = _flatten(list(iter_interaction_batches(path, 2, block_bytes=block_bytes)))
+    assert (good, bad) == _reference(path)
+    assert [g.timestamp for g in good] == [canonical.UNKNOWN_TIMESTAMP] * 2
+    assert [q.kind for q in bad] == ["repeated_header", "empty_id", "bad_rating"]
+
+
 def test_every_malformed_kind_keeps_its_line_and_reason(tmp_path):
     rows = [b"u0,i0,10,4\n"] + [row for row, _ in MALFORMED] + [b"u9,i9,99,1\n"]
     path = _write(tmp_path, HEADER + b"".join(rows))
