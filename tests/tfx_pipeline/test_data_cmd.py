@@ -30,6 +30,17 @@ def test_validate_reports_quarantine_and_exit_code(tmp_path, capsys):
     assert "interactions.csv/bad_timestamp: 1" in out and "interactions.csv:3:" in out
 
 
+def test_prepare_writes_time_zero_for_a_folder_without_timestamps(tmp_path, capsys):
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    (src / "items.csv").write_text("item_id,title\na,A\nb,B\n")
+    (src / "interactions.csv").write_text("item_id,user_id,rating\na,u,2\nb,u,\n")
+    assert main(["data", "prepare", "--source", "csv", "--input", str(src),
+                 "--out", str(out)]) == 0
+    assert (out / "interactions.csv").read_text() == (
+        "user_id,item_id,timestamp,rating\nu,a,0,2\nu,b,0,\n")
+
+
 def test_bad_header_is_a_clean_error(tmp_path, capsys):
     (tmp_path / "items.csv").write_text("item_id,title\na,A\n")
     (tmp_path / "interactions.csv").write_text("user,item_id,timestamp\n")
