@@ -44,6 +44,11 @@ KNOWN_NOISE: Tuple[KnownNoise, ...] = (
         "A local Beam worker process has no staging folder to load a pickled main session "
         "from; the package's pipelines pickle none (their code lives in installed modules)."),
     KnownNoise(
+        "absl", "Function `",
+        "TensorFlow's saver logs at INFO, for each serving signature, that the names of the "
+        "variables and tables the function captures (`table_handle`, `resource`, ...) are "
+        "normalised in the SavedModel; the signatures' own input names are unchanged."),
+    KnownNoise(
         "absl", "Sharding callback duration",
         "TensorFlow's checkpoint writer logs the time of its (no-op) shard split at INFO for "
         "every checkpoint; `recsys train` shows INFO, and the trainer checkpoints each epoch."),

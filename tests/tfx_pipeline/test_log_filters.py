@@ -38,6 +38,35 @@ def test_a_checkpoint_write_at_info_level_shows_no_sharding_line(tmp_path):
         absl_logger.setLevel(level)
 
 
+def _save_a_signature_capturing_a_table(path):
+    module = tf.Module()
+    module.table = tf.lookup.StaticHashTable(
+        tf.lookup.KeyValueTensorInitializer(["a"], [1], tf.string, tf.int32), -1)
+    inner = tf.function(module.table.lookup)  # its captures get names the saver normalises
+    module.lookup = tf.function(lambda ids: {"ids": inner(ids)},
+                                input_signature=[tf.TensorSpec([None], tf.string, "ids")])
+    tf.saved_model.save(module, path, signatures=module.lookup)
+
+
+def test_the_savers_renaming_line_is_dropped(tmp_path):
+    absl_logger, records = logging.getLogger("absl"), _Records()
+    level = absl_logger.level
+    absl_logger.setLevel(logging.INFO)
+    absl_logger.addHandler(records)
+    try:
+        _save_a_signature_capturing_a_table(str(tmp_path / "shown"))
+        assert [m for m in records.messages if "unsupported characters" in m]  # at INFO
+        records.messages.clear()
+        absl_logger.setLevel(logging.INFO)  # saving lowers absl's verbosity again
+        with quiet_known_noise() as quiet:
+            _save_a_signature_capturing_a_table(str(tmp_path / "quiet"))
+        assert not [m for m in records.messages if "unsupported characters" in m]
+        assert quiet.dropped >= 1
+    finally:
+        absl_logger.removeHandler(records)
+        absl_logger.setLevel(level)
+
+
 def test_every_known_noise_is_described():
     assert len(describe().splitlines()) == len(KNOWN_NOISE)
 
