@@ -1,3 +1,4 @@
+import contextlib
 import logging
 
 import tensorflow as tf
@@ -17,14 +18,23 @@ class _Records(logging.Handler):
         return [m for m in self.messages if m.startswith("Sharding callback")]
 
 
-def test_a_checkpoint_write_at_info_level_shows_no_sharding_line(tmp_path):
-    # Listen on TensorFlow's absl logger itself, at INFO: other tests may have changed the
-    # root logger's level or handlers.
+@contextlib.contextmanager
+def _absl_records():
+    """Records of TensorFlow's absl logger itself, at INFO: other tests may have changed the
+    root logger's level or handlers."""
     absl_logger, records = logging.getLogger("absl"), _Records()
     level = absl_logger.level
     absl_logger.setLevel(logging.INFO)
     absl_logger.addHandler(records)
     try:
+        yield records
+    finally:
+        absl_logger.removeHandler(records)
+        absl_logger.setLevel(level)
+
+
+def test_a_checkpoint_write_at_info_level_shows_no_sharding_line(tmp_path):
+    with _absl_records() as records:
         checkpoint = tf.train.Checkpoint(v=tf.Variable(1.0))
         checkpoint.write(str(tmp_path / "shown"))
         assert records.sharding()  # TensorFlow does log it at INFO
@@ -33,9 +43,6 @@ def test_a_checkpoint_write_at_info_level_shows_no_sharding_line(tmp_path):
             checkpoint.write(str(tmp_path / "quiet"))
         assert not records.sharding()
         assert quiet.dropped >= 1
-    finally:
-        absl_logger.removeHandler(records)
-        absl_logger.setLevel(level)
 
 
 def _save_a_signature_capturing_a_table(path):
@@ -49,22 +56,15 @@ def _save_a_signature_capturing_a_table(path):
 
 
 def test_the_savers_renaming_line_is_dropped(tmp_path):
-    absl_logger, records = logging.getLogger("absl"), _Records()
-    level = absl_logger.level
-    absl_logger.setLevel(logging.INFO)
-    absl_logger.addHandler(records)
-    try:
+    with _absl_records() as records:
         _save_a_signature_capturing_a_table(str(tmp_path / "shown"))
         assert [m for m in records.messages if "unsupported characters" in m]  # at INFO
         records.messages.clear()
-        absl_logger.setLevel(logging.INFO)  # saving lowers absl's verbosity again
+        logging.getLogger("absl").setLevel(logging.INFO)  # saving lowers absl's verbosity
         with quiet_known_noise() as quiet:
             _save_a_signature_capturing_a_table(str(tmp_path / "quiet"))
         assert not [m for m in records.messages if "unsupported characters" in m]
         assert quiet.dropped >= 1
-    finally:
-        absl_logger.removeHandler(records)
-        absl_logger.setLevel(level)
 
 
 def test_every_known_noise_is_described():
