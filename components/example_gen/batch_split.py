@@ -117,20 +117,13 @@ def time_split(table: pa.Table, config: ExampleGenConfig) -> Tuple[pa.Table, np.
 
 def _ties_in_hash_order(table: pa.Table, starts: np.ndarray, seed: int) -> pa.Table:
     """`table` (sorted by user and timestamp; `starts` [rows] True at each user's first row)
-    with each run of one user's rows at one time reordered by `canonical.tie_key`. Only
-    tied rows are hashed: data with timestamps has few, data without has only ties."""
-    n = table.num_rows
+    with each run of one user's rows at one time in `canonical.tie_order`."""
     stamps = table.column(F.TIMESTAMP).to_numpy()
-    same = np.zeros(n, dtype=bool)  # same user and time as the row before
+    same = np.zeros(table.num_rows, dtype=bool)
     same[1:] = ~starts[1:] & (stamps[1:] == stamps[:-1])
-    tied = np.flatnonzero(same | np.append(same[1:], False))
-    if not tied.size:
-        return table
-    keys = np.zeros(n, dtype=np.uint64)
-    users, items = (table.column(c).take(tied).to_pylist() for c in (F.USER_ID, F.ITEM_ID))
-    keys[tied] = np.fromiter((canonical.tie_key(u, i, seed) for u, i in zip(users, items)),
-                             dtype=np.uint64, count=tied.size)
-    return table.take(np.lexsort((keys, np.cumsum(~same))))
+    order = canonical.tie_order(same, lambda rows: tuple(
+        table.column(c).take(rows).to_pylist() for c in (F.USER_ID, F.ITEM_ID)), seed)
+    return table if order is None else table.take(order)
 
 
 def _allowed(table: pa.Table, is_eval: np.ndarray, config: ExampleGenConfig) -> np.ndarray:

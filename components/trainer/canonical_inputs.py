@@ -7,7 +7,7 @@ import numpy as np
 
 from components.trainer.training_inputs import TrainingInputs, build_inputs
 from rec_model import features as F
-from rec_model.data.canonical import Quarantined, iter_interactions, tie_key
+from rec_model.data.canonical import Quarantined, iter_interactions, tie_order
 
 
 def read_canonical(data_dir: str):
@@ -30,14 +30,17 @@ def read_canonical(data_dir: str):
 
 
 def split_last_per_user(rows, eval_fraction: float, seed: int = 0) -> Tuple[tuple, tuple]:
-    """Each user's last `eval_fraction` of interactions by time (ties in `tie_key` order,
+    """Each user's last `eval_fraction` of interactions by time (ties in `tie_order`,
     seeded) -> eval (users with < 2 keep all)."""
     users, items, ts, ratings = rows
     is_eval = np.zeros(users.size, bool)
     if eval_fraction > 0:
-        ties = np.fromiter((tie_key(u, i, seed) for u, i in zip(users, items)), np.uint64,
-                           count=users.size)
-        order = np.lexsort((ties, ts, users.astype(str)))
+        order = np.lexsort((ts, users.astype(str)))
+        u, t = users[order], ts[order]
+        same = np.zeros(users.size, bool)  # same user and time as the row before
+        same[1:] = (u[1:] == u[:-1]) & (t[1:] == t[:-1])
+        ties = tie_order(same, lambda rows: (u[rows], items[order][rows]), seed)
+        order = order if ties is None else order[ties]
         sorted_users = users[order]
         bounds = np.flatnonzero(sorted_users[1:] != sorted_users[:-1]) + 1
         for group in np.split(order, bounds):

@@ -18,7 +18,10 @@ import datetime
 import hashlib
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Optional
+
+import numpy as np
 
 from rec_model import features as F
 from rec_model.data import csv_records
@@ -86,6 +89,26 @@ def tie_key(user_id: str, item_id: str, seed: int) -> int:
     a seeded 64-bit blake2b of the ids, so ties never fall to item id or file order."""
     key = f"{seed}\x1f{user_id}\x1f{item_id}"
     return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def tie_order(same: np.ndarray, ids_of: Callable, seed: int) -> Optional[np.ndarray]:
+    """The permutation of rows sorted by user and time that puts each run of one user's rows
+    at one time in `tie_key` order, or None when no two rows tie. Only tied rows are hashed:
+    data with timestamps has few, data without has only ties.
+
+    Args:
+        same: [rows] bool, True where a row has the user and time of the row before.
+        ids_of: [m] row positions -> (user ids, item ids) of those rows, as sequences.
+        seed: seed of `tie_key`.
+    """
+    tied = np.flatnonzero(same | np.append(same[1:], False))
+    if not tied.size:
+        return None
+    keys = np.zeros(same.size, dtype=np.uint64)
+    users, items = ids_of(tied)
+    keys[tied] = np.fromiter((tie_key(u, i, seed) for u, i in zip(users, items)),
+                             dtype=np.uint64, count=tied.size)
+    return np.lexsort((keys, np.cumsum(~same)))
 
 
 def parse_timestamp(text: str) -> int:
