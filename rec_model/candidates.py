@@ -106,10 +106,16 @@ def sum_at(pair_ids: tf.RaggedTensor, pair_values: tf.RaggedTensor, candidates, 
 def _in_sets(query_rows, query_ids, sets: tf.RaggedTensor, num_items: int):
     if auto_settings.whole_catalogue_rows(num_items):
         return _in_dense_sets(query_rows, query_ids, sets, num_items)
-    rows = tf.concat([tf.cast(sets.value_rowids(), tf.int32), tf.cast(query_rows, tf.int32)], 0)
-    ids = tf.concat([sets.flat_values, query_ids], axis=0)
-    unique, _, index = _unique_pairs(rows, ids, num_items, sets.nrows())
-    n_sets = tf.shape(sets.flat_values)[0]
+    return _in_pairs(query_rows, query_ids, sets.value_rowids(), sets.flat_values, num_items,
+                     sets.nrows())
+
+
+def _in_pairs(query_rows, query_ids, set_rows, set_ids, num_items: int, nrows):
+    """[n] bool: each (query row, query id) is one of the (set row, set id) pairs (hashed)."""
+    rows = tf.concat([tf.cast(set_rows, tf.int32), tf.cast(query_rows, tf.int32)], 0)
+    ids = tf.concat([tf.cast(set_ids, tf.int32), tf.cast(query_ids, tf.int32)], axis=0)
+    unique, _, index = _unique_pairs(rows, ids, num_items, nrows)
+    n_sets = tf.shape(set_ids)[0]
     hit = tf.math.unsorted_segment_max(tf.ones([n_sets], tf.int32), index[:n_sets],
                                        tf.shape(unique)[0])
     return tf.gather(hit, index[n_sets:]) > 0
@@ -157,6 +163,11 @@ def sum_per_row(pair_ids: tf.RaggedTensor, pair_values: tf.RaggedTensor, num_ite
 def top_columns(scores, excluded, n):
     """The columns of the n best `scores` per row, some cells left out.
 
+    A narrow block (`auto_settings.whole_catalogue_rows` of its static width) gets -inf
+    written into its excluded cells; a wider one is not copied for that (writing a few cells
+    of a [rows, 100,000] block costs a copy of all of it, about a sixth of a brute-force
+    search): its top n + (most cells a row excludes) are taken and the excluded dropped.
+
     Args:
         scores: [b, C] float32; -inf cells are never picked.
         excluded: [m, 2] int32 (row, column) cells never picked.
@@ -165,10 +176,22 @@ def top_columns(scores, excluded, n):
     Returns:
         [b, min(n, C)] int32 column indices, best first, PAD where a row has too few.
     """
-    scores = tf.tensor_scatter_nd_update(scores, excluded,
-                                         tf.fill([tf.shape(excluded)[0]], float("-inf")))
-    top = tf.math.top_k(scores, k=tf.minimum(tf.cast(n, tf.int32), tf.shape(scores)[1]))
-    return tf.where(tf.math.is_finite(top.values), top.indices, PAD)
+    width = scores.shape[1]
+    if width is None or auto_settings.whole_catalogue_rows(width):
+        scores = tf.tensor_scatter_nd_update(scores, excluded,
+                                             tf.fill([tf.shape(excluded)[0]], float("-inf")))
+        top = tf.math.top_k(scores, k=tf.minimum(tf.cast(n, tf.int32), tf.shape(scores)[1]))
+        return tf.where(tf.math.is_finite(top.values), top.indices, PAD)
+    batch = tf.shape(scores)[0]
+    per_row = tf.math.unsorted_segment_sum(tf.ones_like(excluded[:, 0]), excluded[:, 0], batch)
+    n = tf.minimum(tf.cast(n, tf.int32), width)
+    top = tf.math.top_k(scores, k=tf.minimum(n + tf.maximum(tf.reduce_max(per_row), 0), width))
+    rows, columns = _flat_pairs(top.indices)
+    hit = _in_pairs(rows, columns, excluded[:, 0], excluded[:, 1], width, batch)
+    kept = tf.where(tf.reshape(hit, tf.shape(top.values)), float("-inf"), top.values)
+    best = tf.math.top_k(kept, k=n)  # the order of `top` among the kept: ties stay by column
+    return tf.where(tf.math.is_finite(best.values),
+                    tf.gather(top.indices, best.indices, batch_dims=1), PAD)
 
 
 def top_per_row(ids: tf.RaggedTensor, values: tf.RaggedTensor, n):

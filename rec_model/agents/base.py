@@ -189,34 +189,50 @@ class FactorAgent(Agent):
         return self.brute_force(state, n, exclude)
 
     def brute_force(self, state, n, exclude):
-        """Top-n of every item's score, `exclude` [b, (m)] left out (PAD where too few).
+        """Top-n of every item's score, `exclude` [b, (m)] left out (PAD where too few)."""
+        return search_top_n(state, self.item_table(), self.num_items, n,
+                            tf.cast(exclude.value_rowids(), tf.int32),
+                            tf.cast(exclude.flat_values, tf.int32))
 
-        A large catalogue is searched for a few users at a time (`auto_settings.
-        users_per_call`), so a request's [users, items] score block stays bounded whatever
-        its batch; a catalogue small enough for a full request in one block gets no loop.
-        """
-        rows = tf.cast(exclude.value_rowids(), tf.int32)
-        ids = tf.cast(exclude.flat_values, tf.int32)
-        if auto_settings.whole_catalogue_rows(self.num_items):
-            return self._top_n(state, n, rows, ids)
-        step = auto_settings.users_per_call(self.num_items, cap=auto_settings.UNCHUNKED_USERS)
-        batch = tf.shape(state)[0]
 
-        def search_block(start, found):
-            end = tf.minimum(start + step, batch)
-            inside = (rows >= start) & (rows < end)
-            block = self._top_n(state[start:end], n, tf.boolean_mask(rows, inside) - start,
-                                tf.boolean_mask(ids, inside))
-            return start + step, tf.concat([found, block], axis=0)
+def search_top_n(state, table, num_rows: int, n, excluded_rows, excluded_columns):
+    """Brute force: the n best rows of `table` for each user, some (user, row) cells left out.
 
-        width = tf.minimum(tf.cast(n, tf.int32), self.num_items)
-        _, found = tf.while_loop(
-            lambda start, _: start < batch, search_block,
-            [tf.constant(0), tf.zeros([0, width], tf.int32)],
-            shape_invariants=[tf.TensorShape([]), tf.TensorShape([None, None])])
-        return found
+    A large table is searched for a few users at a time (`auto_settings.users_per_call`), so
+    a request's [users, rows] score block stays bounded whatever its batch; a table small
+    enough for a full request in one block gets no loop.
 
-    def _top_n(self, state, n, rows, ids):
-        """[b, min(n, items)] top item ids of `state` [b, d] without the (rows, ids) pairs."""
-        scores = tf.matmul(state, self.item_table(), transpose_b=True)  # brute force, [b, items]
-        return candidates.top_columns(scores, tf.stack([rows, ids], axis=1), n)
+    Args:
+        state: [b, d] user vectors.
+        table: [num_rows, d] vectors searched.
+        num_rows: the table's rows (a Python int: it sizes the blocks).
+        n: scalar int32.
+        excluded_rows / excluded_columns: [m] int32 (user, table row) cells never picked.
+
+    Returns:
+        [b, min(n, num_rows)] int32 table rows, best first, PAD where too few.
+    """
+    def top_n(block, rows, columns):
+        scores = tf.matmul(block, table, transpose_b=True)  # [block users, num_rows]
+        if scores.shape[1] is None:  # a table of varying rows: top_columns wants the width
+            scores = tf.ensure_shape(scores, [None, num_rows])
+        return candidates.top_columns(scores, tf.stack([rows, columns], axis=1), n)
+
+    if auto_settings.whole_catalogue_rows(num_rows):
+        return top_n(state, excluded_rows, excluded_columns)
+    step = auto_settings.users_per_call(num_rows, cap=auto_settings.UNCHUNKED_USERS)
+    batch = tf.shape(state)[0]
+
+    def search_block(start, found):
+        end = tf.minimum(start + step, batch)
+        inside = (excluded_rows >= start) & (excluded_rows < end)
+        block = top_n(state[start:end], tf.boolean_mask(excluded_rows, inside) - start,
+                      tf.boolean_mask(excluded_columns, inside))
+        return start + step, tf.concat([found, block], axis=0)
+
+    width = tf.minimum(tf.cast(n, tf.int32), num_rows)
+    _, found = tf.while_loop(
+        lambda start, _: start < batch, search_block,
+        [tf.constant(0), tf.zeros([0, width], tf.int32)],
+        shape_invariants=[tf.TensorShape([]), tf.TensorShape([None, None])])
+    return found

@@ -4,7 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 from rec_model import candidates
-from rec_model.agents.base import FactorAgent, read_whole
+from rec_model.agents.base import FactorAgent, read_whole, search_top_n
 from rec_model.users import weight_total, weighted_sum
 
 _PROFILE_DIM = 64  # the user side reads the history's text through this PCA basis
@@ -95,15 +95,15 @@ class ContentAgent(FactorAgent):
         found = []
         if self.num_cold and self.frozen:
             cold_ids = read_whole(self.cold_ids)
-            scores = tf.matmul(state, read_whole(self.cold_vectors), transpose_b=True)
-            top = candidates.top_columns(scores, _excluded_cold(cold_ids, exclude), n)
+            top = search_top_n(state, read_whole(self.cold_vectors), self.num_cold, n,
+                               *_excluded_cold(cold_ids, exclude))
             found.append(tf.where(top >= 0, tf.gather(cold_ids, tf.maximum(top, 0)),
                                   candidates.PAD))
         return tf.concat(found, axis=1) if found else None
 
 
 def _excluded_cold(cold_ids, exclude):
-    """[m, 2] int32 (row, position in `cold_ids`) of the excluded ids that are cold items.
+    """([m] row, [m] position in `cold_ids`) int32 of the excluded ids that are cold items.
 
     A binary search of each excluded id in `cold_ids` (ascending: `finalize` takes them from
     np.flatnonzero), so the work grows with the exclusions, not with rows x cold items.
@@ -117,4 +117,4 @@ def _excluded_cold(cold_ids, exclude):
     position = tf.minimum(tf.searchsorted(cold_ids, ids, out_type=tf.int32),
                           tf.size(cold_ids) - 1)
     hit = tf.equal(tf.gather(cold_ids, position), ids)
-    return tf.stack([tf.boolean_mask(rows, hit), tf.boolean_mask(position, hit)], axis=1)
+    return tf.boolean_mask(rows, hit), tf.boolean_mask(position, hit)

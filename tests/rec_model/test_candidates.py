@@ -100,6 +100,28 @@ def test_top_columns_skip_excluded_and_minus_inf_cells():
                                                                           [0, 1, 2, 3]]
 
 
+@pytest.mark.parametrize("n", [1, 50, 5000])
+def test_top_columns_of_a_wide_block_match_a_sorted_reference(n):
+    """Past the whole-catalogue width the excluded cells are dropped after the top-k instead
+    of being overwritten: same columns, same order (ties by column) as a plain sort."""
+    width = 40_000
+    assert not auto_settings.whole_catalogue_rows(width)
+    rng = np.random.default_rng(n)
+    scores = rng.integers(0, 30, (4, width)).astype(np.float32)  # many ties
+    scores[1, rng.choice(width, width - 20, replace=False)] = -np.inf  # fewer than n left
+    scores[3] = -np.inf
+    cells = [(r, c) for r in (0, 1, 2) for c in rng.integers(0, width, 40 * (r + 1))]
+    cells += [(r, c) for r in (0, 2) for c in np.argsort(-scores[r], kind="stable")[:30:3]]
+    cells += cells[:5]  # a cell excluded twice
+    out = cand.top_columns(tf.constant(scores), tf.constant(cells, tf.int32), n).numpy()
+    assert out.shape == (4, n)
+    for r in range(4):
+        gone = {c for row, c in cells if row == r}
+        order = sorted(range(width), key=lambda c: (-scores[r, c], c))
+        want = [c for c in order if c not in gone and np.isfinite(scores[r, c])][:n]
+        assert out[r].tolist() == want + [PAD] * (n - len(want))
+
+
 def test_top_per_row_sums_values_ranks_and_pads():
     pair_ids = _ragged([[4, 2, 4, 7], [], [3, 3], [1, 6]])
     values = _ragged([[1.0, 1.5, 1.0, 0.5], [], [-0.5, -0.5], [1.0, -1e9]], tf.float32)

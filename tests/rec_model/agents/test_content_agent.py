@@ -1,6 +1,7 @@
 import numpy as np
 import tensorflow as tf
 
+from rec_model import auto_settings
 from rec_model.multi_agent_model import MultiAgentModel
 from tests.rec_model.synthetic import COLD_ITEMS, NUM_ITEMS, ragged, tiny_config
 
@@ -38,6 +39,25 @@ def test_retrieve_leaves_out_excluded_cold_items_whatever_else_is_excluded(fitte
     assert sorted(found[0]) == [-1, -1] + cold[1:-1]
     assert sorted(found[1]) == cold
     assert sorted(found[2]) == [-1] + [c for c in cold if c != cold[1]]
+
+
+def test_many_cold_items_are_searched_a_few_users_at_a_time(fitted, monkeypatch):
+    """The cold scan is the factor agents' brute force: blocks bound its [users, cold] scores
+    whatever the batch (a catalogue can have hundreds of thousands of new items)."""
+    model, _, _ = fitted
+    content = _content(model)
+    state = content.user_state(model.users(tf.constant(list(range(7)), tf.int32)), {})
+    cold = sorted(COLD_ITEMS)
+    exclude = ragged([[cold[0]], [], [cold[1]], [], [], cold, []])
+    whole = content.retrieve(state, tf.constant(2), exclude).numpy()
+    monkeypatch.setattr(auto_settings, "SCORE_CELLS", len(cold) * 2)  # 2 users per block
+    assert auto_settings.users_per_call(len(cold), cap=auto_settings.UNCHUNKED_USERS) == 2
+    traced = tf.function(lambda s, e: content.retrieve(s, tf.constant(2), e))
+    np.testing.assert_array_equal(traced(state, exclude).numpy(), whole)
+    assert whole[0].tolist() == [cold[1], -1] and whole[5].tolist() == [-1, -1]
+    assert sorted(whole[1].tolist()) == cold
+    graph = traced.get_concrete_function(state, exclude).graph
+    assert any(op.type in ("While", "StatelessWhile") for op in graph.get_operations())
 
 
 def test_no_retrieval_before_finalize_or_without_cold_items(fitted):
