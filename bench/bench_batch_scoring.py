@@ -78,19 +78,26 @@ def write_users(data: str, n: int, path: pathlib.Path) -> int:
     return len(users)
 
 
+def seen_of(data: str, users) -> dict:
+    """user id -> set of items of `users` in a canonical folder, read as the Beam job's
+    workers read it (chunked seen parsing)."""
+    from components.batch_scorer import scoring_job
+    from components.batch_scorer.bucket_join import read_seen_unit
+
+    wanted, seen = frozenset(users), {}
+    for unit in scoring_job.seen_units(data):
+        for user, item in zip(*read_seen_unit(unit, wanted)):
+            seen.setdefault(user, set()).add(item)
+    return seen
+
+
 def tuned_loop(model_dir: str, users_file: str, data: str, out: str, config) -> None:
     """Beam's per-user work in one process: chunked seen parsing, planned calls, fast lines."""
-    from components.batch_scorer import batch_plan, json_lines, plain_loop, scoring_job
-    from components.batch_scorer.bucket_join import read_seen_unit
+    from components.batch_scorer import batch_plan, json_lines, plain_loop
     from components.batch_scorer.loaded_model import LoadedRecommend, recommend_batch
 
     users = plain_loop.read_users(users_file, config.max_user_id_bytes)
-    wanted = set(users)
-    seen = {}
-    for unit in scoring_job.seen_units(data):
-        for user, item in zip(*read_seen_unit(unit)):
-            if user in wanted:
-                seen.setdefault(user, set()).add(item)
+    seen = seen_of(data, users)
     excludes = [sorted(seen.get(u, ())) for u in users]
     model = LoadedRecommend(model_dir)
     blocks = batch_plan.blocks("0", users, excludes, config.max_batch_size,

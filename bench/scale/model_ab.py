@@ -22,27 +22,13 @@ from bench.scale.serving import sample_users
 from rec_model import features as F
 
 
-def read_seen(data_dir: str, users) -> dict:
-    """user id -> items of `users` in the folder's interactions files."""
-    from components.example_gen import input_files
-    from rec_model.data import canonical
-
-    wanted, seen = set(users), {}
-    for path in input_files.find_interaction_files(data_dir):
-        for record in canonical.iter_interactions(path):
-            if isinstance(record, canonical.Interaction) and record.user_id in wanted:
-                seen.setdefault(record.user_id, []).append(record.item_id)
-    return seen
-
-
 def request(users, seen: dict, k: int) -> dict:
     """One `recommend` batch: the users, k, no request history, their seen items excluded."""
-    excluded = [sorted(set(seen.get(u, ()))) for u in users]
-    width = max(1, max(len(e) for e in excluded))
-    exclude = np.array([[i.encode() for i in e] + [b""] * (width - len(e)) for e in excluded],
-                       object)
+    from components.batch_scorer.loaded_model import pad
+
     return {F.USER_ID: np.array([u.encode() for u in users], object), F.K: np.int32(k),
-            F.HISTORY: np.full((len(users), 1), b"", object), F.EXCLUDE: exclude}
+            F.HISTORY: np.full((len(users), 1), b"", object),
+            F.EXCLUDE: pad([sorted(set(seen.get(u, ()))) for u in users])}
 
 
 def same_answers(a: list, b: list) -> bool:
@@ -61,10 +47,11 @@ def same_answers(a: list, b: list) -> bool:
 def run(a: str, b: str, data_dir: str, n_users: int = 4096, batch: int = 1024, k: int = 10,
         rounds: int = 3, seed: int = 1) -> dict:
     """See the module docstring."""
+    from bench.bench_batch_scoring import seen_of
     from serving.servable import Servable
 
     users = sample_users(a, n_users, seed)
-    seen = read_seen(data_dir, users)
+    seen = seen_of(data_dir, users)
     batches = [request(users[s:s + batch], seen, k) for s in range(0, len(users), batch)]
     models = {"a": Servable("a", 1, a), "b": Servable("b", 1, b)}
     answers = {name: [m.run(F.SIGNATURE_RECOMMEND, x) for x in batches]
