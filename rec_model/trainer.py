@@ -138,16 +138,18 @@ def _fit_gate(model, arrays, callbacks, verbose, logs) -> Dict[str, float]:
         held = {k: v[~half] for k, v in arrays.items()}
         learned = gate_fit.metric(_gate_scores(model, held), held)
         static = gate_fit.metric(standardised_blend(z[~half], coef), held)
+        kept = gate_fit.earns_its_cost(learned, static)
         report.update(held_out_static=static, held_out_gate=learned,
-                      per_user_gate_kept=float(learned > static))
-        if learned <= static:
+                      per_user_gate_kept=float(kept))
+        if not kept:
             model.gate.set_weights(static_weights)
     return report
 
 
 def mute_silent_agents(model, arrays, validation) -> Dict[str, float]:
     """Mutes the agents the fitted gate weighs 0 for every user (they change no score), and
-    their retrieval too when the validation slice's NDCG does not drop without it."""
+    their retrieval too unless the validation slice's NDCG with it earns its cost
+    (`gate_fit.earns_its_cost`)."""
     silent = [model.agent_names[i] for i in model.gate.silent_agents()]
     if not silent:
         return {}
@@ -160,8 +162,9 @@ def mute_silent_agents(model, arrays, validation) -> Dict[str, float]:
               else gate_fit.candidate_arrays(model, validation))
     kept = gate_fit.metric(_gate_scores(model, arrays), arrays)
     dropped = gate_fit.metric(_gate_scores(model, narrow), narrow)
-    model.mute(silent, retrieval=dropped >= kept)
-    return {**{f"muted:{name}": 1.0 for name in silent}, "muted_retrieval": float(dropped >= kept),
+    muted = not gate_fit.earns_its_cost(kept, dropped)
+    model.mute(silent, retrieval=muted)
+    return {**{f"muted:{name}": 1.0 for name in silent}, "muted_retrieval": float(muted),
             "validation_with_muted_retrieval": dropped, "validation_with_all_retrieval": kept}
 
 

@@ -119,3 +119,9 @@ def test_partial_sort_ndcg_matches_a_full_sort():
     ks = (1, 5, 10, 30, 50)  # one partial sort at the largest k serves every k
     assert gate_fit.ndcg_at(scores, arrays, ks) == pytest.approx(
         [gate_fit.ndcg(scores, arrays, k) for k in ks])
+
+
+def test_a_more_complex_ranking_must_gain_at_least_the_margin():
+    assert gate_fit.earns_its_cost(0.3010, 0.3000)  # +0.33%
+    assert not gate_fit.earns_its_cost(0.3001, 0.3000)  # +0.03%: noise
+    assert not gate_fit.earns_its_cost(0.3000, 0.3000)

@@ -55,6 +55,8 @@ def test_gate_report_compares_agents_blend_and_gate(trained):
     assert {f"agent:{n}" for n in names} | {f"coefficient:{n}" for n in names} <= set(gate)
     assert gate["static"] >= max(gate[f"agent:{n}"] for n in names)
     assert {"held_out_static", "held_out_gate", "per_user_gate_kept"} <= set(gate)
+    assert gate["per_user_gate_kept"] == float(gate_fit.earns_its_cost(gate["held_out_gate"],
+                                                                       gate["held_out_static"]))
     assert sum(gate[f"coefficient:{n}"] for n in names) > 0
 
 
@@ -146,8 +148,8 @@ def test_silent_agents_are_muted_and_their_retrieval_only_when_the_slice_agrees(
     silent = {model.agent_names[i] for i in (1, 3, 4)}
     assert model.muted == silent and {k for k in report if k.startswith("muted:")} == {
         f"muted:{name}" for name in silent}
-    keeps_score = (report["validation_with_muted_retrieval"]
-                   >= report["validation_with_all_retrieval"])
+    keeps_score = not gate_fit.earns_its_cost(report["validation_with_all_retrieval"],
+                                              report["validation_with_muted_retrieval"])
     assert model.muted_retrieval == keeps_score == bool(report["muted_retrieval"])
     gate_fit.set_static_gate(model.gate, [1.0] * 5)
     model.mute(())
