@@ -63,15 +63,16 @@ def run(a: str, b: str, data_dir: str, n_users: int = 4096, batch: int = 1024, k
             for x in batches:
                 models[name].run(F.SIGNATURE_RECOMMEND, x)
             times[name].append((time.perf_counter() - wall, time.process_time() - cpu))
-    median = {name: {"wall_s": round(float(np.median([t[0] for t in ts])), 3),
-                     "cpu_s": round(float(np.median([t[1] for t in ts])), 3)}
-              for name, ts in times.items()}
+    # Ratios come from the unrounded medians: a small run's times round to 0 ms.
+    raw = {name: [float(np.median([t[i] for t in ts])) for i in (0, 1)]
+           for name, ts in times.items()}
+    median = {name: {"wall_s": round(w, 6), "cpu_s": round(c, 6)} for name, (w, c) in raw.items()}
+    ratio = [raw["b"][i] / max(raw["a"][i], 1e-9) for i in (0, 1)]
     return {"a": a, "b": b, "users": len(users), "batch": batch, "k": k, "rounds": rounds,
             "same_answers": same_answers(answers["a"], answers["b"]), "median": median,
-            "per_round": {name: [[round(w, 3), round(c, 3)] for w, c in ts]
+            "per_round": {name: [[round(w, 6), round(c, 6)] for w, c in ts]
                           for name, ts in times.items()},
-            "b_over_a": {"wall": round(median["b"]["wall_s"] / median["a"]["wall_s"], 3),
-                         "cpu": round(median["b"]["cpu_s"] / median["a"]["cpu_s"], 3)}}
+            "b_over_a": {"wall": round(ratio[0], 3), "cpu": round(ratio[1], 3)}}
 
 
 def main(argv=None) -> int:
