@@ -132,10 +132,10 @@ def metric(scores: np.ndarray, arrays) -> float:
 
 
 def earns_its_cost(score: float, simpler: float) -> bool:
-    """Whether a more complex ranking (one more agent in the blend, a per-user gate, more
-    retrieving agents) is worth serving: its validation metric beats the simpler one's by at
-    least 0.2% (relative). A smaller gain is within the slice's noise, while the complexity
-    costs every request graph nodes and CPU."""
+    """Whether a more complex ranking (one more agent in the blend, a per-user gate) is worth
+    serving: its validation metric beats the simpler one's by at least 0.2% (relative). A
+    smaller gain is within the slice's noise, while the complexity costs every request graph
+    nodes and CPU."""
     return score > simpler * (1.0 + _MIN_GAIN)
 
 

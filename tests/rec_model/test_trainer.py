@@ -148,8 +148,8 @@ def test_silent_agents_are_muted_and_their_retrieval_only_when_the_slice_agrees(
     silent = {model.agent_names[i] for i in (1, 3, 4)}
     assert model.muted == silent and {k for k in report if k.startswith("muted:")} == {
         f"muted:{name}" for name in silent}
-    keeps_score = not gate_fit.earns_its_cost(report["validation_with_all_retrieval"],
-                                              report["validation_with_muted_retrieval"])
+    keeps_score = (report["validation_with_muted_retrieval"]
+                   >= report["validation_with_all_retrieval"])
     assert model.muted_retrieval == keeps_score == bool(report["muted_retrieval"])
     gate_fit.set_static_gate(model.gate, [1.0] * 5)
     model.mute(())
