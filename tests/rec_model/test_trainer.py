@@ -55,8 +55,10 @@ def test_gate_report_compares_agents_blend_and_gate(trained):
     assert {f"agent:{n}" for n in names} | {f"coefficient:{n}" for n in names} <= set(gate)
     assert gate["static"] >= max(gate[f"agent:{n}"] for n in names)
     assert {"held_out_static", "held_out_gate", "per_user_gate_kept"} <= set(gate)
-    assert gate["per_user_gate_kept"] == float(gate_fit.earns_its_cost(gate["held_out_gate"],
-                                                                       gate["held_out_static"]))
+    kept = gate_fit.earns_its_cost(gate["held_out_gate"], gate["held_out_static"])
+    assert gate["per_user_gate_kept"] == float(kept)
+    # A gate not kept is the static blend: a zero kernel, the same weights for every user.
+    assert np.any(trained[0].model.gate.mix.kernel.numpy() != 0) == kept
     assert sum(gate[f"coefficient:{n}"] for n in names) > 0
 
 
