@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from rec_model import gate_fit
+from rec_model import gate_fit, trainer
 from rec_model.config import ModelConfig
 from rec_model.interactions import Interactions
 from rec_model.lazy_adam import LazyAdam
@@ -60,6 +60,22 @@ def test_gate_report_compares_agents_blend_and_gate(trained):
     # A gate not kept is the static blend: a zero kernel, the same weights for every user.
     assert np.any(trained[0].model.gate.mix.kernel.numpy() != 0) == kept
     assert sum(gate[f"coefficient:{n}"] for n in names) > 0
+
+
+@pytest.mark.parametrize("gain,kept", [(0.001, False), (0.01, True)])
+def test_a_per_user_gate_is_kept_only_past_the_margin(monkeypatch, gain, kept):
+    model, validation = held_out_validation(*make_data())  # its own model: the gate changes
+    arrays = gate_fit.candidate_arrays(model, validation)
+    learned, static = object(), object()  # the held-out scores of the gate and of the blend
+    real_metric = gate_fit.metric
+    monkeypatch.setattr(trainer, "_gate_scores", lambda *_: learned)
+    monkeypatch.setattr(trainer, "standardised_blend", lambda *_: static)
+    fixed = {id(learned): 0.3 * (1 + gain), id(static): 0.3}
+    monkeypatch.setattr(gate_fit, "metric", lambda scores, arrays: fixed.get(id(scores))
+                        or real_metric(scores, arrays))
+    report = trainer._fit_gate(model, arrays, lambda stage: [], 0, [])
+    assert report["per_user_gate_kept"] == float(kept)
+    assert np.any(model.gate.mix.kernel.numpy() != 0) == kept
 
 
 def test_the_final_model_stores_every_interaction(trained):
