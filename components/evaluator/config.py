@@ -35,6 +35,11 @@ class EvaluatorConfig:
             and the baseline are always scored on the same users.
         confidence: coverage of the reported confidence intervals.
         per_agent: also rank by each agent's score column (see `model_metrics`).
+        per_agent_max_cells: with a `score` signature the per-agent breakdown scores the whole
+            catalogue for each user: it ranks all evaluated users while users x catalogue
+            stays within this many cells, else the largest seeded sub-sample (same `seed`)
+            that does. 10**9 keeps all 10,000 sampled users up to 100,000 items and 1,000 at
+            1M items; the breakdown's `users` and intervals show the sample.
     """
 
     ks: Tuple[int, ...] = (10, 50, 100)
@@ -48,6 +53,7 @@ class EvaluatorConfig:
     seed: int = 42
     confidence: float = 0.95
     per_agent: bool = True
+    per_agent_max_cells: int = 10**9
 
     def __post_init__(self):
         object.__setattr__(self, "ks", tuple(int(k) for k in self.ks))
@@ -66,6 +72,9 @@ class EvaluatorConfig:
                 f"min_lift_over_popularity must be >= 0, got {self.min_lift_over_popularity}")
         if self.batch_size < 1 or self.history_length < 0 or self.max_users < 0:
             raise ValueError("batch_size must be >= 1, history_length and max_users >= 0")
+        if self.per_agent_max_cells < 1:
+            raise ValueError(f"per_agent_max_cells must be >= 1 user x item cells, got "
+                             f"{self.per_agent_max_cells}")
         if not 0.0 < self.confidence < 1.0:
             raise ValueError(f"confidence must be in (0, 1), e.g. 0.95, got {self.confidence}")
 

@@ -7,18 +7,20 @@ k = max(ks) items (capped at the catalogue; halved while the model rejects k as 
 Per-agent metrics rank the whole catalogue by each agent's column of `agent_scores`:
 - with a `score` signature ("score_signature"): every catalogue item is scored for every user,
   train items removed, and each agent's column is ranked on its own -- the agent's true
-  full-ranking quality;
+  full-ranking quality, on at most `EvaluatorConfig.per_agent_max_cells` user x item
+  cells (a seeded sub-sample of the evaluated users beyond that);
 - without one ("rerank_top_k"): the combined top-k of `recommend` is re-ranked by each
   agent's column -- an approximation bounded by the combined list's recall.
 """
 
 import logging
-from typing import Dict, List
+from typing import Dict, List, Sequence
 
 import numpy as np
 
-from components.evaluator import metrics
+from components.evaluator import metrics, model_io
 from rec_model import features as F
+from rec_model.sampled_metrics import sample_users
 
 # At most this many (user, item) string pairs per `score` call.
 _SCORE_CELLS = 2_000_000
@@ -69,22 +71,37 @@ def _per_agent_by_score(model, data, users, kmax, n_agents) -> List[List[List[st
     """[agent][user] ranked lists from the `score` signature over the whole catalogue, and
     [agent] whether any of its scores was non-zero (a muted agent scores 0 everywhere)."""
     catalogue = np.asarray(data.catalogue, dtype=object)
+    encoded = model_io.pad_ids([data.catalogue])  # [1, items] bytes, encoded once
     position = {item: n for n, item in enumerate(data.catalogue)}
     ranked = [[] for _ in range(n_agents)]
     scored = np.zeros(n_agents, bool)
     step = max(1, _SCORE_CELLS // max(1, len(catalogue)))
     for batch in _batches(users, step):
         # [b, items, agents]
-        out = model.score(batch, [data.catalogue] * len(batch))[F.AGENT_SCORES]
-        scored |= np.any(out != 0, axis=(0, 1))
+        out = model.score(batch, np.repeat(encoded, len(batch), axis=0))[F.AGENT_SCORES]
+        nonzero = np.any(out != 0, axis=1)  # [b, agents]; NaN counts as non-zero
+        scored |= nonzero.any(axis=0)
         for row, user in enumerate(batch):
             seen = [position[i] for i in data.history[user] if i in position]
+            # An all-zero column ranks its unseen items by index (what `_top_k` does on ties).
+            by_index = np.delete(np.arange(len(catalogue)), seen)[:kmax]
             for agent in range(n_agents):
+                if not nonzero[row, agent]:
+                    ranked[agent].append([str(i) for i in catalogue[by_index]])
+                    continue
                 column = out[row, :, agent].astype(np.float64)
                 column[seen] = -np.inf
                 top = _top_k(column, kmax)
                 ranked[agent].append([str(catalogue[t]) for t in top if np.isfinite(column[t])])
     return ranked, scored
+
+
+def per_agent_users(users: Sequence, catalogue_size: int, config) -> List:
+    """The evaluated users the per-agent breakdown ranks the whole catalogue for: all of them
+    while users x catalogue stays within `config.per_agent_max_cells`, else the seeded
+    sub-sample (`sample_users`, same seed) that does."""
+    limit = max(1, config.per_agent_max_cells // max(1, catalogue_size))
+    return sample_users(users, limit, config.seed) if len(users) > limit else list(users)
 
 
 def model_metrics(model, data, config) -> Dict:
@@ -98,6 +115,7 @@ def model_metrics(model, data, config) -> Dict:
     Returns:
         {"recall@K", "ndcg@K", "users", "ci", "confidence", "k", "agent_names",
          "per_agent_method", "per_agent": {agent: {"recall@K", "ndcg@K", "users", "ci"}},
+         "per_agent_users" (how many users the breakdown ranked; with `per_agent`),
          "muted_agents" (left out of per_agent),
          metrics.PER_USER: per-user values (drop before writing JSON)}.
     """
@@ -127,12 +145,17 @@ def model_metrics(model, data, config) -> Dict:
                   muted_agents=[])
     if config.per_agent and agent_names:
         scored = np.ones(len(agent_names), bool)
+        agent_users = users
         if model.has_score:
-            per_agent, scored = _per_agent_by_score(model, data, users, kmax, len(agent_names))
+            agent_users = per_agent_users(users, len(data.catalogue), config)
+            per_agent, scored = _per_agent_by_score(model, data, agent_users, kmax,
+                                                    len(agent_names))
             result["per_agent_method"] = "score_signature"
         else:
             per_agent = reranked
             result["per_agent_method"] = "rerank_top_k"
+        relevant = [data.relevant[u] for u in agent_users]
+        result["per_agent_users"] = len(agent_users)
         # A muted agent (weight 0 in the blend) scores 0 everywhere: no ranking to judge.
         result["muted_agents"] = [n for a, n in enumerate(agent_names) if not scored[a]]
         result["per_agent"] = {name: metrics.rank_metrics(per_agent[a], relevant, config.ks,

@@ -113,14 +113,20 @@ class ServingSignatures:
 
     def score(self, user_ids, item_ids) -> Dict[str, np.ndarray]:
         """Calls `score`: [batch] users x [batch, n] items -> scores [batch, n], agent_scores
-        [batch, n, agents]."""
+        [batch, n, agents].
+
+        `item_ids` is either [batch] id lists (padded and encoded here) or a 2-D numpy array
+        of utf-8 bytes as `pad_ids` returns (passed as is: encoding a whole catalogue once per
+        user cost more than the model call at 100,000 items)."""
         if self._score is None:
             raise ValueError(f"{self.path}: no {F.SIGNATURE_SCORE!r} signature")
         tf = _tf()
+        encoded = (item_ids if isinstance(item_ids, np.ndarray) and item_ids.ndim == 2
+                   else pad_ids(item_ids))
         out = self._score(
             user_id=tf.constant(
                 np.asarray([str(u).encode("utf-8") for u in user_ids], dtype=object)),
-            item_ids=tf.constant(pad_ids(item_ids)))
+            item_ids=tf.constant(encoded))
         return {F.SCORES: out[F.SCORES].numpy(), F.AGENT_SCORES: out[F.AGENT_SCORES].numpy()}
 
 

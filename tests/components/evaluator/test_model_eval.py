@@ -5,6 +5,7 @@ from components.evaluator import model_eval, model_io
 from components.evaluator.config import EvaluatorConfig
 from components.evaluator.eval_data import EvalSet
 from rec_model import features as F
+from rec_model.sampled_metrics import sample_users
 from tests.components.evaluator import standin_data
 
 CONFIG = EvaluatorConfig(ks=(3, 10), metric="ndcg@3", batch_size=7)
@@ -73,3 +74,51 @@ def test_a_muted_agent_is_listed_instead_of_judged(tmp_path, data):
     model = _MutedPopularity(_load(standin_data.export_model(tmp_path, **standin_data.GOOD)))
     out = model_eval.model_metrics(model, data, CONFIG)
     assert out["muted_agents"] == ["popularity"] and set(out["per_agent"]) == {"collaborative"}
+
+
+class _SilentForFirstUser:
+    """The model whose popularity column is 0 for the first user of every `score` call."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __getattr__(self, name):
+        return getattr(self.model, name)
+
+    def score(self, users, items):
+        out = dict(self.model.score(users, items))
+        out[F.AGENT_SCORES] = out[F.AGENT_SCORES].copy()
+        out[F.AGENT_SCORES][0, :, 1] = 0.0
+        return out
+
+
+def test_an_all_zero_column_ranks_unseen_items_by_index(tmp_path, data):
+    model = _SilentForFirstUser(_load(standin_data.export_model(tmp_path, **standin_data.GOOD)))
+    users = list(data.users)
+    ranked, scored = model_eval._per_agent_by_score(model, data, users, 10, 2)
+    assert scored.tolist() == [True, True]
+    step = max(1, model_eval._SCORE_CELLS // len(data.catalogue))
+    for n, user in enumerate(users):
+        seen = set(data.history[user])
+        if n % step == 0:  # the silent user: ties rank by catalogue position
+            expected = [i for i in data.catalogue if i not in seen][:10]
+        else:
+            column = model.model.score([user], [data.catalogue])[F.AGENT_SCORES][0, :, 1]
+            column = np.where([i in seen for i in data.catalogue], -np.inf, column)
+            expected = [data.catalogue[t] for t in model_eval._top_k(column, 10)]
+        assert ranked[1][n] == expected
+
+
+def test_the_per_agent_breakdown_keeps_within_its_cell_budget(tmp_path, data):
+    model = _load(standin_data.export_model(tmp_path, **standin_data.GOOD))
+    budget = 7 * len(data.catalogue) + 3  # room for 7 users
+    cfg = EvaluatorConfig(ks=(3, 10), metric="ndcg@3", per_agent_max_cells=budget, seed=5)
+    out = model_eval.model_metrics(model, data, cfg)
+    assert out["users"] == standin_data.N_USERS and out["per_agent_users"] == 7
+    assert all(m["users"] == 7 for m in out["per_agent"].values())
+    assert (model_eval.per_agent_users(list(data.users), len(data.catalogue), cfg)
+            == sample_users(list(data.users), 7, seed=5))
+    roomy = EvaluatorConfig(ks=(3, 10), metric="ndcg@3")
+    assert model_eval.model_metrics(model, data, roomy)["per_agent_users"] == out["users"]
+    with pytest.raises(ValueError, match="per_agent_max_cells"):
+        EvaluatorConfig(per_agent_max_cells=0)

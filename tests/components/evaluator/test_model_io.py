@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from components.evaluator import model_io
@@ -28,3 +29,13 @@ def test_signatures_call_recommend_and_score(tmp_path):
     assert "i0" not in out["item_ids"][0]
     assert (model.has_score
             and model.score(["u0"], [["i1", "i2"]])["agent_scores"].shape == (1, 2, 2))
+
+
+def test_score_takes_pre_encoded_items_as_is(tmp_path):
+    model = model_io.ServingSignatures(
+        model_io.serving_model_dir(standin_data.export_model(tmp_path).uri))
+    lists = model.score(["u0", "u1"], [["i1", "i2"], ["i1", "i2"]])
+    encoded = np.repeat(model_io.pad_ids([["i1", "i2"]]), 2, axis=0)
+    out = model.score(["u0", "u1"], encoded)
+    np.testing.assert_array_equal(out["agent_scores"], lists["agent_scores"])
+    np.testing.assert_array_equal(out["scores"], lists["scores"])
