@@ -3,7 +3,8 @@ import pytest
 
 from components.trainer.canonical_inputs import inputs_from_canonical, split_last_per_user
 from components.trainer.config import TrainerConfig
-from components.trainer.training_inputs import TrainingInputs, build_inputs
+from components.trainer.training_inputs import (TrainingInputs, build_inputs,
+                                                read_examples_split)
 from tests.components.trainer import helpers
 
 
@@ -151,3 +152,38 @@ def test_an_id_with_a_line_break_survives_or_is_rejected(tmp_path):
         return  # rejecting the id is a fine answer
     inputs.save(str(tmp_path / "saved"))
     assert TrainingInputs.load(str(tmp_path / "saved")).user_ids == inputs.user_ids
+
+
+def _write_split(folder, name, rows):
+    import tensorflow as tf
+
+    from rec_model import features as F
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with tf.io.TFRecordWriter(str(folder / name), tf.io.TFRecordOptions(
+            compression_type="GZIP")) as writer:
+        for user, item, ts, rating in rows:
+            feature = {F.USER_ID: tf.train.Feature(bytes_list=tf.train.BytesList(
+                           value=[user.encode()])),
+                       F.ITEM_ID: tf.train.Feature(bytes_list=tf.train.BytesList(
+                           value=[item.encode()])),
+                       F.TIMESTAMP: tf.train.Feature(int64_list=tf.train.Int64List(value=[ts]))}
+            if rating is not None:
+                feature[F.RATING] = tf.train.Feature(float_list=tf.train.FloatList(
+                    value=[rating]))
+            example = tf.train.Example(features=tf.train.Features(feature=feature))
+            writer.write(example.SerializeToString())
+
+
+def test_examples_split_reads_every_file_whole_in_file_order(tmp_path):
+    first = [(f"u{n}", f"i{n}", 100 + n, 4.0) for n in range(5)]
+    second = [(f"v{n}", f"j{n}", 200 + n, None) for n in range(3)]
+    _write_split(tmp_path / "Split-train", "part-00001.gz", second)
+    _write_split(tmp_path / "Split-train", "part-00000.gz", first)
+    users, items, stamps, ratings, feedback = read_examples_split(str(tmp_path), "train")
+    assert users.tolist() == [r[0].encode() for r in first + second]
+    assert items.tolist() == [r[1].encode() for r in first + second]
+    assert stamps.tolist() == [r[2] for r in first + second]
+    assert ratings.tolist() == [4.0] * 5 + [0.0] * 3 and feedback.tolist() == [0] * 8
+    with pytest.raises(FileNotFoundError, match="Split-eval"):
+        read_examples_split(str(tmp_path), "eval")
