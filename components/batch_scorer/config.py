@@ -16,7 +16,10 @@ class BatchScoreConfig:
             When False, the model's `recommend_include_seen` signature is used if it has one
             (plain `recommend` drops the user's training items by itself).
         include_agent_scores: add `"agent_scores": {agent name: [k floats]}` to every line.
-        max_batch_size: most users per `recommend` call.
+        max_batch_size: most users per `recommend` call. Larger calls save no time once a
+            call is a few hundred users, and cost some where the model builds [batch, items]
+            temporaries (catalogues under the whole-catalogue limit): see
+            `bench/results/batch_scoring_s25.md`.
         max_exclude_cells: most padded `exclude` cells (users x longest list) per call, so a
             few heavy users do not blow up a call's tensors.
         max_user_id_bytes: longer user ids are reported as bad instead of scored.
@@ -26,7 +29,7 @@ class BatchScoreConfig:
     k: int = 10
     exclude_seen: bool = True
     include_agent_scores: bool = True
-    max_batch_size: int = 1024
+    max_batch_size: int = 256
     max_exclude_cells: int = 262_144
     max_user_id_bytes: int = 256
     seen_split: str = "train"

@@ -19,6 +19,7 @@ from components.batch_scorer import json_lines
 from components.batch_scorer.batch_plan import ScoringBlock
 from components.batch_scorer.loaded_model import LoadedRecommend, recommend_batch
 from rec_model import features as F
+from serving import allocator
 
 # Beam 2.7x imports `resource` and its torch-based ModelManager in one try block, so without
 # torch `resource` is None and RunInference logs "Resource module is not available ..." at
@@ -49,6 +50,7 @@ class RecommendModelHandler(ModelHandler[ScoringBlock, PredictionResult, LoadedR
         self._threads = threads
 
     def load_model(self) -> LoadedRecommend:
+        allocator.keep_freed_memory()  # Runs in each worker process, whatever the runner.
         return LoadedRecommend(self._path, self._signature, self._threads)
 
     def batch_elements_kwargs(self):

@@ -1,0 +1,56 @@
+"""glibc malloc settings for processes that call a model on large batches.
+
+A `recommend` call on a few hundred users allocates temporaries of tens of MB (for catalogues
+below `rec_model.auto_settings`' whole-catalogue limit, [batch, items] sums and counts). With
+glibc's defaults each such block is taken from the kernel and given back on every call, and
+zeroing the fresh pages cost more than the arithmetic: at size M of the scale protocol (20,000
+items) batch scoring took 1.9M page faults and 12.2 s where the settings below take 0.31M and
+9.3 s (same output). The price is that up to `TRIM_THRESHOLD` of freed memory stays with the
+process for reuse instead of going back to the kernel.
+"""
+
+import ctypes
+import ctypes.util
+import logging
+import threading
+
+# Blocks up to this size come from malloc's arenas (reused) instead of fresh mmap calls.
+MMAP_THRESHOLD = 256 << 20
+# Freed memory kept by an arena before its top is given back to the kernel.
+TRIM_THRESHOLD = 1 << 30
+# mallopt(3) parameter numbers of glibc's <malloc.h>.
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+
+_lock = threading.Lock()
+_applied = None
+
+
+def keep_freed_memory() -> bool:
+    """Applies `MMAP_THRESHOLD` and `TRIM_THRESHOLD` to this process once; returns whether
+    glibc took them (False elsewhere, e.g. musl or macOS, where nothing changes).
+
+    Process-wide: call it from a process's entry point or a worker's model loading, not
+    from library code that other programs import.
+    """
+    global _applied  # pylint: disable=global-statement
+    with _lock:
+        if _applied is None:
+            _applied = _set_thresholds()
+        return _applied
+
+
+def _set_thresholds() -> bool:
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+        libc.gnu_get_libc_version  # pylint: disable=pointless-statement
+    except (OSError, AttributeError, TypeError):
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    done = (mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
+            and mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1)
+    logging.getLogger(__name__).debug("malloc thresholds set: %s", done)
+    return done
