@@ -5,9 +5,10 @@ below `rec_model.auto_settings`' whole-catalogue limit, [batch, items] sums and 
 glibc's defaults each such block is taken from the kernel and given back on every call, and
 zeroing the fresh pages cost more than the arithmetic: at size M of the scale protocol (20,000
 items) batch scoring took 1.9M page faults and 12.4-13.8 s where the settings below take 0.31M
-and 9.3-9.7 s (same output). The trainer's closed-form fits and the evaluator churn blocks of
-that size too. The price is that up to `TRIM_THRESHOLD` of freed memory stays with the process
-for reuse instead of going back to the kernel (at size M the pipeline's peak RSS did not move).
+and 9.3-9.7 s (same output). The price is that up to `TRIM_THRESHOLD` of freed memory stays
+with the process for reuse instead of going back to the kernel. The evaluator uses them too; the
+trainer does not: with them its closed-form fits ran 1.2-1.4x faster but its pair training
+1.05-1.9x slower (`bench/results/scale_trainer_malloc.md`).
 """
 
 import ctypes

@@ -15,7 +15,6 @@ from components.trainer.train import train_and_export
 from components.trainer.training_inputs import build_inputs, read_examples_split
 from rec_model import features as F
 from rec_model.config import ModelConfig
-from serving import allocator
 
 EXAMPLES_KEY = "examples"
 TRANSFORM_GRAPH_KEY = "transform_graph"
@@ -54,7 +53,6 @@ class Executor(base_executor.BaseExecutor):
     def Do(self, input_dict: Dict[str, List[artifact.Artifact]],
            output_dict: Dict[str, List[artifact.Artifact]],
            exec_properties: Dict[str, Any]) -> None:
-        allocator.keep_freed_memory()  # This component's process: see serving/allocator.
         model_config = ModelConfig.from_json(exec_properties.get(MODEL_CONFIG_KEY) or "{}")
         trainer_config = TrainerConfig.from_json(exec_properties.get(TRAINER_CONFIG_KEY) or "")
         examples = artifact_utils.get_single_instance(input_dict[EXAMPLES_KEY])
