@@ -6,9 +6,10 @@ glibc's defaults each such block is taken from the kernel and given back on ever
 zeroing the fresh pages cost more than the arithmetic: at size M of the scale protocol (20,000
 items) batch scoring took 1.9M page faults and 12.4-13.8 s where the settings below take 0.31M
 and 9.3-9.7 s (same output). The price is that up to `TRIM_THRESHOLD` of freed memory stays
-with the process for reuse instead of going back to the kernel. The evaluator uses them too; the
-trainer does not: with them its closed-form fits ran 1.2-1.4x faster but its pair training
-1.05-1.9x slower (`bench/results/scale_trainer_malloc.md`).
+with the process for reuse instead of going back to the kernel. Only processes that do nothing
+else should set them (batch-scoring workers): a trainer with them ran its closed-form fits
+1.2-1.4x faster but its pair training 1.05-1.9x slower, and the pipeline runs its evaluator in
+the same process as the next run's trainer (`bench/results/scale_trainer_malloc.md`).
 """
 
 import ctypes

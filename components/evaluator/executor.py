@@ -15,7 +15,6 @@ from components.evaluator import blessing as blessing_lib
 from components.evaluator import metrics, model_eval, model_io
 from components.evaluator.config import EvaluatorConfig
 from components.evaluator.eval_data import EvalSet
-from serving import allocator
 
 EXAMPLES_KEY = "examples"
 MODEL_KEY = "model"
@@ -52,7 +51,6 @@ class Executor(base_executor.BaseExecutor):
         output_dict: Dict[str, List[artifact.Artifact]],
         exec_properties: Dict[str, Any],
     ) -> None:
-        allocator.keep_freed_memory()  # This component's process: see serving/allocator.
         config = EvaluatorConfig.from_json(exec_properties.get(CONFIG_KEY, ""))
         examples = artifact_utils.get_single_instance(input_dict[EXAMPLES_KEY])
         model = artifact_utils.get_single_instance(input_dict[MODEL_KEY])
