@@ -13,9 +13,8 @@ the same process as the next run's trainer (`bench/results/scale_trainer_malloc.
 """
 
 import ctypes
-import ctypes.util
+import functools
 import logging
-import threading
 
 # Blocks up to this size come from malloc's arenas (reused) instead of fresh mmap calls.
 MMAP_THRESHOLD = 256 << 20
@@ -25,10 +24,8 @@ TRIM_THRESHOLD = 1 << 30
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
 
-_lock = threading.Lock()
-_applied = None
 
-
+@functools.cache
 def keep_freed_memory() -> bool:
     """Applies `MMAP_THRESHOLD` and `TRIM_THRESHOLD` to this process once; returns whether
     glibc took them (False elsewhere, e.g. musl or macOS, where nothing changes).
@@ -36,21 +33,10 @@ def keep_freed_memory() -> bool:
     Process-wide: call it from a process's entry point or a worker's model loading, not
     from library code that other programs import.
     """
-    global _applied  # pylint: disable=global-statement
-    with _lock:
-        if _applied is None:
-            _applied = _set_thresholds()
-        return _applied
-
-
-def _set_thresholds() -> bool:
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
-        libc.gnu_get_libc_version  # pylint: disable=pointless-statement
-    except (OSError, AttributeError, TypeError):
+    libc = ctypes.CDLL(None)  # The symbols already loaded: no library search at start-up.
+    if not hasattr(libc, "gnu_get_libc_version"):  # mallopt's numbers are glibc's.
         return False
+    mallopt = libc.mallopt
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
     done = (mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
