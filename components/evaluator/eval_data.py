@@ -13,10 +13,9 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
+from components import common
 from rec_model import features as F
 from rec_model.sampled_metrics import sample_users
-
-_READ_BATCH = 65536
 
 
 def _tf():
@@ -41,9 +40,10 @@ def _split_batches(examples_uri: str, split: str):
     spec = {F.USER_ID: tf.io.FixedLenFeature([], tf.string),
             F.ITEM_ID: tf.io.FixedLenFeature([], tf.string),
             F.TIMESTAMP: tf.io.FixedLenFeature([], tf.int64, default_value=0)}
-    dataset = tf.data.TFRecordDataset(files, compression_type="GZIP").batch(_READ_BATCH)
-    for batch in dataset.map(lambda x: tf.io.parse_example(x, spec)).as_numpy_iterator():
-        yield batch[F.USER_ID], batch[F.ITEM_ID], batch[F.TIMESTAMP]
+    for path in files:
+        for records in common.read_record_batches(path, common.PARSE_BATCH_ROWS):
+            batch = tf.io.parse_example(records, spec)
+            yield tuple(batch[key].numpy() for key in (F.USER_ID, F.ITEM_ID, F.TIMESTAMP))
 
 
 def read_split(examples_uri: str, split: str) -> List[Tuple[str, str, int]]:

@@ -23,6 +23,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import pandas as pd
 
+from components import common
 from rec_model import features as F
 from rec_model.interactions import Interactions
 from rec_model.item_embeddings import load_item_embeddings
@@ -217,14 +218,12 @@ def read_examples_split(examples_uri: str, split: str) -> Rows:
             F.TIMESTAMP: tf.io.FixedLenFeature([], tf.int64),
             F.RATING: tf.io.FixedLenFeature([], tf.float32, default_value=0.0),
             F.FROM_FEEDBACK: tf.io.FixedLenFeature([], tf.int64, default_value=0)}
-    # Files one after another: `num_parallel_reads` interleaves them record by record through
-    # a thread hand-off per record, 13x slower than this (even for a single file).
-    ds = tf.data.TFRecordDataset(paths, compression_type="GZIP")
-    ds = ds.batch(65536).map(lambda x: tf.io.parse_example(x, spec)).prefetch(2)
     parts = {k: [] for k in spec}
-    for batch in ds:
-        for key in spec:
-            parts[key].append(batch[key].numpy())
+    for path in paths:  # One after another: interleaving hands each record between threads.
+        for records in common.read_record_batches(path, common.PARSE_BATCH_ROWS):
+            batch = tf.io.parse_example(records, spec)
+            for key in spec:
+                parts[key].append(batch[key].numpy())
     cat = (lambda key, dtype: np.concatenate(parts[key]) if parts[key] else np.zeros(0, dtype))
     return (cat(F.USER_ID, object), cat(F.ITEM_ID, object), cat(F.TIMESTAMP, np.int64),
             cat(F.RATING, np.float32), cat(F.FROM_FEEDBACK, np.int64))

@@ -1,4 +1,4 @@
-"""Batched TFRecord output and progress lines shared by the components."""
+"""Batched TFRecord output and input and progress lines shared by the components."""
 
 import gzip
 import io
@@ -7,6 +7,7 @@ import random
 
 import apache_beam as beam
 import pyarrow as pa
+import pytest
 import tensorflow as tf
 from apache_beam.io.tfrecordio import _TFRecordUtil
 
@@ -38,6 +39,59 @@ def test_framed_blobs_written_by_the_sink_read_back_in_order(tmp_path):
     assert files and all(gzip.open(f).read() for f in files)  # gzip, as TFX expects
     read = [r.numpy() for r in tf.data.TFRecordDataset(files, compression_type="GZIP")]
     assert sorted(read) == sorted(r for b in blobs for r in b)
+
+
+def _write(path, records, compression):
+    with tf.io.TFRecordWriter(str(path), tf.io.TFRecordOptions(compression_type=compression)) as w:
+        for record in records:
+            w.write(record)
+    return str(path)
+
+
+@pytest.mark.parametrize("compression", ["GZIP", ""])
+def test_read_record_batches_gives_every_record_in_order_in_batches(tmp_path, compression):
+    records = _records(n=1000)
+    path = _write(tmp_path / "data.tfrecord", records, compression)
+    # A small read size makes records straddle buffers (and some exceed one).
+    batches = list(common.read_record_batches(path, 64, compression, read_bytes=100))
+    assert [len(b) for b in batches] == [64] * 15 + [40]
+    assert [r for b in batches for r in b] == records
+    assert list(common.read_record_batches(_write(tmp_path / "empty", [], compression), 8,
+                                           compression)) == []
+
+
+def _uncompressed(tmp_path, records):
+    return bytearray(open(_write(tmp_path / "raw", records, ""), "rb").read())
+
+
+def test_read_record_batches_refuses_a_corrupt_record_naming_file_and_offset(tmp_path):
+    data = _uncompressed(tmp_path, [b"a" * 10, b"b" * 10, b"c" * 10])
+    data[26 + 16] ^= 1  # A data byte of the second record (records take 26 bytes each).
+    path = tmp_path / "bad.gz"
+    path.write_bytes(gzip.compress(bytes(data)))
+    with pytest.raises(ValueError, match=r"bad\.gz: corrupt TFRecord at byte 26 .*checksum"):
+        list(common.read_record_batches(str(path), 2))
+
+
+def test_read_record_batches_refuses_a_corrupt_length_without_reading_on(tmp_path):
+    data = _uncompressed(tmp_path, [b"a" * 10, b"b" * 10])
+    data[26 + 5] = 0x7F  # The second record claims a huge length.
+    path = tmp_path / "bad.gz"
+    path.write_bytes(gzip.compress(bytes(data)))
+    with pytest.raises(ValueError, match=r"bad\.gz: corrupt TFRecord length at byte 26"):
+        list(common.read_record_batches(str(path), 8))
+
+
+def test_read_record_batches_refuses_truncated_and_non_gzip_files(tmp_path):
+    data = _uncompressed(tmp_path, [b"a" * 10, b"b" * 10])
+    cut = tmp_path / "cut.gz"
+    cut.write_bytes(gzip.compress(bytes(data[:-3])))
+    with pytest.raises(ValueError, match=r"cut\.gz: truncated TFRecord at byte 26"):
+        list(common.read_record_batches(str(cut), 8))
+    plain = tmp_path / "plain.gz"
+    plain.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=r"plain\.gz: unreadable GZIP data"):
+        list(common.read_record_batches(str(plain), 8))
 
 
 def test_examples_from_record_batch_are_tf_examples():

@@ -41,3 +41,12 @@ def test_runinference_can_read_the_worker_memory_without_torch():
     from apache_beam.ml.inference import base
 
     assert base._get_current_process_memory_in_bytes() > 0  # pylint: disable=protected-access
+
+
+def test_each_worker_keeps_freed_memory_when_it_loads_the_model(standin_base, monkeypatch):
+    from serving import allocator
+
+    calls = []
+    monkeypatch.setattr(allocator, "keep_freed_memory", lambda: calls.append("set") or True)
+    RecommendModelHandler(os.path.join(standin_base, "1"), k=5).load_model()
+    assert calls == ["set"]  # The page-fault effect itself: tests/serving/test_allocator.py.
