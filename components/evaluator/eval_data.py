@@ -53,6 +53,22 @@ def read_split(examples_uri: str, split: str) -> List[Tuple[str, str, int]]:
             for u, i, t in zip(users, items, stamps)]
 
 
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """`np.unique(values)` by one sort: numpy 2.4's hash-based `unique` took 3.0 s where this
+    takes 0.2 s on 3.2M mostly distinct (user, item) keys (size M's train split)."""
+    values = np.sort(values)
+    return values[np.r_[True, values[1:] != values[:-1]]] if values.size else values
+
+
+def _sorted_contains(sorted_unique: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """[n] bool: which `values` are in `sorted_unique` (binary search, as `np.isin` without
+    its two hash-based `unique` calls)."""
+    if not sorted_unique.size:
+        return np.zeros(values.shape, dtype=bool)
+    position = np.minimum(np.searchsorted(sorted_unique, values), sorted_unique.size - 1)
+    return sorted_unique[position] == values
+
+
 class _Codes:
     """Dense integer codes of ids, in order of first appearance."""
 
@@ -106,9 +122,9 @@ class EvalSet:
         train_u, train_i, train_t = (np.asarray(a, dtype=np.int64) for a in train)
         eval_u, eval_i = (np.asarray(a, dtype=np.int64) for a in eval_)
         n_items = max(len(item_names), 1)
-        train_keys = np.unique(train_u * n_items + train_i)
-        novel = ~np.isin(eval_u * n_items + eval_i, train_keys)
-        eligible = np.unique(eval_u[novel])
+        train_keys = _sorted_unique(train_u * n_items + train_i)
+        novel = ~_sorted_contains(train_keys, eval_u * n_items + eval_i)
+        eligible = _sorted_unique(eval_u[novel])
         chosen = set(sample_users([user_names[c] for c in eligible], max_users, seed))
         codes = np.asarray(sorted(c for c in eligible.tolist() if user_names[c] in chosen),
                            dtype=np.int64)

@@ -50,7 +50,8 @@ def _choose_k(model, data, kmax: int) -> int:
 
 def _clean(items, scores, excluded) -> List[str]:
     """Drops padding, excluded items and non-finite (masked) scores; keeps the order."""
-    return [i for i, s in zip(items, scores) if i and np.isfinite(s) and i not in excluded]
+    finite = np.isfinite(scores).tolist()  # One numpy call, not one per item.
+    return [i for i, f in zip(items, finite) if f and i and i not in excluded]
 
 
 def _top_k(column: np.ndarray, k: int) -> np.ndarray:
@@ -71,14 +72,14 @@ def _per_agent_by_score(model, data, users, kmax, n_agents) -> List[List[List[st
     """[agent][user] ranked lists from the `score` signature over the whole catalogue, and
     [agent] whether any of its scores was non-zero (a muted agent scores 0 everywhere)."""
     catalogue = np.asarray(data.catalogue, dtype=object)
-    encoded = model_io.pad_ids([data.catalogue])  # [1, items] bytes, encoded once
+    shared = model_io.shared_items(data.catalogue)  # [1, items]
     position = {item: n for n, item in enumerate(data.catalogue)}
     ranked = [[] for _ in range(n_agents)]
     scored = np.zeros(n_agents, bool)
     step = max(1, _SCORE_CELLS // max(1, len(catalogue)))
     for batch in _batches(users, step):
         # [b, items, agents]
-        out = model.score(batch, np.repeat(encoded, len(batch), axis=0))[F.AGENT_SCORES]
+        out = model.score(batch, shared)[F.AGENT_SCORES]
         nonzero = np.any(out != 0, axis=1)  # [b, agents]; NaN counts as non-zero
         scored |= nonzero.any(axis=0)
         for row, user in enumerate(batch):
@@ -133,10 +134,12 @@ def model_metrics(model, data, config) -> Dict:
         for row, user in enumerate(batch):
             seen = set(data.history[user])
             items, scores = list(out[F.ITEM_IDS][row]), out[F.SCORES][row]
+            finite = np.isfinite(scores)
             ranked.append(_clean(items, scores, seen))
             for agent in range(len(agent_names)):
                 column = out[F.AGENT_SCORES][row, :, agent]
-                order = [n for n in np.argsort(-column, kind="stable") if np.isfinite(scores[n])]
+                order = np.argsort(-column, kind="stable")
+                order = order[finite[order]]
                 reranked[agent].append(_clean([items[n] for n in order], column[order], seen))
     relevant = [data.relevant[u] for u in users]
     result = dict(metrics.rank_metrics(ranked, relevant, config.ks, config.confidence,

@@ -1,7 +1,7 @@
 """Talks to a SavedModel only through its serving signatures (serving/README.md contract)."""
 
 import os
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 
@@ -55,6 +55,12 @@ def pad_ids(rows, width: Optional[int] = None) -> np.ndarray:
     for i, row in enumerate(rows):
         out[i, : len(row)] = [str(v).encode("utf-8") for v in row[:width]]
     return out
+
+
+def shared_items(item_ids: Sequence[str]):
+    """[1, n] string tensor of `item_ids`, for `ServingSignatures.score` calls that send every
+    user the same items (the whole catalogue): encoded and converted once."""
+    return _tf().constant(pad_ids([item_ids]))
 
 
 class ServingSignatures:
@@ -115,18 +121,22 @@ class ServingSignatures:
         """Calls `score`: [batch] users x [batch, n] items -> scores [batch, n], agent_scores
         [batch, n, agents].
 
-        `item_ids` is either [batch] id lists (padded and encoded here) or a 2-D numpy array
-        of utf-8 bytes as `pad_ids` returns (passed as is: encoding a whole catalogue once per
-        user cost more than the model call at 100,000 items)."""
+        `item_ids` is [batch] id lists (padded and encoded here), a 2-D numpy array of utf-8
+        bytes as `pad_ids` returns, or a [1, n] tensor from `shared_items`, the same items for
+        every user (copied per user inside TensorFlow: converting a whole catalogue of Python
+        bytes per call cost more than the model call at 100,000 items)."""
         if self._score is None:
             raise ValueError(f"{self.path}: no {F.SIGNATURE_SCORE!r} signature")
         tf = _tf()
-        encoded = (item_ids if isinstance(item_ids, np.ndarray) and item_ids.ndim == 2
-                   else pad_ids(item_ids))
+        if tf.is_tensor(item_ids):
+            items = tf.tile(item_ids, [len(user_ids), 1])
+        else:
+            items = tf.constant(item_ids if isinstance(item_ids, np.ndarray)
+                                and item_ids.ndim == 2 else pad_ids(item_ids))
         out = self._score(
             user_id=tf.constant(
                 np.asarray([str(u).encode("utf-8") for u in user_ids], dtype=object)),
-            item_ids=tf.constant(encoded))
+            item_ids=items)
         return {F.SCORES: out[F.SCORES].numpy(), F.AGENT_SCORES: out[F.AGENT_SCORES].numpy()}
 
 

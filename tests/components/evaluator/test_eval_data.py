@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from components.evaluator import eval_data
@@ -64,3 +65,15 @@ def test_missing_split_and_empty_eval_say_how_to_fix(tmp_path):
     examples = standin_data.write_examples(tmp_path / "ex", [("u1", "a", 1)], [("u1", "a", 2)])
     with pytest.raises(ValueError, match="no user has an eval item"):
         EvalSet.from_examples(examples.uri)
+
+
+def test_sorted_unique_and_contains_agree_with_numpy():
+    rng = np.random.default_rng(0)
+    for keys, queries in ((rng.integers(0, 50, 200), rng.integers(-5, 60, 300)),
+                          (np.zeros(0, np.int64), rng.integers(0, 5, 10)),
+                          (rng.integers(0, 9, 5), np.zeros(0, np.int64))):
+        unique = eval_data._sorted_unique(keys)  # pylint: disable=protected-access
+        np.testing.assert_array_equal(unique, np.unique(keys))
+        np.testing.assert_array_equal(
+            eval_data._sorted_contains(unique, queries),  # pylint: disable=protected-access
+            np.isin(queries, keys))

@@ -31,11 +31,12 @@ def test_signatures_call_recommend_and_score(tmp_path):
             and model.score(["u0"], [["i1", "i2"]])["agent_scores"].shape == (1, 2, 2))
 
 
-def test_score_takes_pre_encoded_items_as_is(tmp_path):
+def test_score_takes_pre_encoded_or_shared_items(tmp_path):
     model = model_io.ServingSignatures(
         model_io.serving_model_dir(standin_data.export_model(tmp_path).uri))
     lists = model.score(["u0", "u1"], [["i1", "i2"], ["i1", "i2"]])
     encoded = np.repeat(model_io.pad_ids([["i1", "i2"]]), 2, axis=0)
-    out = model.score(["u0", "u1"], encoded)
-    np.testing.assert_array_equal(out["agent_scores"], lists["agent_scores"])
-    np.testing.assert_array_equal(out["scores"], lists["scores"])
+    shared = model_io.shared_items(["i1", "i2"])
+    for out in (model.score(["u0", "u1"], encoded), model.score(["u0", "u1"], shared)):
+        np.testing.assert_array_equal(out["agent_scores"], lists["agent_scores"])
+        np.testing.assert_array_equal(out["scores"], lists["scores"])
