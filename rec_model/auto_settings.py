@@ -144,7 +144,10 @@ class Validation:
         for start in range(0, rows.size, per_chunk):
             chunk = rows[start:start + per_chunk]
             src = self.source[chunk]
-            s = -np.asarray(scores(src), np.float64)  # negated: argpartition's smallest first
+            s = np.asarray(scores(src))
+            # Negated: argpartition's smallest first. A float32 block stays float32: the same
+            # order, and its partial sort is about 3x faster than float64's.
+            s = -s.astype(np.float32 if s.dtype == np.float32 else np.float64, copy=False)
             s[src.nonzero()] = np.inf
             kk = min(k, s.shape[1] - 1)
             top = np.argpartition(s, kk, axis=1)[:, :kk]

@@ -55,6 +55,17 @@ def test_validation_ndcg_ranks_unseen_items_only():
     assert v.ndcg(first_only, k=2) == pytest.approx(1 / 3)
 
 
+
+def test_validation_ndcg_is_the_same_for_float32_and_float64_scores():
+    rng = np.random.default_rng(1)
+    data = Interactions(np.repeat(np.arange(300), 6), rng.integers(0, 80, 1800), 300, 80)
+    v = auto_settings.Validation.from_split(*data.split_per_user(0.3, 0), 300, 0, 0.0)
+    table = rng.permutation(300 * 80).reshape(300, 80)  # distinct scores: no ties
+    wide = lambda src: table[v.users[:src.shape[0]]].astype(np.float64)  # noqa: E731
+    narrow = lambda src: wide(src).astype(np.float32)  # noqa: E731
+    np.testing.assert_array_equal(v.ndcg_per_user(narrow), v.ndcg_per_user(wide))
+    assert 0 < v.ndcg(narrow) < 1
+
 def test_validation_ranks_a_subset_of_users_when_the_catalogue_is_large(monkeypatch):
     rng = np.random.default_rng(0)
     users, items = np.repeat(np.arange(3000), 4), rng.integers(0, 50, 12000)
