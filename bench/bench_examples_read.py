@@ -1,8 +1,9 @@
 """Reading an Examples split: `components.common.read_record_batches` against `tf.data`.
 
-The trainer, the evaluator, transform and batch scoring's seen-items filter read example_gen's
-gzipped tf.Example TFRecords. The baseline is the `tf.data` reader they used before
-(`TFRecordDataset(files, "GZIP").batch(65536)` then `tf.io.parse_example`); the candidate is
+The trainer and the evaluator read whole splits of example_gen's gzipped tf.Example TFRecords
+into arrays. The baseline is the `tf.data` reader they used before
+(`TFRecordDataset(files, "GZIP").batch(65536)` then `tf.io.parse_example`), which transform
+and batch scoring's seen-items filter still use; the candidate is
 `common.read_record_batches` per file, parsed the same way. Both run in this process,
 alternated, `--rounds` times; the parsed user ids, item ids and timestamps are hashed to show
 both read the same rows in the same order.

@@ -8,7 +8,7 @@ of a synthetic [users, items] validation slice, alternated `--rounds` times; the
 NDCG@20 of both is compared.
 
     python bench/bench_validation_ndcg.py --users 20000 --items 100000 --out NAME
-        -> bench/results/NAME.{json,md}
+        -> bench/results/NAME.json (validation_ndcg_L.md is written by hand from it)
 """
 
 import argparse

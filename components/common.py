@@ -36,6 +36,19 @@ def _masked(crc: np.ndarray) -> np.ndarray:
     return ((crc >> np.uint32(15)) | (crc << np.uint32(17))) + np.uint32(0xA282EAD8)
 
 
+def _length_crcs(lengths: np.ndarray) -> np.ndarray:
+    """[n] uint32 masked crc32c of each record length as TFRecord stores it (little-endian
+    uint64); records have few distinct lengths, so each is checksummed once."""
+    sizes, where = np.unique(np.asarray(lengths).astype("<u8"), return_inverse=True)
+    crcs = np.fromiter((_crc32c(s.tobytes()) for s in sizes), np.uint32, count=len(sizes))
+    return _masked(crcs)[where]
+
+
+def _data_crcs(records: Sequence[bytes]) -> np.ndarray:
+    """[n] uint32 masked crc32c of each record (in C, through `map`)."""
+    return _masked(np.fromiter(map(_crc32c, records), np.uint32, count=len(records)))
+
+
 def frame_records(records: Sequence[bytes]) -> bytes:
     """Serialized records -> the bytes of a TFRecord file holding them, in order.
 
@@ -47,14 +60,10 @@ def frame_records(records: Sequence[bytes]) -> bytes:
     if n == 0:
         return b""
     lengths = np.fromiter(map(len, records), np.uint64, count=n)
-    sizes, where = np.unique(lengths, return_inverse=True)  # Few distinct sizes: crc each once.
-    size_bytes = sizes.astype("<u8")
-    size_crcs = np.fromiter((_crc32c(s.tobytes()) for s in size_bytes), np.uint32,
-                            count=len(sizes))
     heads = np.empty(n, dtype=[("length", "<u8"), ("crc", "<u4")])
     heads["length"] = lengths
-    heads["crc"] = _masked(size_crcs)[where]
-    trailers = _masked(np.fromiter(map(_crc32c, records), np.uint32, count=n)).astype("<u4")
+    heads["crc"] = _length_crcs(lengths)
+    trailers = _data_crcs(records).astype("<u4")
     # Record i starts at 16 * i + (bytes of records before it).
     starts = np.zeros(n, dtype=np.int64)
     starts[1:] = np.cumsum(lengths[:-1].astype(np.int64) + 16)
@@ -85,10 +94,11 @@ def _frames(path: str, buffer: bytes, offset: int):
     starts: List[int] = []
     pos = 0
     while pos + 12 <= size:
-        end = pos + 16 + unpack("<Q", buffer, pos)[0]
+        length = unpack("<Q", buffer, pos)[0]
+        end = pos + 16 + length
         if end > size:
             stored = unpack("<I", buffer, pos + 8)[0]
-            if _masked(np.asarray([_crc32c(buffer[pos:pos + 8])]))[0] != stored:
+            if _length_crcs(np.asarray([length], np.uint64))[0] != stored:
                 raise ValueError(f"{path}: corrupt TFRecord length at byte {offset + pos} of "
                                  "the uncompressed stream")
             break
@@ -102,11 +112,8 @@ def _frames(path: str, buffer: bytes, offset: int):
     lengths, length_crcs = heads["f0"].astype(np.int64), heads["f1"]
     tails = raw[((at + 12 + lengths)[:, None] + np.arange(4)).ravel()].view("<u4")
     records = [buffer[s + 12:s + 12 + n] for s, n in zip(starts, lengths.tolist())]
-    sizes, where = np.unique(lengths.astype("<u8"), return_inverse=True)
-    size_crcs = _masked(np.fromiter((_crc32c(s.tobytes()) for s in sizes), np.uint32,
-                                    count=len(sizes)))[where]
-    data_crcs = _masked(np.fromiter(map(_crc32c, records), np.uint32, count=len(records)))
-    bad = np.flatnonzero((size_crcs != length_crcs) | (data_crcs != tails))
+    bad = np.flatnonzero((_length_crcs(lengths) != length_crcs)
+                         | (_data_crcs(records) != tails))
     if bad.size:
         raise ValueError(f"{path}: corrupt TFRecord at byte {offset + starts[bad[0]]} of the "
                          "uncompressed stream: checksum mismatch")

@@ -64,30 +64,29 @@ def _uncompressed(tmp_path, records):
     return bytearray(open(_write(tmp_path / "raw", records, ""), "rb").read())
 
 
+def _gzipped(path, data) -> str:
+    path.write_bytes(gzip.compress(bytes(data)))
+    return str(path)
+
+
 def test_read_record_batches_refuses_a_corrupt_record_naming_file_and_offset(tmp_path):
     data = _uncompressed(tmp_path, [b"a" * 10, b"b" * 10, b"c" * 10])
     data[26 + 16] ^= 1  # A data byte of the second record (records take 26 bytes each).
-    path = tmp_path / "bad.gz"
-    path.write_bytes(gzip.compress(bytes(data)))
     with pytest.raises(ValueError, match=r"bad\.gz: corrupt TFRecord at byte 26 .*checksum"):
-        list(common.read_record_batches(str(path), 2))
+        list(common.read_record_batches(_gzipped(tmp_path / "bad.gz", data), 2))
 
 
 def test_read_record_batches_refuses_a_corrupt_length_without_reading_on(tmp_path):
     data = _uncompressed(tmp_path, [b"a" * 10, b"b" * 10])
     data[26 + 5] = 0x7F  # The second record claims a huge length.
-    path = tmp_path / "bad.gz"
-    path.write_bytes(gzip.compress(bytes(data)))
     with pytest.raises(ValueError, match=r"bad\.gz: corrupt TFRecord length at byte 26"):
-        list(common.read_record_batches(str(path), 8))
+        list(common.read_record_batches(_gzipped(tmp_path / "bad.gz", data), 8))
 
 
 def test_read_record_batches_refuses_truncated_and_non_gzip_files(tmp_path):
     data = _uncompressed(tmp_path, [b"a" * 10, b"b" * 10])
-    cut = tmp_path / "cut.gz"
-    cut.write_bytes(gzip.compress(bytes(data[:-3])))
     with pytest.raises(ValueError, match=r"cut\.gz: truncated TFRecord at byte 26"):
-        list(common.read_record_batches(str(cut), 8))
+        list(common.read_record_batches(_gzipped(tmp_path / "cut.gz", data[:-3]), 8))
     plain = tmp_path / "plain.gz"
     plain.write_bytes(bytes(data))
     with pytest.raises(ValueError, match=r"plain\.gz: unreadable GZIP data"):
