@@ -172,7 +172,8 @@ def _probe_batch(inputs: TrainingInputs, n: int = 8):
 def check_finite_scores(model, inputs: TrainingInputs, n: int = 256) -> None:
     """Raises NonFiniteTrainingError when the model's `recommend` path gives a non-finite
     contribution for any of `n` sampled users (a model that would serve NaN is never exported)."""
-    users = np.unique(inputs.train.user_index)[:n]
+    # bincount, not np.unique: numpy's hash-based unique takes seconds on 16M indices.
+    users = np.flatnonzero(np.bincount(inputs.train.user_index))[:n]
     _, contributions = recommend_users(model, users, min(10, model.num_items))
     bad = ~np.isfinite(contributions).all(axis=(0, 1))
     if bad.any():
