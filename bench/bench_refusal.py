@@ -18,6 +18,7 @@ it is not timed) and answers, the server's VmRSS after warm-up, at its peak (sam
     python bench/bench_refusal.py --duration 10
     -> bench/results/serving_refusal.json and bench/results/serving_refusal.md
     python bench/bench_refusal.py --model-base-path <serving-dir>/recsys --out <dir>
+    python bench/bench_refusal.py ... --server-flag=--refusal_delay_ms=0  # refusals at once
 """
 
 import argparse
@@ -204,12 +205,12 @@ def _bad_summary(reports, rows):
             "p99_ms": round(float(np.percentile(ms, 99)), 2), "max_ms": round(float(ms.max()), 2)}
 
 
-def run(duration, rows, rounds, paced_rate, work, model_base=None):
+def run(duration, rows, rounds, paced_rate, work, model_base=None, server_flags=()):
     """Rounds of (alone, flood, paced) phases on one server; ratios are taken within a round.
 
     `model_base`: a folder of numbered SavedModel versions (e.g. a pipeline's
     `<serving-dir>/recsys`) served instead of the stand-in; the clients' ids `u0`, `u1`, ...
-    are `recsys data synth`'s users.
+    are `recsys data synth`'s users. `server_flags`: extra `python -m serving` flags.
     """
     from serving.launcher import start_model_server
     from serving.testing import export_standin
@@ -222,7 +223,8 @@ def run(duration, rows, rounds, paced_rate, work, model_base=None):
     kinds = {"alone": (0, 0), "flood": (rows, 0), "paced": (rows, paced_rate)}
     phases = {kind: [] for kind in kinds}
     with start_model_server(base, MODEL, binary="python",
-                            extra_flags=["--file_system_poll_wait_seconds=0"]) as server:
+                            extra_flags=["--file_system_poll_wait_seconds=0",
+                                         *server_flags]) as server:
         server.wait_until_available(timeout=300)
         _good_clients(server.grpc_target, 2.0)  # warm-up, not reported
         rss_before = _rss_mb(server.process.pid)
@@ -269,7 +271,8 @@ def write_report(result, out_dir):
     flood = result["phases"]["flood"]["bad_client"]
     lines = ["# Refusing oversized requests (`bench/bench_refusal.py`)", "",
              f"{result['when']} on {result['machine']}; `python -m serving` with default limits "
-             "(--max_batch_size 1024, --max_request_cells 262144), "
+             "(--max_batch_size 1024, --max_request_cells 262144) and flags "
+             f"{result['server_flags'] or '(none)'}, "
              f"{result['model']}; "
              f"{result['rounds']} rounds of three {result['duration_s']} s phases; {CLIENTS} good "
              "gRPC clients (recommend, 1 user, k=10) in every phase; in `flood` and `paced` a bad "
@@ -306,11 +309,15 @@ def main(argv=None) -> int:
     parser.add_argument("--model-base-path", default=None,
                         help="serve this folder of SavedModel versions (a pipeline's pushed "
                         "model) instead of the MovieLens-scale stand-in")
+    parser.add_argument("--server-flag", action="append", default=[], dest="server_flags",
+                        help="extra flag for the server, e.g. --server-flag=--refusal_delay_ms=0 "
+                        "(repeatable)")
     args = parser.parse_args(argv)
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-refusal-") as work:
         result = run(args.duration, args.rows, args.rounds, args.paced_rate, work,
-                     args.model_base_path)
+                     args.model_base_path, args.server_flags)
+    result["server_flags"] = args.server_flags
     result["model"] = (f"the pushed model {args.model_base_path}" if args.model_base_path
                        else "MovieLens-scale stand-in")
     result.update({"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

@@ -10,6 +10,7 @@ from serving.batching_config import BatchingParameters
 from serving.errors import Code, ServingError
 from serving.metrics import Metrics
 from serving.model_manager import ModelManager
+from serving.refusal_delay import RefusalDelay
 from serving.request_limits import RequestLimits
 from serving.request_log import RequestLogger, new_request_id
 from serving.session_options import SessionOptions
@@ -60,6 +61,9 @@ class ServerCore:
                                               on_load=self.metrics.observe_load,
                                               session_options=session) for c in configs}
         self.limits = RequestLimits(options.max_batch_size, options.max_request_cells)
+        # A quarter of the gRPC threads at most: held refusals never starve good requests.
+        self.refusal_delay = RefusalDelay(options.refusal_delay_ms / 1e3,
+                                          max(1, options.grpc_max_threads // 4))
         self.batcher = None
         if options.enable_batching:
             params = BatchingParameters()
@@ -127,9 +131,7 @@ class ServerCore:
         try:
             servable = self.resolve(name, version, label)
             sig = servable.signature(signature)
-            measured = self.limits.check_shapes(sig, shapes(servable, signature))
-            inputs = decode(servable, signature)
-            self.limits.check_decoded(inputs, measured)
+            inputs = self._admit(sig, servable, signature, shapes, decode)
             if self.batcher:
                 outputs = self.batcher.run(servable, signature, inputs, tuple(output_filter))
             else:
@@ -145,6 +147,18 @@ class ServerCore:
         finally:
             self.metrics.observe(name if name in self.managers else "<unknown>", "predict",
                                  entrypoint, status, time.perf_counter() - start)
+
+    def _admit(self, sig, servable, signature, shapes, decode) -> dict:
+        """The decoded inputs of a request within the limits; a refusal is held first."""
+        try:
+            measured = self.limits.check_shapes(sig, shapes(servable, signature))
+            inputs = decode(servable, signature)
+            self.limits.check_decoded(inputs, measured)
+            return inputs
+        except ServingError as err:
+            if err.code is Code.RESOURCE_EXHAUSTED:
+                self.refusal_delay.hold()
+            raise
 
     def _log(self, servable, signature, inputs, outputs):
         if (self.request_logger is None or F.ITEM_IDS not in outputs

@@ -27,6 +27,7 @@ class ServerOptions:
     max_request_bytes: int = 16 << 20
     max_batch_size: int = request_limits.DEFAULT_MAX_BATCH_SIZE
     max_request_cells: int = request_limits.DEFAULT_MAX_REQUEST_CELLS
+    refusal_delay_ms: float = 50.0
     request_log_dir: str = ""
     request_log_max_bytes: int = 64 << 20
     request_log_fsync: str = "rotate"
@@ -45,6 +46,8 @@ class ServerOptions:
             raise ValueError("give either --model_base_path or --model_config_file, not both")
         # Built once here so a bad limit is a usage error before any model loads.
         request_limits.RequestLimits(options.max_batch_size, options.max_request_cells)
+        if options.refusal_delay_ms < 0:
+            raise ValueError(f"--refusal_delay_ms must be >= 0, got {options.refusal_delay_ms:g}")
         return options
 
 
@@ -101,6 +104,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     _flag(parser, "max_request_cells", type=int, default=d.max_request_cells,
           help="values per Predict request, summed over its inputs, and results (rows x k) it may "
                "ask for; larger ones are refused with RESOURCE_EXHAUSTED (HTTP 413)")
+    _flag(parser, "refusal_delay_ms", type=float, default=d.refusal_delay_ms,
+          help="hold each RESOURCE_EXHAUSTED answer this long (0: answer at once), so a client "
+               "resending an oversized request back to back cannot hog the machine")
     _flag(parser, "request_log_dir", default="",
           help="log served recommendations here (off when empty)")
     _flag(parser, "request_log_max_bytes", type=int, default=d.request_log_max_bytes,

@@ -177,3 +177,15 @@ def test_too_many_values_or_results_are_resource_exhausted(stubs, inputs, words)
     code, details = _code(stubs[0].Predict, _request(inputs))
     assert code == grpc.StatusCode.RESOURCE_EXHAUSTED
     assert words in details and "--max_request_cells" in details
+
+
+def test_size_refusals_are_held_and_other_errors_are_not(server, stubs, monkeypatch):
+    held = []
+    monkeypatch.setattr(server.core.refusal_delay, "hold", lambda: held.append(1))
+    users = np.array([b"u%d" % (i % 20) for i in range(5000)], object)
+    too_big = _request({**recommend_inputs(), F.USER_ID: users})
+    assert _code(stubs[0].Predict, too_big)[0] == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert held == [1]
+    unknown = _request(recommend_inputs(), name="nope")
+    assert _code(stubs[0].Predict, unknown)[0] == grpc.StatusCode.NOT_FOUND
+    assert held == [1]

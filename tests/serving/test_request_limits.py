@@ -111,5 +111,9 @@ def test_flags_defaults_aliases_and_validation():
     assert (options.max_batch_size, options.max_request_cells) == (64, 4096)
     defaults = ServerOptions.from_args(parser.parse_args(["--model_base_path=/m"]))
     assert (defaults.max_batch_size, defaults.max_request_cells) == (1024, 1 << 18)
+    assert defaults.refusal_delay_ms == 50.0
+    with pytest.raises(ValueError, match="--refusal_delay_ms must be >= 0"):
+        ServerOptions.from_args(parser.parse_args(["--model_base_path=/m",
+                                                   "--refusal_delay_ms=-1"]))
     with pytest.raises(ValueError, match="--max_batch_size must be >= 1"):
         ServerOptions.from_args(parser.parse_args(["--model_base_path=/m", "--max_batch_size=0"]))
