@@ -103,6 +103,16 @@ def refit(model: MultiAgentModel, data: Interactions, text: np.ndarray,
     return settings
 
 
+def _untuned(ds: tf.data.Dataset) -> tf.data.Dataset:
+    """`ds` without tf.data's autotuner: these pipelines have no parallel stage to tune, and
+    deleting an iterator waits for the autotuner's thread to wake from its current sleep,
+    which grows to tens of seconds once a stage has run for a minute (seen as 28 s after
+    `fit` returned at size S)."""
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return ds.with_options(options)
+
+
 def _pairs_dataset(data: Interactions, batch_size: int, seed: int):
     counts = data.item_counts()
     log_q = np.log(counts[data.item_index] / max(data.size, 1)).astype(np.float32)
@@ -110,7 +120,7 @@ def _pairs_dataset(data: Interactions, batch_size: int, seed: int):
                                              F.ITEM_INDEX: data.item_index.astype(np.int32),
                                              F.LOG_SAMPLING_PROBABILITY: log_q})
     ds = ds.shuffle(min(data.size, 1_000_000), seed=seed, reshuffle_each_iteration=True)
-    return ds.repeat().batch(batch_size, drop_remainder=True).prefetch(2)
+    return _untuned(ds.repeat().batch(batch_size, drop_remainder=True).prefetch(2))
 
 
 def _log(stage: str, history, out: List[Dict[str, float]]):
@@ -132,7 +142,7 @@ def _fit_gate(model, arrays, callbacks, verbose, logs) -> Dict[str, float]:
         model.set_stage("gate")
         model.compile(optimizer=_optimizer(model))
         ds = tf.data.Dataset.from_tensor_slices({k: v[half] for k, v in tensors.items()})
-        ds = ds.shuffle(int(half.sum()), seed=model.config.seed).batch(_GATE_BATCH)
+        ds = _untuned(ds.shuffle(int(half.sum()), seed=model.config.seed).batch(_GATE_BATCH))
         _log("gate", model.fit(ds, epochs=model.config.gate_epochs, verbose=verbose,
                                callbacks=callbacks("gate")), logs)
         held = {k: v[~half] for k, v in arrays.items()}

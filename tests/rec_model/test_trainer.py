@@ -183,3 +183,18 @@ def test_the_pairs_optimizer_follows_the_vocabulary_sizes():
     small = chosen(943, 1682)
     assert type(small) is tf.keras.optimizers.Adam
     assert isinstance(chosen(943, 1682, optimizer="lazy_adam"), LazyAdam)
+
+
+def test_every_training_pipeline_runs_without_the_autotuner(monkeypatch):
+    # The autotuner's thread makes deleting a long-lived iterator wait out its sleep.
+    tuned, fit = [], tf.keras.Model.fit
+
+    def recording_fit(self, x=None, *args, validation_data=None, **kwargs):
+        tuned.extend(d.options().autotune.enabled for d in (x, validation_data) if d is not None)
+        return fit(self, x, *args, validation_data=validation_data, **kwargs)
+
+    monkeypatch.setattr(tf.keras.Model, "fit", recording_fit)
+    data, text = make_data()
+    train_multi_agent(tiny_config(epochs=2), data, text)
+    # Pairs, their validation and the gate; unset (None) would mean the autotuner's default.
+    assert len(tuned) >= 3 and all(enabled is False for enabled in tuned)
