@@ -62,7 +62,7 @@ class ServerCore:
                                               session_options=session) for c in configs}
         self.limits = RequestLimits(options.max_batch_size, options.max_request_cells)
         # A quarter of the gRPC threads at most: held refusals never starve good requests.
-        self.refusal_delay = RefusalDelay(options.refusal_delay_ms / 1e3,
+        self.refusal_delay = RefusalDelay(options.refusal_delay_ms,
                                           max(1, options.grpc_max_threads // 4))
         self.batcher = None
         if options.enable_batching:

@@ -3,7 +3,7 @@
 import argparse
 import dataclasses
 
-from serving import request_limits
+from serving import refusal_delay, request_limits
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,8 +46,7 @@ class ServerOptions:
             raise ValueError("give either --model_base_path or --model_config_file, not both")
         # Built once here so a bad limit is a usage error before any model loads.
         request_limits.RequestLimits(options.max_batch_size, options.max_request_cells)
-        if options.refusal_delay_ms < 0:
-            raise ValueError(f"--refusal_delay_ms must be >= 0, got {options.refusal_delay_ms:g}")
+        refusal_delay.RefusalDelay(options.refusal_delay_ms, 1)
         return options
 
 
