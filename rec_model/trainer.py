@@ -105,9 +105,9 @@ def refit(model: MultiAgentModel, data: Interactions, text: np.ndarray,
 
 def _untuned(ds: tf.data.Dataset) -> tf.data.Dataset:
     """`ds` without tf.data's autotuner: these pipelines have no parallel stage to tune, and
-    deleting an iterator waits for the autotuner's thread to wake from its current sleep,
-    which grows to tens of seconds once a stage has run for a minute (seen as 28 s after
-    `fit` returned at size S)."""
+    deleting an iterator can wait for the autotuner's thread to wake from its current sleep
+    (a lost wake-up in TensorFlow's cancellation), which grows to about a minute while a
+    stage runs (seen as 28 s after `fit` returned at size S, 58 s at M)."""
     options = tf.data.Options()
     options.autotune.enabled = False
     return ds.with_options(options)

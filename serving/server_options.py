@@ -104,8 +104,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
           help="values per Predict request, summed over its inputs, and results (rows x k) it may "
                "ask for; larger ones are refused with RESOURCE_EXHAUSTED (HTTP 413)")
     _flag(parser, "refusal_delay_ms", type=float, default=d.refusal_delay_ms,
-          help="hold each RESOURCE_EXHAUSTED answer this long (0: answer at once), so a client "
-               "resending an oversized request back to back cannot hog the machine")
+          help="hold each refusal by --max_batch_size or --max_request_cells this long (0: "
+               "answer at once), so a client resending an oversized request back to back cannot "
+               "hog the machine")
     _flag(parser, "request_log_dir", default="",
           help="log served recommendations here (off when empty)")
     _flag(parser, "request_log_max_bytes", type=int, default=d.request_log_max_bytes,
