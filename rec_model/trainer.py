@@ -28,6 +28,7 @@ from rec_model import auto_settings, gate_fit
 from rec_model import features as F
 from rec_model.agents.base import FitContext
 from rec_model.closed_forms.cold_items import text_mixing
+from rec_model.data.tf_data import without_autotuner
 from rec_model.finite_guard import FiniteGuard
 from rec_model.interactions import Interactions
 from rec_model.lazy_adam import LazyAdam
@@ -103,16 +104,6 @@ def refit(model: MultiAgentModel, data: Interactions, text: np.ndarray,
     return settings
 
 
-def _untuned(ds: tf.data.Dataset) -> tf.data.Dataset:
-    """`ds` without tf.data's autotuner: these pipelines have no parallel stage to tune, and
-    deleting an iterator can wait for the autotuner's thread to wake from its current sleep
-    (a lost wake-up in TensorFlow's cancellation), which grows to about a minute while a
-    stage runs (seen as 28 s after `fit` returned at size S, 58 s at M)."""
-    options = tf.data.Options()
-    options.autotune.enabled = False
-    return ds.with_options(options)
-
-
 def _pairs_dataset(data: Interactions, batch_size: int, seed: int):
     counts = data.item_counts()
     log_q = np.log(counts[data.item_index] / max(data.size, 1)).astype(np.float32)
@@ -120,7 +111,7 @@ def _pairs_dataset(data: Interactions, batch_size: int, seed: int):
                                              F.ITEM_INDEX: data.item_index.astype(np.int32),
                                              F.LOG_SAMPLING_PROBABILITY: log_q})
     ds = ds.shuffle(min(data.size, 1_000_000), seed=seed, reshuffle_each_iteration=True)
-    return _untuned(ds.repeat().batch(batch_size, drop_remainder=True).prefetch(2))
+    return without_autotuner(ds.repeat().batch(batch_size, drop_remainder=True).prefetch(2))
 
 
 def _log(stage: str, history, out: List[Dict[str, float]]):
@@ -142,7 +133,8 @@ def _fit_gate(model, arrays, callbacks, verbose, logs) -> Dict[str, float]:
         model.set_stage("gate")
         model.compile(optimizer=_optimizer(model))
         ds = tf.data.Dataset.from_tensor_slices({k: v[half] for k, v in tensors.items()})
-        ds = _untuned(ds.shuffle(int(half.sum()), seed=model.config.seed).batch(_GATE_BATCH))
+        ds = ds.shuffle(int(half.sum()), seed=model.config.seed).batch(_GATE_BATCH)
+        ds = without_autotuner(ds)
         _log("gate", model.fit(ds, epochs=model.config.gate_epochs, verbose=verbose,
                                callbacks=callbacks("gate")), logs)
         held = {k: v[~half] for k, v in arrays.items()}

@@ -20,6 +20,7 @@ import numpy as np
 
 from components.domain_pretrainer.config import PretrainerConfig
 from components.text_embedder.backbones import validate_backbone
+from rec_model.data.tf_data import without_autotuner
 
 METRICS_FILE = "pretrain_metrics.json"
 
@@ -41,7 +42,8 @@ def split_texts(texts: Sequence[str], validation_fraction: float,
 
 
 def _datasets(tf, preprocessor, train, validation, batch_size, seed):
-    """tf.data: train re-masked every epoch; validation masked once and cached."""
+    """tf.data: train re-masked every epoch; validation masked once and cached. Both without
+    the autotuner (`without_autotuner`: Keras deletes their iterators every epoch)."""
     train_ds = (tf.data.Dataset.from_tensor_slices(train)
                 .shuffle(len(train), seed=seed, reshuffle_each_iteration=True)
                 .batch(batch_size)
@@ -52,7 +54,7 @@ def _datasets(tf, preprocessor, train, validation, batch_size, seed):
     xs, ys, weights = zip(*list(val_ds))
     x = {key: tf.concat([batch[key] for batch in xs], 0) for key in xs[0]}
     fixed = tf.data.Dataset.from_tensor_slices((x, tf.concat(ys, 0), tf.concat(weights, 0)))
-    return train_ds, fixed.batch(batch_size)
+    return without_autotuner(train_ds), without_autotuner(fixed.batch(batch_size))
 
 
 def _clocks() -> tuple[float, float]:

@@ -93,3 +93,19 @@ def test_pretraining_lowers_held_out_loss_and_the_embedder_loads_it(tmp_path):
     vectors = adapted.embed(["Night City (1990) Action", "Love River (1960) Romance"])
     assert vectors.shape == (2, 384)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_both_datasets_run_without_the_autotuner():
+    # Keras deletes their iterators every epoch; with the autotuner that can wait out its sleep.
+    import tensorflow as tf
+
+    def preprocessor(texts):
+        return {"token_ids": tf.strings.length(texts)}, tf.strings.length(texts), tf.ones_like(
+            tf.strings.length(texts), tf.float32)
+
+    train_ds, val_ds = pretrainer._datasets(  # pylint: disable=protected-access
+        tf, preprocessor, ["a", "bb", "ccc", "dddd"], ["ee", "f"], batch_size=2, seed=0)
+    assert train_ds.options().autotune.enabled is False
+    assert val_ds.options().autotune.enabled is False
+    assert sorted(int(x) for batch, _, _ in train_ds for x in batch["token_ids"]) == [1, 2, 3, 4]
+    assert [int(x) for _, y, _ in val_ds for x in y] == [2, 1]
