@@ -11,6 +11,11 @@ and device settings open), with the process's stderr (fd 2, which the native cod
 sent to a temporary file, and afterwards every line but those notices is written to stderr
 again. The cuInit failure is dropped only beside the stub's "no cuda drivers" notice: on a
 machine with drivers it is news. Commands that never use TensorFlow never import it.
+
+On CPUs where TensorFlow turns its oneDNN operations on, the import also says so (twice), and
+the first graph optimised with an int64 transpose in it (a tokenizer's) logs at error level
+that oneDNN leaves int64 to Eigen; `notices_dropped()` is for code that runs such a graph
+first (the text embedder and the domain pre-trainer wrap their first tokenization in it).
 """
 
 import contextlib
@@ -24,6 +29,8 @@ import tempfile
 # Only the notices of a CPU-only start-up; anything else TensorFlow prints is passed on.
 NO_DRIVERS = re.compile(r"cudart_stub\.cc:\d+\] Could not find cuda drivers")
 NOTICE = re.compile(r"absl::InitializeLog\(\) is called are written to STDERR|"
+                    r"port\.cc:\d+\] oneDNN custom operations are on\. |"
+                    r"util\.cc:\d+\] oneDNN supports DT_INT64 only on platforms with AVX-512|"
                     + NO_DRIVERS.pattern)
 CUINIT_FAILED = re.compile(r"cuda_platform\.cc:\d+\] failed call to cuInit")
 
@@ -38,9 +45,9 @@ def without_notices(text: str) -> str:
 
 
 @contextlib.contextmanager
-def _notices_dropped():
+def notices_dropped():
     """Within: fd 2 goes to a temporary file; on exit its text, notices left out, is written
-    to stderr."""
+    to stderr (kept for short spans: what is written within shows only at the end)."""
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as capture:
@@ -57,7 +64,7 @@ def _notices_dropped():
 
 
 class _QuietLoader(importlib.abc.Loader):
-    """TensorFlow's own loader, its module body run inside `_notices_dropped`."""
+    """TensorFlow's own loader, its module body run inside `notices_dropped`."""
 
     def __init__(self, loader):
         self._loader = loader
@@ -69,7 +76,7 @@ class _QuietLoader(importlib.abc.Loader):
         return self._loader.create_module(spec)
 
     def exec_module(self, module):
-        with _notices_dropped():
+        with notices_dropped():
             self._loader.exec_module(module)
             # Enumerating devices (0.7 ms) logs the cuInit failure now, inside the capture,
             # and unlike creating the runtime it still lets threads and devices be configured.

@@ -14,6 +14,12 @@ NOTICES = ("WARNING: All log messages before absl::InitializeLog() is called are
            "STDERR\n",
            "I0000 00:00:1796357464.948980   15204 cudart_stub.cc:31] Could not find cuda "
            "drivers on your machine, GPU will not be used.\n")
+ONEDNN = ("I0000 00:00:1796512896.676418    4674 port.cc:153] oneDNN custom operations are on. "
+          "You may see slightly different numerical results due to floating-point round-off "
+          "errors from different computation orders.\n",
+          "E0000 00:00:1796512937.893951    4793 util.cc:131] oneDNN supports DT_INT64 only on "
+          "platforms with AVX-512. Falling back to the default Eigen-based implementation if "
+          "present.\n")
 CUINIT = ("E0000 00:00:1796365692.435194   21105 cuda_platform.cc:52] failed call to cuInit: "
           "INTERNAL: CUDA error: Failed call to cuInit: UNKNOWN ERROR (303)\n")
 
@@ -28,6 +34,12 @@ def _run(code, pythonpath):
 def test_only_the_notices_are_dropped():
     text = "".join(NOTICES) + "E0000 something else went wrong\n" + NOTICES[1] + "tail"
     assert quiet_tensorflow.without_notices(text) == "E0000 something else went wrong\ntail"
+
+
+def test_the_onednn_notices_are_dropped():
+    assert quiet_tensorflow.without_notices("".join(ONEDNN) + "tail") == "tail"
+    other = "E0000 00:00:1.0    4793 util.cc:131] oneDNN failed to create a primitive\n"
+    assert quiet_tensorflow.without_notices(other) == other
 
 
 def test_the_cuinit_failure_is_dropped_only_where_the_stub_found_no_drivers():
@@ -63,7 +75,7 @@ def test_importing_the_real_tensorflow_prints_no_notice():
                "tf.config.threading.set_intra_op_parallelism_threads(1)\n"
                "print(tf.constant(2).numpy(), tf1.__name__)", [])
     assert out.stdout.strip() == "2 tensorflow.compat.v1"
-    for notice in ("cudart_stub", "absl::InitializeLog", "cuInit"):
+    for notice in ("cudart_stub", "absl::InitializeLog", "cuInit", "oneDNN"):
         assert notice not in out.stderr
 
 
@@ -73,3 +85,12 @@ def test_a_command_that_never_uses_tensorflow_never_imports_it(tmp_path):
                f"'--interactions', '100', '--out', {str(tmp_path / 'synth')!r}])\n"
                "print(rc, 'tensorflow' in sys.modules)", [])
     assert out.stdout.strip().splitlines()[-1] == "0 False"
+
+
+def test_tokenizing_with_the_text_embedder_prints_no_onednn_notice():
+    # On CPUs with oneDNN on, the tokenizer's first graph logs an int64 notice at error level.
+    out = _run("from serving import quiet_tensorflow as q\nq.install()\n"
+               "from components.text_embedder.embedder import TextEmbedder\n"
+               "print(TextEmbedder(sequence_length=8).tokenize(['Heat (1995)'])[2][0])", [])
+    assert out.stdout.strip().splitlines()[-1] == "6"  # [CLS] heat ( 1995 ) [SEP]
+    assert "oneDNN" not in out.stderr
