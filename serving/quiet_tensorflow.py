@@ -12,10 +12,10 @@ sent to a temporary file, and afterwards every line but those notices is written
 again. The cuInit failure is dropped only beside the stub's "no cuda drivers" notice: on a
 machine with drivers it is news. Commands that never use TensorFlow never import it.
 
-On CPUs where TensorFlow turns its oneDNN operations on, the import also says so (twice), and
-the first graph optimised with an int64 transpose in it (a tokenizer's) logs at error level
-that oneDNN leaves int64 to Eigen; `notices_dropped()` is for code that runs such a graph
-first (the text embedder and the domain pre-trainer wrap their first tokenization in it).
+Where TensorFlow turns its oneDNN operations on (x86 CPUs), the import also says so (twice),
+and the first graph optimised with an int64 transpose in it (a tokenizer's, the `recommend`
+signature's) logs at error level that oneDNN leaves int64 to Eigen, once per process: the
+wrapped import optimises such a graph of one node in a private session, inside the capture.
 """
 
 import contextlib
@@ -45,9 +45,9 @@ def without_notices(text: str) -> str:
 
 
 @contextlib.contextmanager
-def notices_dropped():
+def _notices_dropped():
     """Within: fd 2 goes to a temporary file; on exit its text, notices left out, is written
-    to stderr (kept for short spans: what is written within shows only at the end)."""
+    to stderr."""
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as capture:
@@ -63,8 +63,34 @@ def notices_dropped():
             sys.stderr.flush()
 
 
+def _log_onednn_int64_notice(tf) -> None:
+    """Where oneDNN is on, runs a one-node graph with an int64 transpose in a private session
+    (about 20 ms), so that TensorFlow's once-a-process notice about int64 is logged now.
+
+    A session of its own leaves the eager runtime unconfigured (threads, collectives can still
+    be set). Failing here must never fail the import: another build may lack these modules.
+    """
+    try:
+        # pylint: disable-next=import-outside-toplevel,no-name-in-module
+        from tensorflow.python.util import _pywrap_util_port
+
+        if not _pywrap_util_port.IsMklEnabled():
+            return
+        graph = tf.Graph()
+        with graph.as_default():
+            ids = tf.compat.v1.placeholder(tf.int64, [None, None])
+            flipped = tf.transpose(ids)
+        config = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=1,
+                                          inter_op_parallelism_threads=1,
+                                          use_per_session_threads=True)
+        with tf.compat.v1.Session(graph=graph, config=config) as session:
+            session.run(flipped, {ids: [[0]]})
+    except Exception:  # pylint: disable=broad-except
+        pass
+
+
 class _QuietLoader(importlib.abc.Loader):
-    """TensorFlow's own loader, its module body run inside `notices_dropped`."""
+    """TensorFlow's own loader, its module body run inside `_notices_dropped`."""
 
     def __init__(self, loader):
         self._loader = loader
@@ -76,11 +102,12 @@ class _QuietLoader(importlib.abc.Loader):
         return self._loader.create_module(spec)
 
     def exec_module(self, module):
-        with notices_dropped():
+        with _notices_dropped():
             self._loader.exec_module(module)
             # Enumerating devices (0.7 ms) logs the cuInit failure now, inside the capture,
             # and unlike creating the runtime it still lets threads and devices be configured.
             module.config.list_physical_devices()
+            _log_onednn_int64_notice(module)
 
 
 class _QuietFinder(importlib.abc.MetaPathFinder):

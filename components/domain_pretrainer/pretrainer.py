@@ -21,7 +21,6 @@ import numpy as np
 from components.domain_pretrainer.config import PretrainerConfig
 from components.text_embedder.backbones import validate_backbone
 from rec_model.data.tf_data import without_autotuner
-from serving import quiet_tensorflow
 
 METRICS_FILE = "pretrain_metrics.json"
 
@@ -51,11 +50,8 @@ def _datasets(tf, preprocessor, train, validation, batch_size, seed):
                 .map(preprocessor, num_parallel_calls=tf.data.AUTOTUNE)
                 .prefetch(tf.data.AUTOTUNE))
     val_ds = tf.data.Dataset.from_tensor_slices(validation).batch(batch_size).map(preprocessor)
-    # Materialise the masked validation set so every evaluation scores the same tokens. This
-    # optimises the tokenizer's first graph: its oneDNN notice (error level, harmless) stays
-    # off the output (`quiet_tensorflow.notices_dropped`).
-    with quiet_tensorflow.notices_dropped():
-        xs, ys, weights = zip(*list(val_ds))
+    # Materialise the masked validation set so every evaluation scores the same tokens.
+    xs, ys, weights = zip(*list(val_ds))
     x = {key: tf.concat([batch[key] for batch in xs], 0) for key in xs[0]}
     fixed = tf.data.Dataset.from_tensor_slices((x, tf.concat(ys, 0), tf.concat(weights, 0)))
     return without_autotuner(train_ds), without_autotuner(fixed.batch(batch_size))

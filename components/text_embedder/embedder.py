@@ -16,7 +16,6 @@ from typing import Sequence
 import numpy as np
 
 from components.text_embedder.backbones import validate_backbone
-from serving import quiet_tensorflow
 
 _MIN_SEQUENCE_LENGTH = 3  # [CLS] + one token + [SEP]
 
@@ -71,10 +70,6 @@ class TextEmbedder:
         self._forward = tf.function(self._pooled, input_signature=[spec, spec])
         self._encode_fn = tf.function(self._encode,
                                       input_signature=[tf.TensorSpec([None], tf.string)])
-        # Traced now (its one signature), where the oneDNN notice its first optimisation can
-        # log at error level stays off the output (`quiet_tensorflow.notices_dropped`).
-        with quiet_tensorflow.notices_dropped():
-            self._encode_fn(tf.constant([""]))
 
     def _pooled(self, token_ids, padding_mask):
         """[batch, seq] int32 ids and 0/1 mask -> [batch, dim] unit-norm float32."""
