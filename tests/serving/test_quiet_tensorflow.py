@@ -94,3 +94,17 @@ def test_tokenizing_with_the_text_embedder_prints_no_onednn_notice():
                "print(TextEmbedder(sequence_length=8).tokenize(['Heat (1995)'])[2][0])", [])
     assert out.stdout.strip().splitlines()[-1] == "6"  # [CLS] heat ( 1995 ) [SEP]
     assert "oneDNN" not in out.stderr
+
+
+def test_masking_pretraining_texts_prints_no_onednn_notice():
+    # The domain pre-trainer's masked validation set: a tf.data map graph, not a tf.function.
+    out = _run("from serving import quiet_tensorflow as q\nq.install()\n"
+               "import keras_hub, tensorflow as tf\n"
+               "from components.domain_pretrainer import pretrainer\n"
+               "from components.text_embedder.backbones import validate_backbone\n"
+               "tokenizer = keras_hub.models.BertTokenizer.from_preset(validate_backbone(None))\n"
+               "prep = keras_hub.models.BertMaskedLMPreprocessor(tokenizer, sequence_length=8)\n"
+               "_, val = pretrainer._datasets(tf, prep, ['Heat (1995)'], ['Up (2009)'], 2, 0)\n"
+               "print(sum(1 for _ in val))", [])
+    assert out.stdout.strip().splitlines()[-1] == "1"
+    assert "oneDNN" not in out.stderr

@@ -110,22 +110,3 @@ def test_both_datasets_run_without_the_autotuner():
     assert sorted(int(x) for batch, _, _ in train_ds for x in batch["token_ids"]) == [1, 2, 3, 4]
     assert [int(x) for _, y, _ in val_ds for x in y] == [2, 1]
 
-
-def test_masking_the_validation_texts_prints_no_onednn_notice():
-    # On CPUs with oneDNN on, the tokenizer's first graph logs an int64 notice at error level.
-    import subprocess
-    import sys
-
-    code = ("from serving import quiet_tensorflow as q\nq.install()\n"
-            "import keras_hub, tensorflow as tf\n"
-            "from components.domain_pretrainer import pretrainer\n"
-            "from components.text_embedder.backbones import validate_backbone\n"
-            "tokenizer = keras_hub.models.BertTokenizer.from_preset(validate_backbone(None))\n"
-            "prep = keras_hub.models.BertMaskedLMPreprocessor(tokenizer, sequence_length=8)\n"
-            "_, val = pretrainer._datasets(tf, prep, ['Heat (1995)'], ['Up (2009)'], 2, 0)\n"
-            "print(sum(1 for _ in val))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=300, check=True,
-                         env={**os.environ, "TF_USE_LEGACY_KERAS": "1"})
-    assert out.stdout.strip().splitlines()[-1] == "1"
-    assert "oneDNN" not in out.stderr
