@@ -5,7 +5,8 @@ split (test pairs seen in train dropped), same process.
     python -m bench.robustness.run --out bench/results/robustness.json [--shapes a,b] [--no-ease]
 
 By default every shape of `shapes.SHAPES` and `shapes.REAL_LIKE_SHAPES`; `--shapes` also
-takes the names of `shapes.LARGE_SHAPES` (not run by default).
+takes the names of `shapes.LARGE_SHAPES` and of `movielens_shapes` (MovieLens-100K with real
+data's traits, read from `--movielens DIR`), which are not run by default.
 
 Item text is embedded with a hashed bag of words (deterministic, instant), so the content
 agent sees word overlap but not BERT's semantics.
@@ -24,6 +25,7 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # TFRS needs Keras 2 (before 
 
 import numpy as np  # noqa: E402
 
+from bench.robustness import movielens_shapes  # noqa: E402
 from bench.robustness import shapes as shape_lib  # noqa: E402
 
 TEXT_DIM = 128
@@ -141,12 +143,19 @@ def ease_ndcg(model, train, test, k: int = 10, seed: int = 0) -> Dict:
             "validation_ndcg@10": grid}
 
 
-def run_shape(name: str, config=None, with_ease: bool = False) -> Dict:
+def all_shapes(movielens_dir: str = movielens_shapes.DEFAULT_DIR) -> Dict:
+    """Every shape this bench knows, by name."""
+    return {**shape_lib.SHAPES, **shape_lib.REAL_LIKE_SHAPES, **shape_lib.LARGE_SHAPES,
+            **movielens_shapes.shapes(movielens_dir)}
+
+
+def run_shape(name: str, config=None, with_ease: bool = False,
+              movielens_dir: str = movielens_shapes.DEFAULT_DIR) -> Dict:
     from rec_model.config import ModelConfig
     from rec_model.evaluation import evaluate
     from rec_model.trainer import train_multi_agent
 
-    shape = {**shape_lib.SHAPES, **shape_lib.REAL_LIKE_SHAPES, **shape_lib.LARGE_SHAPES}[name]()
+    shape = all_shapes(movielens_dir)[name]()
     train, test = split(shape)
     start = time.perf_counter()
     result = train_multi_agent(config or ModelConfig(), train, hashed_text(shape.texts))
@@ -187,10 +196,16 @@ def main(argv=None) -> int:
     parser.add_argument("--no-ease", action="store_true",
                         help=f"skip the EASE reference (a dense solve; skipped anyway above "
                              f"{EASE_MAX_ITEMS} items)")
+    parser.add_argument("--movielens", default=movielens_shapes.DEFAULT_DIR,
+                        help="raw MovieLens-100K folder of the ml100k_* shapes")
     args = parser.parse_args(argv)
+    names = args.shapes.split(",")
+    unknown = sorted(set(names) - set(all_shapes(args.movielens)))
+    if unknown:
+        parser.error(f"unknown shapes {unknown}; known: {sorted(all_shapes(args.movielens))}")
     rows = []
-    for name in args.shapes.split(","):
-        rows.append(run_shape(name, with_ease=not args.no_ease))
+    for name in names:
+        rows.append(run_shape(name, with_ease=not args.no_ease, movielens_dir=args.movielens))
         print(json.dumps({k: v for k, v in rows[-1].items() if k not in ("settings",)}),
               flush=True)
     out = pathlib.Path(args.out)
