@@ -70,3 +70,16 @@ def test_ease_reference_picks_its_l2_on_train_and_beats_popularity(monkeypatch):
     assert ease["ndcg@10"] > ranking_metrics(popular, users, relevant, (10,))["ndcg@10"]
     monkeypatch.setattr(run, "EASE_MAX_ITEMS", 100)
     assert np.isnan(run.ease_ndcg(model, train, test)["ndcg@10"])  # too many items: skipped
+
+
+def test_paired_difference_is_the_mean_per_user_gap_with_its_interval():
+    relevant = {0: {1}, 1: {2}, 2: {3}}
+    users = np.array([0, 1, 2])
+    better = np.array([[1, 9], [2, 9], [3, 9]])
+    worse = np.array([[9, 1], [9, 2], [9, -1]])
+    diff = run.paired_difference(better, worse, users, relevant, k=2)
+    gap = 1.0 - 1.0 / np.log2(3.0)
+    assert diff["mean"] == pytest.approx((2 * gap + 1.0) / 3)
+    assert diff["ci95"] > 0
+    same = run.paired_difference(better, better, users, relevant, k=2)
+    assert same == {"mean": 0.0, "ci95": 0.0}
