@@ -7,7 +7,7 @@ size, interaction count) or chosen on a validation slice carved from the trainin
 
 import dataclasses
 import json
-from typing import Tuple
+from typing import Optional, Tuple
 
 from rec_model.agents.registry import AGENT_NAMES
 
@@ -23,7 +23,8 @@ class ModelConfig:
         embedding_dim: size of the CF, content and hybrid representations.
         hybrid_cross_layers: tfrs.layers.dcn.Cross layers per hybrid tower.
         rating_power: interactions weigh (rating / mean rating) ** rating_power in the closed
-            forms and histories (0 = binary; data without ratings is binary).
+            forms and histories (0 = binary; data without ratings is binary; None = auto:
+            chosen on the validation slice, `rec_model.rating_weights`).
         history_length: most recent items of a user that form the agents' input (bounded
             work per request); every stored item is still excluded from recommendations.
         history_entries: row entries the item-item agent reads per user (0 = whole rows):
@@ -60,7 +61,7 @@ class ModelConfig:
     agents: Tuple[str, ...] = AGENT_NAMES
     embedding_dim: int = 64
     hybrid_cross_layers: int = 2
-    rating_power: float = 0.5
+    rating_power: Optional[float] = None
     history_length: int = 500
     history_entries: int = 32768
     neighbours: int = 0
@@ -104,7 +105,9 @@ class ModelConfig:
         for name in ("learning_rate", "temperature", "cold_temperature"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name}={getattr(self, name)!r} must be > 0")
-        for name in ("rating_power", "history_l2", "embedding_l2"):
+        if self.rating_power is not None and self.rating_power < 0:
+            raise ValueError(f"rating_power={self.rating_power!r} must be >= 0 (None = auto)")
+        for name in ("history_l2", "embedding_l2"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name}={getattr(self, name)!r} must be >= 0")
         if not 0.0 <= self.edlae_dropout < 1.0:

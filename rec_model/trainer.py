@@ -24,7 +24,7 @@ from typing import Callable, Dict, List, Optional
 import numpy as np
 import tensorflow as tf
 
-from rec_model import auto_settings, gate_fit
+from rec_model import auto_settings, gate_fit, rating_weights
 from rec_model import features as F
 from rec_model.agents.base import FitContext
 from rec_model.closed_forms.cold_items import text_mixing
@@ -73,7 +73,7 @@ def _optimizer(model, replicas: int = 1):
 
 def fit_context(model, data: Interactions, text: np.ndarray, validation=None) -> FitContext:
     config = model.config
-    matrix = data.matrix(config.rating_power)
+    matrix = data.matrix(model.rating_power)
     known = np.asarray(matrix.getnnz(axis=0) > 0)
     mixing = text_mixing(text, known, config.cold_neighbours, config.cold_temperature,
                          config.seed)
@@ -87,7 +87,7 @@ def fit_closed_forms(model: MultiAgentModel, ctx: FitContext) -> Dict:
     counts = ctx.data.item_counts()
     model.item_stats.set_counts(counts)
     model.set_popular(counts)
-    model.histories.set_histories(*ctx.data.histories(0, model.config.rating_power))
+    model.histories.set_histories(*ctx.data.histories(0, model.rating_power))
     return {agent.name: agent.fit(ctx) for agent in model.agents}
 
 
@@ -247,11 +247,13 @@ def _train(config, data, text, verbose, strategy, callbacks, initial_model) -> T
         model = MultiAgentModel(config, data.num_users, data.num_items, text.shape[1])
     model.mute(())  # every agent proposes and scores until the gate is fitted
     rest, held = data.split_per_user(config.gate_share, config.seed)
-    validation = auto_settings.Validation.from_split(rest, held, config.gate_users, config.seed,
-                                                     config.rating_power)
     start = time.perf_counter()
+    model.rating_power, weighting = rating_weights.choose(
+        config.rating_power, rest, held, config.gate_users, config.seed, config.edlae_dropout)
+    validation = auto_settings.Validation.from_split(rest, held, config.gate_users, config.seed,
+                                                     model.rating_power)
     rest_ctx = fit_context(model, rest, text, validation)
-    settings = fit_closed_forms(model, rest_ctx)
+    settings = {rating_weights.SETTINGS_KEY: weighting, **fit_closed_forms(model, rest_ctx)}
     rest_ctx.validation = None
     for agent in model.agents:
         agent.thaw()

@@ -3,8 +3,9 @@
 The synthetic shapes (`shapes.py`) plant topic preferences; these keep MovieLens-100K's own
 co-occurrence structure and popularity and change what the data sets the model is judged on
 differ in (`../shared/notes/real-data-traits.md`): no ratings or timestamps (implicit
-feedback), only the positive ratings kept, and a music-listening-like version (at most 45
-items per user, a long tail of items with one interaction, names-only text). The raw data is
+feedback), only the positive ratings kept, a music-listening-like version (at most 45 items
+per user, a long tail of items with one interaction, names-only text), and a strength column
+that carries no taste in place of the ratings (heavy-tailed, like raw play counts). The raw data is
 read from the shared folder (its licence forbids copying it), so these shapes run only where
 it is present: `python -m bench.robustness.run --movielens DIR --shapes ml100k_implicit,...`.
 """
@@ -43,6 +44,13 @@ def positive_only(shape: shape_lib.Shape, threshold: float = POSITIVE_RATING) ->
                                         rating=shape.rating[keep]))
 
 
+def tasteless_strengths(shape: shape_lib.Shape, seed: int = 6) -> shape_lib.Shape:
+    """The pairs with a heavy-tailed strength column that says nothing of taste (lognormal,
+    sigma 2: a play-count-like column of a few huge values) in place of the ratings."""
+    strengths = np.random.default_rng(seed).lognormal(0.0, 2.0, shape.user.size)
+    return dataclasses.replace(shape, rating=strengths)
+
+
 def music_like(shape: shape_lib.Shape) -> shape_lib.Shape:
     """The music-listening set's traits on real pairs: at most 45 items per user, 58% of the
     items with a single interaction, names only, no ratings or timestamps."""
@@ -58,4 +66,5 @@ def shapes(data_dir: str = DEFAULT_DIR) -> Dict[str, Callable[[], shape_lib.Shap
         "ml100k_implicit": lambda: implicit(load(data_dir)),
         "ml100k_positive_only": lambda: positive_only(load(data_dir)),
         "ml100k_music_like": lambda: music_like(load(data_dir)),
+        "ml100k_tasteless_strengths": lambda: tasteless_strengths(load(data_dir)),
     }

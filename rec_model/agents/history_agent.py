@@ -10,10 +10,6 @@ from rec_model import auto_settings, candidates, ragged_rows
 from rec_model.agents.base import Agent, read_whole
 from rec_model.closed_forms import cold_items, cold_scale, gram, neighbourhood
 
-L2_GRID = (1.0, 4.0, 16.0)  # x the mean item weight sum, tried on the validation slice
-# A grid edge that wins is extended by this factor, at most L2_EXTENSIONS times: sparse data
-# (few users, many items) wants far more shrinkage than dense data.
-L2_STEP, L2_EXTENSIONS = 4.0, 3
 MIN_ROW_ENTRIES = 16  # row entries read per history item however long the history
 
 
@@ -52,15 +48,15 @@ class HistoryAgent(Agent):
         k = auto_settings.neighbours_for(self.num_items, self.config.neighbours)
         width = min(self.num_items - 1, auto_settings.GRAM_WIDTH_FACTOR * k)
         pruned = gram.pruned_gram(ctx.matrix, width)
-        scale = (float(pruned.diagonal[pruned.diagonal > 0].mean())
-                 if pruned.diagonal.any() else 1.0)
         l2 = self.config.history_l2 or self.settings.get("l2")
         grid = {}
         if not l2 and ctx.validation is not None:
-            l2, w, grid = self._chosen_l2(pruned, k, [c * scale for c in L2_GRID],
-                                          ctx.validation)
+            l2, w, grid = neighbourhood.best_l2(
+                pruned, k, lambda w: ctx.validation.ndcg(lambda src: (src @ w).toarray()),
+                self.config.edlae_dropout)
         else:
-            l2 = l2 or L2_GRID[len(L2_GRID) // 2] * scale
+            middle = neighbourhood.L2_GRID[len(neighbourhood.L2_GRID) // 2]
+            l2 = l2 or middle * neighbourhood.weight_scale(pruned)
             w = neighbourhood.item_item(pruned, k, l2, self.config.edlae_dropout)
         cold_weight, cold_grid = self._cold_scale(w, ctx, 2 * k)
         mixing = None if ctx.mixing is None else ctx.mixing * cold_weight
@@ -84,29 +80,6 @@ class HistoryAgent(Agent):
         return cold_scale.choose_scale(w, ctx.text, ctx.matrix.getnnz(axis=0), ctx.validation,
                                        config.cold_neighbours, config.cold_temperature,
                                        per_column, config.seed)
-
-    def _chosen_l2(self, pruned, k, l2s, validation):
-        """(l2, its W, {l2: validation NDCG}) best on the validation slice over `l2s`, the grid
-        extended past a winning edge (L2_STEP, L2_EXTENSIONS)."""
-        grid, best = {}, (None, None)
-
-        def trial(values):
-            nonlocal best
-            fits = neighbourhood.item_item(pruned, k, values, self.config.edlae_dropout)
-            for lam, w in zip(values, fits):
-                grid[lam] = validation.ndcg(lambda src, w=w: (src @ w).toarray())
-                if best[0] is None or grid[lam] > grid[best[0]]:
-                    best = (lam, w)  # only the best W is kept: each is items x neighbours
-
-        trial(l2s)
-        for _ in range(L2_EXTENSIONS):
-            if best[0] == max(grid):
-                trial([best[0] * L2_STEP])
-            elif best[0] == min(grid):
-                trial([best[0] / L2_STEP])
-            else:
-                break
-        return best[0], best[1], grid
 
     def set_rows(self, w) -> None:
         """W [items, items] scipy CSR: row i = the items history item i scores, with weights.

@@ -9,6 +9,8 @@ are treated as 0, which is why the Gram keeps several times more neighbours than
 uses). Cost: items x k^3 flops and items x k^2 lookups; memory items x k.
 """
 
+from typing import Callable
+
 import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
@@ -16,6 +18,10 @@ from threadpoolctl import threadpool_limits
 from rec_model.closed_forms.gram import PrunedGram
 
 _UNION_ITEMS = 4000  # neighbours (with repeats) per batch: a dense block of at most this square
+L2_GRID = (1.0, 4.0, 16.0)  # x the mean item weight sum, tried on a validation slice
+# A grid edge that wins is extended by this factor, at most L2_EXTENSIONS times: sparse data
+# (few users, many items) wants far more shrinkage than dense data.
+L2_STEP, L2_EXTENSIONS = 4.0, 3
 
 
 def item_item(gram: PrunedGram, neighbours: int, l2, dropout: float = 0.0):
@@ -60,6 +66,39 @@ def item_item(gram: PrunedGram, neighbours: int, l2, dropout: float = 0.0):
                 out[start:start + nb.shape[0]] = np.linalg.solve(a, rhs[:, :, None])[:, :, 0]
     results = [_to_csr(out, nbrs, n) for out in outs]
     return results if np.ndim(l2) else results[0]
+
+
+def weight_scale(gram: PrunedGram) -> float:
+    """The mean positive Gram diagonal (an item's weight sum), the unit of the L2 grid."""
+    positive = gram.diagonal[gram.diagonal > 0]
+    return float(positive.mean()) if positive.size else 1.0
+
+
+def best_l2(gram: PrunedGram, neighbours: int, score: Callable[[sp.csr_matrix], float],
+            dropout: float = 0.0):
+    """(l2, its W, {l2: score}) of the best ridge weight by `score(W)` (higher is better) over
+    `L2_GRID` x `weight_scale`, the grid extended past a winning edge.
+
+    Only the best W is kept while searching: each is items x neighbours.
+    """
+    grid, best = {}, (None, None)
+
+    def trial(values):
+        nonlocal best
+        for lam, w in zip(values, item_item(gram, neighbours, values, dropout)):
+            grid[lam] = score(w)
+            if best[0] is None or grid[lam] > grid[best[0]]:
+                best = (lam, w)
+
+    trial([c * weight_scale(gram) for c in L2_GRID])
+    for _ in range(L2_EXTENSIONS):
+        if best[0] == max(grid):
+            trial([best[0] * L2_STEP])
+        elif best[0] == min(grid):
+            trial([best[0] / L2_STEP])
+        else:
+            break
+    return best[0], best[1], grid
 
 
 def _to_csr(weights: np.ndarray, nbrs: np.ndarray, n: int) -> sp.csr_matrix:

@@ -38,6 +38,9 @@ def test_movielens_shapes_keep_the_real_pairs_and_drop_one_trait(tmp_path):
     assert np.bincount(music.user[music.item < full.num_items]).max() <= 45
     assert 0.5 < (per_item == 1).mean() and music.rating is None
     assert all(". " not in text for text in music.texts)
+    strengths = built["ml100k_tasteless_strengths"]
+    np.testing.assert_array_equal(strengths.item, full.item)
+    assert strengths.rating.min() > 0 and strengths.rating.max() > 20 * np.median(strengths.rating)
 
 
 def test_bench_names_the_missing_movielens_folder(tmp_path):

@@ -47,6 +47,22 @@ def test_chosen_settings_are_recorded(trained):
     assert history["l2"] > 0
     assert any(k.startswith("validation_ndcg@20_cold_scale=") for k in history)
     assert settings["cf"] == {} and settings["content"] == {}
+    # No ratings in the data: nothing to weigh, the weights are binary.
+    assert settings["rating_weights"] == {"rating_power": 0.0}
+    assert trained[0].model.rating_power == 0.0
+
+
+def test_the_rating_power_is_chosen_on_the_slice_and_used_by_the_stored_histories():
+    data, text = make_data(ratings=True)
+    result = train_multi_agent(tiny_config(), data, text)
+    report, model = result.settings["rating_weights"], result.model
+    assert {"validation_ndcg@20_power=0", "validation_ndcg@20_power=0.5"} <= set(report)
+    assert model.rating_power == report["rating_power"]
+    _, weights, _ = data.histories(0, model.rating_power)
+    np.testing.assert_allclose(np.sort(model.histories.item_weights.numpy()), np.sort(weights),
+                               rtol=1e-6)
+    fixed = train_multi_agent(tiny_config(rating_power=1.0), data, text)
+    assert fixed.settings["rating_weights"] == {"rating_power": 1.0}
 
 
 def test_gate_report_compares_agents_blend_and_gate(trained):
@@ -81,7 +97,7 @@ def test_a_per_user_gate_is_kept_only_past_the_margin(monkeypatch, gain, kept):
 def test_the_final_model_stores_every_interaction(trained):
     result, data, _ = trained
     model = result.model
-    values, weights, splits = data.histories(0, model.config.rating_power)
+    values, weights, splits = data.histories(0, model.rating_power)
     np.testing.assert_array_equal(model.histories.row_splits.numpy(), splits)
     np.testing.assert_array_equal(model.histories.values.numpy(), values)
 
@@ -91,7 +107,7 @@ def test_refit_replaces_histories_statistics_and_cold_items():
     model = fitted_model(data=data, text=text)
     smaller = data.subset(data.item_index != 0)  # item 0 becomes cold
     refit(model, smaller, text)
-    values, _, splits = smaller.histories(0, model.config.rating_power)
+    values, _, splits = smaller.histories(0, model.rating_power)
     np.testing.assert_array_equal(model.histories.values.numpy(), values)
     np.testing.assert_array_equal(model.histories.row_splits.numpy(), splits)
     np.testing.assert_allclose(model.item_stats.log_popularity.numpy(),

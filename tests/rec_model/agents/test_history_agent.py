@@ -4,7 +4,8 @@ import scipy.sparse as sp
 import tensorflow as tf
 
 from rec_model import auto_settings
-from rec_model.agents.history_agent import L2_EXTENSIONS, L2_GRID, HistoryAgent
+from rec_model.agents.history_agent import HistoryAgent
+from rec_model.closed_forms.neighbourhood import L2_EXTENSIONS, L2_GRID
 from rec_model.auto_settings import Validation
 from rec_model.closed_forms import cold_scale
 from rec_model.interactions import Interactions
@@ -161,32 +162,6 @@ def test_auto_l2_is_chosen_on_the_validation_slice_and_reused_on_refit():
     assert float(best.split("=")[1]) == pytest.approx(settings["l2"], rel=1e-3)
     again = agent.fit(fit_context(model, data, text))  # the final refit: no validation slice
     assert again["l2"] == settings["l2"]
-
-
-class _Shrinkage:
-    """A validation slice whose NDCG grows with shrinkage (the sum of |W|, times -sign)."""
-
-    def __init__(self, sign, num_items):
-        self.sign, self.eye = sign, sp.identity(num_items, format="csr")
-
-    def ndcg(self, scores):
-        return -self.sign * float(np.abs(scores(self.eye)).sum())
-
-
-@pytest.mark.parametrize("sign,want", [(1, [1, 4, 16, 64, 256, 1024]),
-                                       (-1, [1 / 64, 1 / 16, 1 / 4, 1, 4, 16])])
-def test_the_l2_grid_extends_past_a_winning_edge(sign, want):
-    from rec_model.closed_forms import gram, neighbourhood
-
-    data, _ = make_data()
-    agent = _agent(num_items=data.num_items)
-    pruned = gram.pruned_gram(data.matrix(0.0), data.num_items - 1)
-    l2, w, grid = agent._chosen_l2(pruned, 4, [1.0, 4.0, 16.0],
-                                   _Shrinkage(sign, data.num_items))
-    assert sorted(grid) == pytest.approx(want)
-    assert l2 == pytest.approx(want[-1] if sign > 0 else want[0])
-    np.testing.assert_allclose(w.toarray(), neighbourhood.item_item(
-        pruned, 4, l2, agent.config.edlae_dropout).toarray(), atol=1e-6)
 
 
 def test_auto_neighbours_follow_the_catalogue_size():

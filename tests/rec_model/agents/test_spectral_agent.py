@@ -41,7 +41,7 @@ def test_fit_uses_the_configured_rank_and_imputes_cold_rows(fitted):
     model, data, _ = fitted
     agent = _agent(model)
     assert agent.settings["rank"] == 4
-    plain = spectral_factors(data.matrix(model.config.rating_power), 4, seed=model.config.seed)
+    plain = spectral_factors(data.matrix(model.rating_power), 4, seed=model.config.seed)
     warm = data.item_counts() > 0
     np.testing.assert_allclose(agent.left.numpy()[warm], plain.left[warm], atol=1e-6)
     assert np.abs(agent.right.numpy()[3]).sum() > 0 and np.all(plain.right[3] == 0)

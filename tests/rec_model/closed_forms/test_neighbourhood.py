@@ -85,3 +85,19 @@ def test_prune_rows_against_a_random_reference():
         want = np.zeros_like(row)
         want[keep] = row[keep]
         np.testing.assert_allclose(got, want)
+
+
+@pytest.mark.parametrize("sign,steps", [(1, [0, 1, 2, 3, 4, 5]), (-1, [-3, -2, -1, 0, 1, 2])])
+def test_the_l2_grid_extends_past_a_winning_edge(sign, steps):
+    x, dense = _x()
+    gram = pruned_gram(x, dense.shape[1] - 1)
+    # A score growing with shrinkage (sign 1) or with the weights' size (-1).
+    l2, w, grid = neighbourhood.best_l2(gram, 4, lambda w: -sign * float(np.abs(w).sum()))
+    scale = neighbourhood.weight_scale(gram)
+    assert scale == pytest.approx(dense.sum(axis=0).mean())
+    want = [scale * neighbourhood.L2_STEP ** s for s in steps]
+    assert sorted(grid) == pytest.approx(want)
+    assert neighbourhood.L2_GRID == (1.0, 4.0, 16.0) and neighbourhood.L2_EXTENSIONS == 3
+    assert l2 == pytest.approx(want[-1] if sign > 0 else want[0])
+    np.testing.assert_allclose(w.toarray(), neighbourhood.item_item(gram, 4, l2).toarray(),
+                               atol=1e-6)
