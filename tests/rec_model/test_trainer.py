@@ -63,6 +63,20 @@ def test_the_rating_power_is_chosen_on_the_slice_and_used_by_the_stored_historie
                                rtol=1e-6)
     fixed = train_multi_agent(tiny_config(rating_power=1.0), data, text)
     assert fixed.settings["rating_weights"] == {"rating_power": 1.0}
+    _, weights, _ = data.histories(0, 1.0)
+    np.testing.assert_allclose(np.sort(fixed.model.histories.item_weights.numpy()),
+                               np.sort(weights), rtol=1e-6)
+
+
+def test_the_closed_forms_fit_on_the_models_rating_power():
+    from rec_model.multi_agent_model import MultiAgentModel
+
+    data, text = make_data(ratings=True)
+    model = MultiAgentModel(tiny_config(), data.num_users, data.num_items, text.shape[1])
+    for power in (0.0, 1.0):
+        model.rating_power = power
+        ctx = trainer.fit_context(model, data, text)
+        np.testing.assert_allclose(ctx.matrix.toarray(), data.matrix(power).toarray())
 
 
 def test_gate_report_compares_agents_blend_and_gate(trained):
