@@ -37,6 +37,11 @@ def neighbours_for(num_items: int, requested: int = 0) -> int:
     return int(max(1, min(num_items - 1, MAX_NEIGHBOURS, max(MIN_NEIGHBOURS, budget))))
 
 
+def gram_width_for(num_items: int, neighbours: int) -> int:
+    """Entries per item the pruned Gram keeps for a solve on `neighbours` regressors."""
+    return int(min(num_items - 1, GRAM_WIDTH_FACTOR * neighbours))
+
+
 def epochs_for(num_pairs: int, requested: int = 0, visits: float = 4e6,
                lowest: int = 1, highest: int = 20) -> int:
     """Passes over the training pairs: `requested`, or about `visits` example visits.

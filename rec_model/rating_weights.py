@@ -75,9 +75,8 @@ def _item_item_ndcg(matrix, validation, dropout: float) -> float:
     """Validation NDCG of the best ridge weight of a `PROBE_NEIGHBOURS` item-item model."""
     items = matrix.shape[1]
     k = min(PROBE_NEIGHBOURS, auto_settings.neighbours_for(items))
-    pruned = gram.pruned_gram(matrix, min(items - 1, auto_settings.GRAM_WIDTH_FACTOR * k))
-    _, _, grid = neighbourhood.best_l2(
-        pruned, k, lambda w: validation.ndcg(lambda src: (src @ w).toarray()), dropout)
+    pruned = gram.pruned_gram(matrix, auto_settings.gram_width_for(items, k))
+    _, _, grid = neighbourhood.best_l2(pruned, k, validation, dropout)
     return max(grid.values())
 
 

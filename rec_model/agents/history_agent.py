@@ -46,14 +46,13 @@ class HistoryAgent(Agent):
     def fit(self, ctx):
         start = time.perf_counter()
         k = auto_settings.neighbours_for(self.num_items, self.config.neighbours)
-        width = min(self.num_items - 1, auto_settings.GRAM_WIDTH_FACTOR * k)
+        width = auto_settings.gram_width_for(self.num_items, k)
         pruned = gram.pruned_gram(ctx.matrix, width)
         l2 = self.config.history_l2 or self.settings.get("l2")
         grid = {}
         if not l2 and ctx.validation is not None:
-            l2, w, grid = neighbourhood.best_l2(
-                pruned, k, lambda w: ctx.validation.ndcg(lambda src: (src @ w).toarray()),
-                self.config.edlae_dropout)
+            l2, w, grid = neighbourhood.best_l2(pruned, k, ctx.validation,
+                                                self.config.edlae_dropout)
         else:
             middle = neighbourhood.L2_GRID[len(neighbourhood.L2_GRID) // 2]
             l2 = l2 or middle * neighbourhood.weight_scale(pruned)

@@ -9,8 +9,6 @@ are treated as 0, which is why the Gram keeps several times more neighbours than
 uses). Cost: items x k^3 flops and items x k^2 lookups; memory items x k.
 """
 
-from typing import Callable
-
 import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
@@ -74,10 +72,10 @@ def weight_scale(gram: PrunedGram) -> float:
     return float(positive.mean()) if positive.size else 1.0
 
 
-def best_l2(gram: PrunedGram, neighbours: int, score: Callable[[sp.csr_matrix], float],
-            dropout: float = 0.0):
-    """(l2, its W, {l2: score}) of the best ridge weight by `score(W)` (higher is better) over
-    `L2_GRID` x `weight_scale`, the grid extended past a winning edge.
+def best_l2(gram: PrunedGram, neighbours: int, validation, dropout: float = 0.0):
+    """(l2, its W, {l2: validation NDCG}) of the best ridge weight on a validation slice
+    (`auto_settings.Validation`, scores = source rows @ W) over `L2_GRID` x `weight_scale`,
+    the grid extended past a winning edge.
 
     Only the best W is kept while searching: each is items x neighbours.
     """
@@ -86,7 +84,7 @@ def best_l2(gram: PrunedGram, neighbours: int, score: Callable[[sp.csr_matrix], 
     def trial(values):
         nonlocal best
         for lam, w in zip(values, item_item(gram, neighbours, values, dropout)):
-            grid[lam] = score(w)
+            grid[lam] = validation.ndcg(lambda src, w=w: (src @ w).toarray())
             if best[0] is None or grid[lam] > grid[best[0]]:
                 best = (lam, w)
 

@@ -87,12 +87,21 @@ def test_prune_rows_against_a_random_reference():
         np.testing.assert_allclose(got, want)
 
 
+class _Shrinkage:
+    """A validation slice whose NDCG grows with shrinkage (the sum of |W|, times -sign)."""
+
+    def __init__(self, sign, num_items):
+        self.sign, self.eye = sign, sp.identity(num_items, format="csr")
+
+    def ndcg(self, scores):
+        return -self.sign * float(np.abs(scores(self.eye)).sum())
+
+
 @pytest.mark.parametrize("sign,steps", [(1, [0, 1, 2, 3, 4, 5]), (-1, [-3, -2, -1, 0, 1, 2])])
 def test_the_l2_grid_extends_past_a_winning_edge(sign, steps):
     x, dense = _x()
     gram = pruned_gram(x, dense.shape[1] - 1)
-    # A score growing with shrinkage (sign 1) or with the weights' size (-1).
-    l2, w, grid = neighbourhood.best_l2(gram, 4, lambda w: -sign * float(np.abs(w).sum()))
+    l2, w, grid = neighbourhood.best_l2(gram, 4, _Shrinkage(sign, dense.shape[1]))
     scale = neighbourhood.weight_scale(gram)
     assert scale == pytest.approx(dense.sum(axis=0).mean())
     want = [scale * neighbourhood.L2_STEP ** s for s in steps]
