@@ -88,7 +88,7 @@ class _RestHandler(http.server.BaseHTTPRequestHandler):
             raise ServingError(Code.NOT_FOUND, f"no such resource {path[:200]!r}; "
                                "see serving/README.md for the API")
         version = match["version"]
-        if version is not None and not version.isdigit():
+        if version is not None and not (version.isascii() and version.isdigit()):
             raise ServingError(Code.INVALID_ARGUMENT,
                                f"version must be a number, got {version[:40]!r}")
         return match["name"], int(version) if version else None, match["label"], match["verb"]

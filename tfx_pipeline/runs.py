@@ -177,7 +177,7 @@ class MetadataReader:
         exact = [c for c in contexts if c.name == run]
         if exact:
             return exact[0]
-        if run.isdigit() and 1 <= int(run) <= len(contexts):
+        if run.isascii() and run.isdigit() and 1 <= int(run) <= len(contexts):
             return contexts[int(run) - 1]
         matches = [c for c in contexts if c.name.startswith(run)]
         if len(matches) == 1:

@@ -60,7 +60,9 @@ def read_layout(path: str) -> CsvLayout:
 
 
 def _timestamp_ok(text: str) -> bool:
-    if text.isdigit() and canonical.MIN_TIMESTAMP <= int(text) < canonical.MAX_TIMESTAMP:
+    # isdigit() alone also accepts digits such as '²' that int() rejects.
+    if (text.isascii() and text.isdigit()
+            and canonical.MIN_TIMESTAMP <= int(text) < canonical.MAX_TIMESTAMP):
         return True
     try:
         canonical.parse_timestamp(text)

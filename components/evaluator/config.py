@@ -60,7 +60,8 @@ class EvaluatorConfig:
         if not self.ks or min(self.ks) < 1:
             raise ValueError(f"ks must be non-empty positive cut-offs, got {self.ks}")
         name, _, k = self.metric.partition("@")
-        if name not in ("ndcg", "recall") or not k.isdigit() or int(k) not in self.ks:
+        if (name not in ("ndcg", "recall") or not (k.isascii() and k.isdigit())
+                or int(k) not in self.ks):
             raise ValueError(f"metric must be 'ndcg@K' or 'recall@K' with K in ks={self.ks}, "
                              f"got {self.metric!r}")
         if not 0.0 <= self.tolerance < 1.0:

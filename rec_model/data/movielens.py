@@ -37,7 +37,7 @@ def read_genres(path: str) -> list[str]:
             if not line:
                 continue
             name, sep, index = line.rpartition("|")
-            if not sep or not index.isdigit():
+            if not sep or not (index.isascii() and index.isdigit()):
                 raise ValueError(f"{path}:{line_no}: expected 'name|index', found {line!r}")
             names[int(index)] = name
     if sorted(names) != list(range(len(names))):

@@ -2,6 +2,7 @@
 
 import http.client
 import json
+import socket
 
 import numpy as np
 import pytest
@@ -127,6 +128,20 @@ def test_unknown_resources_and_path_escapes(server, method, path, code):
     status, payload = _call(server, method, path,
                             body={"inputs": [1]} if method == "POST" else None)
     assert status == code and "error" in payload
+
+
+def test_a_version_of_non_ascii_digits_answers_400(server):
+    # http.client refuses non-ASCII paths: a raw request. The byte 0xB2 reads as '²' (the
+    # request line is latin-1), a digit to str.isdigit() that int() rejects.
+    with socket.create_connection(("127.0.0.1", server.rest_port), timeout=10) as sock:
+        sock.sendall(b"GET /v1/models/m/versions/\xb2 HTTP/1.1\r\nHost: x\r\n"
+                     b"Connection: close\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    status_line, _, body = answer.partition(b"\r\n")
+    assert status_line.split()[1] == b"400"
+    assert b"version must be a number" in body
 
 
 def test_prometheus_metrics(server):

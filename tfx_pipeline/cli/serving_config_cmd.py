@@ -32,7 +32,7 @@ def _labels(specs, name):
     for spec in specs:
         model, sep, rest = spec.partition(":")
         label, eq, version = rest.partition("=")
-        if not sep or not eq or not version.isdigit():
+        if not sep or not eq or not (version.isascii() and version.isdigit()):
             raise ValueError(f"--label {spec!r} must look like MODEL:LABEL=VERSION, "
                              "e.g. recsys:stable=3")
         if model == name:

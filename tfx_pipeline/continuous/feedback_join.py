@@ -128,7 +128,7 @@ def existing_spans(data_dir) -> List[int]:
     spans = []
     for path in pathlib.Path(data_dir).glob(SPAN_FILE.format(span="*")):
         number = path.stem.rsplit("-", 1)[-1]
-        if number.isdigit():
+        if number.isascii() and number.isdigit():
             spans.append(int(number))
     return sorted(spans)
 

@@ -125,7 +125,7 @@ def train_counts(transform_graph_uri: str) -> Dict[str, int]:
     counts = {}
     for line in _vocab_lines(transform_graph_uri, F.ITEM_COUNTS_VOCAB):
         count, _, item = line.partition(" ")
-        if count.isdigit() and item:
+        if count.isascii() and count.isdigit() and item:
             counts[item] = int(count)
     return counts
 

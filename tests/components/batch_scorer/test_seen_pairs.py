@@ -14,6 +14,7 @@ MESSY = (
     " u2 , i3 ,1700000000,5\n"  # Ids are stripped.
     "u2,,1700000000,3\n"  # Empty item.
     "u3,i4,notatime,3\n"
+    "u3,i11,\u00b2,3\n"  # A digit that int() rejects.
     "u3,i5,1700000000,abc\n"
     "u3,i6,1700000000,nan\n"
     "u4,i7\n"

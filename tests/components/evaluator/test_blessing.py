@@ -45,6 +45,11 @@ def test_config_rejects_bad_values(kwargs):
         EvaluatorConfig(**kwargs)
 
 
+def test_a_cut_off_of_non_ascii_digits_gets_the_metric_message():
+    with pytest.raises(ValueError, match="metric must be 'ndcg@K'"):
+        EvaluatorConfig(metric="ndcg@\u00b2")
+
+
 def test_config_json_round_trip():
     cfg = EvaluatorConfig(ks=(5, 10), metric="recall@5", tolerance=0.05)
     assert EvaluatorConfig.from_json(cfg.to_json()) == cfg
