@@ -12,6 +12,7 @@ simpler model. Large data is probed on a seeded sample of its users and its most
 items, so the probe costs seconds at any size.
 """
 
+import time
 from typing import Dict, Optional, Tuple
 
 import numpy as np
@@ -49,13 +50,14 @@ def choose(requested: Optional[float], rest: Interactions, held: Interactions,
         dropout: the item-item solve's EDLAE dropout.
 
     Returns:
-        The power, and {"rating_power": power, "validation_ndcg@20_power=P": ...} (only the
-        power when nothing was compared).
+        The power, and {"rating_power": power, "validation_ndcg@20_power=P": ...,
+        "seconds": the probe's time} (only the power when nothing was compared).
     """
     if requested is not None:
         return float(requested), {"rating_power": float(requested)}
     if not has_ratings(rest):
         return 0.0, {"rating_power": 0.0}
+    start = time.perf_counter()
     rest, held = probe_data(rest, held, seed)
     scores = {}
     for power in POWERS:
@@ -68,7 +70,8 @@ def choose(requested: Optional[float], rest: Interactions, held: Interactions,
     best = max(scores, key=scores.get)
     chosen = best if scores[best] > binary * (1.0 + MIN_GAIN) else 0.0
     return chosen, {"rating_power": chosen,
-                    **{f"validation_ndcg@20_power={p:g}": v for p, v in scores.items()}}
+                    **{f"validation_ndcg@20_power={p:g}": v for p, v in scores.items()},
+                    "seconds": time.perf_counter() - start}
 
 
 def _item_item_ndcg(matrix, validation, dropout: float) -> float:

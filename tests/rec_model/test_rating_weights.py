@@ -31,6 +31,7 @@ def _choose(data, requested=None):
 def test_informative_ratings_keep_their_weight():
     power, report = _choose(_clustered())
     assert power == 0.5 and report["rating_power"] == 0.5
+    assert report["seconds"] > 0
     assert report["validation_ndcg@20_power=0.5"] > report["validation_ndcg@20_power=0"]
 
 
