@@ -31,6 +31,14 @@ def test_cli_writes_files_tf_serving_parses(tmp_path, capsys):
     assert "max_batch_size { value: 64 }" in (tmp_path / "batching_parameters.txt").read_text()
 
 
+@pytest.mark.parametrize("spec", ["recsys:stable", "recsys:stable=x", "recsys:stable=\u00b2"])
+def test_a_label_without_an_ascii_version_gets_the_flags_message(spec):
+    from tfx_pipeline.cli.serving_config_cmd import _labels
+
+    with pytest.raises(ValueError, match="must look like MODEL:LABEL=VERSION"):
+        _labels([spec], "recsys")
+
+
 def test_model_config_parsing_and_validation():
     configs = [ServedModel("a", "/m/a", policy="all"),
                ServedModel("b", "/m/b", policy="specific", versions=(2, 3))]

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from rec_model.data.canonical import Interaction, Quarantined, iter_interactions, read_items
-from rec_model.data.movielens import prepare_csv, prepare_movielens_100k
+from rec_model.data.movielens import prepare_csv, prepare_movielens_100k, read_genres
 from rec_model.data.prepare import validate_folder
 
 
@@ -109,3 +109,10 @@ def test_prepare_csv_refuses_in_place_and_missing_files(tmp_path):
         prepare_csv(str(src), str(src))
     with pytest.raises(FileNotFoundError, match="interactions.csv"):
         prepare_csv(str(tmp_path / "nowhere"), str(tmp_path / "o"))
+
+
+def test_a_genre_index_of_a_non_ascii_digit_names_the_file_and_line(tmp_path):
+    path = tmp_path / "u.genre"
+    path.write_bytes(b"unknown|0\nAction|\xb2\n")  # latin-1: '\xb2' is a digit int() rejects
+    with pytest.raises(ValueError, match=r"u.genre:2: expected 'name\|index'"):
+        read_genres(str(path))
