@@ -17,6 +17,6 @@ setuptools.setup(
     ) + ["tfx_pipeline.ui.static", "tfx_pipeline.ui.static.vendor"],
     package_data={"serving": ["README.md"], "tfx_pipeline.ui.static": ["*.*"],
                   "tfx_pipeline.ui.static.vendor": ["*"]},
-    entry_points={"console_scripts": ["recsys=tfx_pipeline.cli.main:main"]},
+    entry_points={"console_scripts": ["recsys=tfx_pipeline.cli.main:console_main"]},
     license="Apache-2.0",
 )

@@ -8,7 +8,11 @@ canonical data folder, i.e. every interaction the pushed model was fitted on):
 - `python -m bench.scale.batch --loop ...`: the plain in-process loop of
   `components/batch_scorer/plain_loop.py` (read seen items, call `recommend` on batches,
   write JSON lines), the baseline of bench/bench_batch_scoring.py too.
-The ratio is the loop's wall time over batch-score's (> 1: batch-score is faster).
+The ratio is the loop's wall time over batch-score's (> 1: batch-score is faster): whole
+child processes, start-up and exit included, as a user waits for them.
+
+    python -m bench.scale.batch --model <serving>/recsys/<version> --data <canonical folder> \\
+        --sample 20000 --rounds 3 --out batch_compare.json
 """
 
 import argparse
@@ -86,14 +90,42 @@ def run(saved_model: str, data_dir: str, work: str, log_path: str, env: Dict, n_
     return result
 
 
+def rounds(saved_model: str, data_dir: str, work: str, n_users: int, n_rounds: int,
+           env: Optional[Dict] = None) -> Dict:
+    """`run` repeated `n_rounds` times on the same sample (both scorers back to back in each
+    round); the median of the per-round ratios is the figure (the machine is shared)."""
+    import statistics
+
+    results = [run(saved_model, data_dir, os.path.join(work, f"round{r}"),
+                   os.path.join(work, "batch.log"), env or dict(os.environ), n_users)
+               for r in range(n_rounds)]
+    ratios = [r.get("ratio_vs_loop") for r in results]
+    ok = all(r["ok"] for r in results)
+    return {"model": saved_model, "seen_from": data_dir, "rounds": results,
+            "ratios": ratios, "ok": ok,
+            "median_ratio_vs_loop": statistics.median(ratios) if ok else None}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--loop", action="store_true", help="run the plain in-process loop")
+    parser.add_argument("--loop", action="store_true",
+                        help="be the plain loop's child (--users FILE); without it, compare "
+                             "both scorers for --rounds rounds on --sample users")
     parser.add_argument("--model", required=True)
-    parser.add_argument("--users", required=True)
-    parser.add_argument("--data", required=True)
-    parser.add_argument("--out", required=True)
+    parser.add_argument("--data", required=True, help="canonical data folder (seen items)")
+    parser.add_argument("--out", required=True, help="the loop's JSON lines, or the results")
+    parser.add_argument("--users", help="users file (with --loop)")
+    parser.add_argument("--sample", type=int, default=20000, help="users to score")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--work", default="out/batch_compare", help="inputs and outputs")
     args = parser.parse_args(argv)
+    if not args.loop:
+        result = rounds(args.model, args.data, args.work, args.sample, args.rounds)
+        with open(args.out, "w", encoding="utf-8") as f:
+            json.dump(result, f, indent=1)
+        print(json.dumps({"ratios": result["ratios"],
+                          "median_ratio_vs_loop": result["median_ratio_vs_loop"]}))
+        return 0 if result["ok"] else 1
     from components.batch_scorer import plain_loop
     from components.batch_scorer.config import BatchScoreConfig
 

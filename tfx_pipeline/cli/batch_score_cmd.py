@@ -22,6 +22,7 @@ import json
 import sys
 
 PASS_THROUGH_UNKNOWN_ARGS = True
+SKIP_TEARDOWN = True  # `run` returns after the output and errors files are closed.
 
 
 def add_arguments(parser):
