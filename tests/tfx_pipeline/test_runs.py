@@ -95,6 +95,9 @@ def test_lineage_of_blessing_and_push(tmp_path):
     assert reader.show("latest")["run_id"] == "run-b" and reader.show("1")["run_id"] == "run-a"
     with pytest.raises(KeyError, match="ambiguous"):
         reader.show("run-")
+    # str.isdigit() accepts '²' and int() rejects it: the run lookup must say "no run".
+    with pytest.raises(KeyError, match="matches no run"):
+        reader.show("\u00b2")
 
 
 def test_missing_store_says_what_to_pass(tmp_path, capsys):
