@@ -13,6 +13,8 @@ import importlib
 import logging
 import os
 import sys
+import types
+from typing import Optional, Tuple
 
 from serving import quiet_tensorflow
 
@@ -64,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Runs one `recsys` command (`argv` defaults to `sys.argv[1:]`); returns its exit code."""
+    return _run_command(argv)[0]
+
+
+def _run_command(argv) -> Tuple[int, Optional[types.ModuleType]]:
+    """`main`, also returning the command's module (None when no command ran)."""
     # TFRS needs Keras 2 (tf-keras); it must be chosen before TensorFlow is first imported.
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -72,7 +80,7 @@ def main(argv=None) -> int:
     parser = build_parser()
     if not argv or argv[0] in ("-h", "--help"):
         parser.print_help()
-        return 0 if argv else 2
+        return (0 if argv else 2), None
     name, rest = argv[0], argv[1:]
     if name not in COMMANDS or not _available(name):
         parser.error(f"unknown command {name!r}; run `recsys --help` for the list")
@@ -84,7 +92,7 @@ def main(argv=None) -> int:
         args, args.extra_args = sub.parse_known_args(rest)
     else:
         args = sub.parse_args(rest)
-    return int(module.run(args) or 0)
+    return int(module.run(args) or 0), module
 
 
 def console_main() -> None:
@@ -96,9 +104,7 @@ def console_main() -> None:
     machines: about a tenth of scoring 20,000 users. `main` itself never exits, so code that
     calls it in process (tests, notebooks) keeps running.
     """
-    code = main()
-    name = sys.argv[1] if len(sys.argv) > 1 else ""
-    module = sys.modules.get(COMMANDS.get(name, ("",))[0])
+    code, module = _run_command(None)
     if getattr(module, "SKIP_TEARDOWN", False):
         logging.shutdown()
         sys.stdout.flush()
