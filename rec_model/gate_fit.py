@@ -7,12 +7,12 @@ per-agent coefficients directly on NDCG (coordinate ascent), the gate's starting
 the fallback it must beat.
 """
 
-from typing import Dict, List, Tuple
+from typing import Callable, Dict, List, Tuple
 
 import numpy as np
 import tensorflow as tf
 
-from rec_model import auto_settings
+from rec_model import auto_settings, simulated_cold
 from rec_model import candidates as cand
 from rec_model import features as F
 from rec_model.agent_gate import candidate_statistics
@@ -21,19 +21,26 @@ from rec_model.users import USER_SIDE_FEATURES
 _GRID = (0.0, 0.125, 0.25, 0.375, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 _KS = (10, 20, 50)  # the selection metric averages NDCG at these cut-offs (less noisy than @10)
 SOURCES = "sources"  # numpy-side only, like "targets": never a model input
+SIMULATED = "simulated_cold_scores"  # numpy-side only (`simulated_cold`)
 _MIN_GAIN = 0.002  # relative gain a more complex ranking needs (guards against fitting noise)
 
 
-def candidate_arrays(model, validation) -> Dict[str, np.ndarray]:
+def candidate_arrays(model, validation, simulated=()) -> Dict[str, np.ndarray]:
     """Every validation user's candidates, agent scores, labels and side features.
+
+    Args:
+        model: MultiAgentModel.
+        validation: `auto_settings.Validation`.
+        simulated: `simulated_cold.SimulatedCold` draws: also score their items as cold.
 
     Returns:
         {AGENT_CANDIDATE_SCORES [n, C, A], CANDIDATE_MASK [n, C], CANDIDATE_LABELS [n, C],
          USER_SIDE [n, s], "targets" [n] held-out item count per user, SOURCES [n, C] int32
-         bits of who proposed each candidate: 1 the popular items, 2 << i agent i}.
+         bits of who proposed each candidate: 1 the popular items, 2 << i agent i}, and with
+        K `simulated` draws SIMULATED [n, C, A, K]: the scores with each draw's items cold.
     """
-    parts = {k: [] for k in (F.AGENT_CANDIDATE_SCORES, F.CANDIDATE_MASK, F.CANDIDATE_LABELS,
-                             F.USER_SIDE, SOURCES)}
+    keys = [F.AGENT_CANDIDATE_SCORES, F.CANDIDATE_MASK, F.CANDIDATE_LABELS, F.USER_SIDE, SOURCES]
+    parts = {k: [] for k in keys + ([SIMULATED] if simulated else [])}
     width = 0
     n = tf.constant(model.config.retrieval_candidates)
     step = auto_settings.users_per_call(model.num_items)
@@ -51,6 +58,9 @@ def candidate_arrays(model, validation) -> Dict[str, np.ndarray]:
         labels = np.asarray(target[np.arange(ids.shape[0])[:, None], np.maximum(ids, 0)].todense())
         scores = model.agent_scores(states, tf.constant(ids)).numpy()
         parts[F.AGENT_CANDIDATE_SCORES].append(scores)
+        if simulated:
+            parts[SIMULATED].append(np.stack(
+                [simulated_cold.scores(model, states, ids, scores, s) for s in simulated], -1))
         parts[F.CANDIDATE_MASK].append(eligible)
         parts[F.CANDIDATE_LABELS].append((labels > 0) & eligible)
         parts[F.USER_SIDE].append(users.side.numpy())
@@ -139,16 +149,42 @@ def earns_its_cost(score: float, simpler: float) -> bool:
     return score > simpler * (1.0 + _MIN_GAIN)
 
 
-def fit_static_blend(z: np.ndarray, arrays, names) -> Tuple[List[float], Dict[str, float]]:
+def views(arrays) -> List[Tuple[Dict[str, np.ndarray], float]]:
+    """[(arrays, weight)] the blend is chosen on: `candidate_arrays` as it is, or with a
+    SIMULATED part each of its K draws' scores instead (weight 1 / K each)."""
+    plain = {k: v for k, v in arrays.items() if k != SIMULATED}
+    if SIMULATED not in arrays:
+        return [(plain, 1.0)]
+    draws = arrays[SIMULATED].shape[-1]
+    return [({**plain, F.AGENT_CANDIDATE_SCORES: arrays[SIMULATED][..., k]}, 1.0 / draws)
+            for k in range(draws)]
+
+
+def weighted_metric(scores_of: Callable[[Dict, int], np.ndarray], slices) -> float:
+    """sum of weight x `metric` over (arrays, weight) `slices`; `scores_of(arrays, i)`
+    ranks slice i."""
+    return float(sum(w * metric(scores_of(a, i), a) for i, (a, w) in enumerate(slices) if w))
+
+
+def fit_static_blend(slices, names) -> Tuple[List[float], Dict[str, float]]:
     """Coordinate ascent of per-agent coefficients on mean NDCG@{10,20,50}.
 
     Starts from the best single agent; a step is taken only when it gains at least 0.2%
     (relative), so a small slice does not pull in weak agents by noise.
 
+    Args:
+        slices: [(arrays, weight)] (`views`); the metric is their weighted sum.
+        names: the agents' names.
+
     Returns:
         (coefficients per agent, {"agent:<name>": each agent alone, "static": the blend}).
     """
-    single = [metric(z[:, :, i], arrays) for i in range(len(names))]
+    zs = [standardised(a) for a, _ in slices]
+
+    def blended(coefficients) -> float:
+        return weighted_metric(lambda _, i: zs[i] @ coefficients, slices)
+
+    single = [blended(np.eye(len(names))[i]) for i in range(len(names))]
     coef = (np.arange(len(names)) == int(np.argmax(single))).astype(np.float64)
     best = max(single)
     for _ in range(3):
@@ -158,7 +194,7 @@ def fit_static_blend(z: np.ndarray, arrays, names) -> Tuple[List[float], Dict[st
                 trial[i] = value
                 if trial.sum() <= 0 or value == coef[i]:
                     continue
-                score = metric(z @ trial, arrays)
+                score = blended(trial)
                 if earns_its_cost(score, best):
                     best, coef = score, trial
     report = {f"agent:{n}": s for n, s in zip(names, single)}

@@ -3,11 +3,12 @@
 1. fit: the closed forms (item-item, spectral) and item statistics on the training data
    minus a per-user validation slice; size-dependent settings chosen on that slice.
 2. pairs: every factor agent's in-batch softmax plus the ensemble term, alpha learned.
-3. gate: on the slice's candidate sets, a static blend fitted on NDCG, then the per-user
-   gate (kept only if it beats the static blend on the half of the slice it did not see),
-   calibration temperatures and alpha over every agent. Agents the gate weighs 0 are then
-   muted (`MultiAgentModel.mute`): they score nothing, and propose no candidates either when
-   the slice's NDCG does not drop without theirs.
+3. gate: on the slice's candidate sets, a static blend fitted on NDCG (the slice ranked as
+   if some of its items were new, `simulated_cold`, when the data holds new items), then
+   the per-user gate (kept only if it beats the static blend on the half of the slice it
+   did not see), calibration temperatures and alpha over every agent.
+   Agents the gate weighs 0 are then muted (`MultiAgentModel.mute`): they score nothing,
+   and propose no candidates either when the slice's NDCG does not drop without theirs.
 4. refit (`refit`): closed forms, statistics and stored histories on all the data given
    (the same settings); then one more pairs epoch over all of it (stage "pairs_all_data",
    the pairs optimizer's state kept, alpha as the gate left it) when an agent the gate kept
@@ -24,7 +25,7 @@ from typing import Callable, Dict, List, Optional
 import numpy as np
 import tensorflow as tf
 
-from rec_model import auto_settings, gate_fit, rating_weights
+from rec_model import auto_settings, gate_fit, rating_weights, simulated_cold
 from rec_model import features as F
 from rec_model.agents.base import FitContext
 from rec_model.closed_forms.cold_items import text_mixing
@@ -120,26 +121,31 @@ def _log(stage: str, history, out: List[Dict[str, float]]):
                     **{k: float(v[epoch]) for k, v in history.history.items()}})
 
 
-def _fit_gate(model, arrays, callbacks, verbose, logs) -> Dict[str, float]:
-    z = gate_fit.standardised(arrays)
-    coef, report = gate_fit.fit_static_blend(z, arrays, model.agent_names)
+def _fit_gate(model, arrays, callbacks, verbose, logs) -> Dict:
+    slices = gate_fit.views(arrays)
+    coef, report = gate_fit.fit_static_blend(slices, model.agent_names)
     gate_fit.set_static_gate(model.gate, coef)
     report.update({f"coefficient:{n}": c for n, c in zip(model.agent_names, coef)})
+    if gate_fit.SIMULATED in arrays:
+        report["simulated_cold_draws"] = float(arrays[gate_fit.SIMULATED].shape[-1])
     static_weights = model.gate.get_weights()
     n = arrays[F.USER_SIDE].shape[0]
     half = np.random.default_rng(model.config.seed).permutation(n) < n // 2
-    tensors = {k: v for k, v in arrays.items() if k not in ("targets", gate_fit.SOURCES)}
     if model.config.gate_epochs and half.sum() >= 2 and (~half).sum() >= 2:
         model.set_stage("gate")
         model.compile(optimizer=_optimizer(model))
-        ds = tf.data.Dataset.from_tensor_slices({k: v[half] for k, v in tensors.items()})
-        ds = ds.shuffle(int(half.sum()), seed=model.config.seed).batch(_GATE_BATCH)
+        # The gate learns from the same slices the blend was chosen on (each draw's users).
+        rows = {k: np.concatenate([a[k][half] for a, _ in slices]) for k in slices[0][0]
+                if k not in ("targets", gate_fit.SOURCES)}
+        ds = tf.data.Dataset.from_tensor_slices(rows)
+        ds = ds.shuffle(int(half.sum()) * len(slices), seed=model.config.seed).batch(_GATE_BATCH)
         ds = without_autotuner(ds)
         _log("gate", model.fit(ds, epochs=model.config.gate_epochs, verbose=verbose,
                                callbacks=callbacks("gate")), logs)
-        held = {k: v[~half] for k, v in arrays.items()}
-        learned = gate_fit.metric(_gate_scores(model, held), held)
-        static = gate_fit.metric(standardised_blend(z[~half], coef), held)
+        held = [({k: v[~half] for k, v in a.items()}, w) for a, w in slices]
+        learned = gate_fit.weighted_metric(lambda a, _: _gate_scores(model, a), held)
+        static = gate_fit.weighted_metric(
+            lambda a, _: standardised_blend(gate_fit.standardised(a), coef), held)
         kept = gate_fit.earns_its_cost(learned, static)
         report.update(held_out_static=static, held_out_gate=learned,
                       per_user_gate_kept=float(kept))
@@ -289,7 +295,8 @@ def _train(config, data, text, verbose, strategy, callbacks, initial_model) -> T
     gate = {}
     if validation is not None and config.num_agents > 1:
         start = time.perf_counter()
-        arrays = gate_fit.candidate_arrays(model, validation)
+        simulated = simulated_cold.draws(model, text, rest.item_counts())
+        arrays = gate_fit.candidate_arrays(model, validation, simulated)
         gate = _fit_gate(model, arrays, callbacks, verbose, logs)
         gate.update(mute_silent_agents(model, arrays, validation))
         del arrays

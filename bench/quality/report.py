@@ -6,6 +6,15 @@ METRICS = ("recall@10", "ndcg@10", "recall@50", "ndcg@50", "recall@100", "ndcg@1
            "popularity_percentile@10")
 
 
+def _blend(gate: dict, result: dict) -> str:
+    """One line: the blend's coefficients and the weight of its simulated new items."""
+    parts = [f"{a} {gate.get(f'coefficient:{a}', float('nan')):.3g}"
+             for a in result["alpha"]["final"]]
+    draws = int(gate.get("simulated_cold_draws", 0))
+    return ", ".join(parts) + (f" (chosen with {draws} draws of simulated new items)" if draws
+                               else " (chosen on the plain validation slice)")
+
+
 def markdown(result: dict) -> str:
     """Tables of the models, the cold-item split, alpha and timings."""
     lines = ["# Quality benchmark (MovieLens-100K, ../shared/BENCHMARK.md protocol)", "",
@@ -17,6 +26,9 @@ def markdown(result: dict) -> str:
               "| model | among all items | among held-out only |", "|---|---|---|"]
     for name, row in result.get("cold", {}).items():
         lines.append(f"| {name} | {row['recall@50_all']:.3f} | {row['recall@50_cold_only']:.3f} |")
+    cold_gate = (result.get("cold_model") or {}).get("gate") or {}
+    if cold_gate:
+        lines += ["", "The cold split's blend: " + _blend(cold_gate, result)]
     lines += ["", "## Learned alpha (final)", "", "| agent | alpha |", "|---|---|"]
     lines += [f"| {a} | {v:.3f} |" for a, v in result.get("alpha", {}).get("final", {}).items()]
     gate = result.get("gate") or {}
@@ -27,7 +39,8 @@ def markdown(result: dict) -> str:
                   f"{gate.get(f'coefficient:{a}', float('nan')):.2f} |"
                   for a in result["alpha"]["final"]]
         lines += ["", f"Static blend {gate.get('static', float('nan')):.4f}; per-user gate kept: "
-                  f"{'yes' if gate.get('per_user_gate_kept') else 'no'}"]
+                  f"{'yes' if gate.get('per_user_gate_kept') else 'no'}; draws of simulated new "
+                  f"items: {int(gate.get('simulated_cold_draws', 0))}"]
     shares = (result.get("agent_share") or {}).get("multi_agent")
     if shares:
         lines += ["", "## Each agent's share of the contributions (test users' top-100)", "",

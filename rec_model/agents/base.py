@@ -7,8 +7,10 @@ An agent is one recommendation algorithm. The ensemble only ever asks it for:
   * `in_batch_logits(state, items)`: [b, n] scores of a shared list of items (the batch's
     sampled negatives) for the sampled softmax of the pairs stage (None when it has none);
 plus its fitted state (`fit`, from the interactions, in numpy) and `finalize` (serving
-tables and cold-item rows once training is done). Gradient-trained weights are ordinary
-Keras weights; fitted state lives in non-trainable variables.
+tables and cold-item rows once training is done), and `imputation_scale` (how it would score
+an item known by its text neighbours alone; the default fits an agent that mixes theirs).
+Gradient-trained weights are ordinary Keras weights; fitted state lives in non-trainable
+variables.
 """
 
 import dataclasses
@@ -19,6 +21,7 @@ import scipy.sparse as sp
 import tensorflow as tf
 
 from rec_model import auto_settings, candidates
+from rec_model.closed_forms import cold_items
 from rec_model.interactions import Interactions
 
 
@@ -100,6 +103,22 @@ class Agent(tf.keras.layers.Layer):
         """After its variables are restored: derive again what serving reads from the fitted
         state (a state saved by an earlier version may lack it, or hold another layout)."""
 
+    def imputation_scale(self, neighbours: np.ndarray, weights: np.ndarray):
+        """How this agent would score items it knew by their text neighbours alone (cold
+        items, imputed as in `finalize`): score(u, c) = scale_c * sum_j w_cj score(u, j).
+
+        The base agent's fitted state of a cold item is its neighbours' plain mix (scale 1).
+
+        Args:
+            neighbours: [n, m] int item ids (any id where the weight is 0).
+            weights: [n, m] text mixing weights of each item's neighbours.
+
+        Returns:
+            [n] float64 scales, or None when the agent scores an item without its
+            interactions (a cold item then scores as it does now).
+        """
+        return np.ones(neighbours.shape[0])
+
     def user_state(self, users, peer_states: Dict[str, object]):
         """This agent's representation of `users`; `peer_states` holds the states of the
         agents registered before it (by name)."""
@@ -165,6 +184,11 @@ class FactorAgent(Agent):
         else:
             self.serving_items.assign(table)
         self.frozen = True
+
+    def imputation_scale(self, neighbours, weights):
+        # `finalize` imputes a cold row with `cold_items.impute_rows`: the mix, rescaled.
+        rows = self.item_table().numpy()[neighbours]  # [n, m, d]
+        return cold_items.mix_norm_ratio(rows, weights)
 
     def _vectors_of(self, ids):
         if self.frozen:

@@ -80,6 +80,9 @@ class ContentAgent(FactorAgent):
         has_text = np.linalg.norm(ctx.text, axis=1) > 0
         self.set_cold(np.flatnonzero(~ctx.known & has_text))
 
+    def imputation_scale(self, neighbours, weights):
+        return None  # an item's text is its whole representation, cold or not
+
     def set_cold(self, cold_ids: np.ndarray) -> None:
         """The items `retrieve` proposes: ascending ids [c], their rows of the serving table."""
         cold_ids = np.asarray(cold_ids, np.int32)

@@ -80,6 +80,10 @@ class HistoryAgent(Agent):
                                        config.cold_neighbours, config.cold_temperature,
                                        per_column, config.seed)
 
+    def imputation_scale(self, neighbours, weights):
+        # A mixed column keeps its neighbours' total weight, times the chosen cold scale.
+        return np.full(neighbours.shape[0], self.settings.get("cold_scale", 1.0))
+
     def set_rows(self, w) -> None:
         """W [items, items] scipy CSR: row i = the items history item i scores, with weights.
 

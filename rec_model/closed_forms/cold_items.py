@@ -144,6 +144,15 @@ def impute_rows(table: np.ndarray, mixing: Optional[sp.csr_matrix]) -> np.ndarra
     return out
 
 
+def mix_norm_ratio(rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """[n] float64 `impute_rows`' scale of each weighted mix of `rows` [n, m, d] by
+    `weights` [n, m]: the rows' weighted mean norm over the mix's norm."""
+    rows, weights = rows.astype(np.float64), weights.astype(np.float64)
+    mixed = np.einsum("nm,nmd->nd", weights, rows)
+    return _norm_ratio((weights * np.linalg.norm(rows, axis=2)).sum(axis=1),
+                       np.linalg.norm(mixed, axis=1))
+
+
 def _norm_ratio(target: np.ndarray, have: np.ndarray) -> np.ndarray:
     """target / have, 0 where a mix is empty."""
     return np.divide(target, have, out=np.zeros_like(target), where=have > 0)

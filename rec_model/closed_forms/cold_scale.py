@@ -36,11 +36,12 @@ SIMULATED_SHARE = 0.1  # of the warm items with text, made cold for the choice
 MAX_SIMULATED = 20_000  # bounds the extra text search and imputation of a large catalogue
 
 
-def simulated_cold(text: np.ndarray, known: np.ndarray, seed: int) -> np.ndarray:
-    """[items] bool: a seeded uniform `SIMULATED_SHARE` of the warm items that have text."""
+def simulated_cold(text: np.ndarray, known: np.ndarray, seed: int,
+                   share: float = SIMULATED_SHARE) -> np.ndarray:
+    """[items] bool: a seeded uniform `share` of the warm items that have text."""
     eligible = np.flatnonzero(np.asarray(known, bool) & (np.linalg.norm(text, axis=1) > 0))
     chosen = np.zeros(known.shape[0], bool)
-    size = min(MAX_SIMULATED, int(round(SIMULATED_SHARE * eligible.size)))
+    size = min(MAX_SIMULATED, int(round(share * eligible.size)))
     if size >= 1:
         chosen[np.random.default_rng(seed).choice(eligible, size, replace=False)] = True
     return chosen
