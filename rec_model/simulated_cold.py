@@ -80,7 +80,7 @@ def simulate(model, text: np.ndarray, counts: np.ndarray,
     seed = config.seed + draw
     chosen = cold_scale.simulated_cold(text, known, seed, share)
     mixing = cold_items.text_mixing(text, known & ~chosen, config.cold_neighbours,
-                                    config.cold_temperature, seed)
+                                    config.cold_temperature, seed, only=chosen)
     if mixing is None or not chosen.any():
         return None
     columns = mixing.tocsc()[:, np.flatnonzero(chosen)]

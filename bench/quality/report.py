@@ -7,7 +7,7 @@ METRICS = ("recall@10", "ndcg@10", "recall@50", "ndcg@50", "recall@100", "ndcg@1
 
 
 def _blend(gate: dict, result: dict) -> str:
-    """One line: the blend's coefficients and the weight of its simulated new items."""
+    """One line: the blend's coefficients and whether simulated new items chose them."""
     parts = [f"{a} {gate.get(f'coefficient:{a}', float('nan')):.3g}"
              for a in result["alpha"]["final"]]
     draws = int(gate.get("simulated_cold_draws", 0))

@@ -26,7 +26,8 @@ _KMEANS_STEPS = 8
 
 
 def text_mixing(text: np.ndarray, known: np.ndarray, neighbours: int,
-                temperature: float, seed: int = 0) -> Optional[sp.csr_matrix]:
+                temperature: float, seed: int = 0,
+                only: Optional[np.ndarray] = None) -> Optional[sp.csr_matrix]:
     """[items, items] CSR M with M[j, c] = w_cj for cold c and warm j (None: nothing to mix).
 
     Items whose text embedding is all zeros are left out (they have no text to match). The
@@ -41,10 +42,12 @@ def text_mixing(text: np.ndarray, known: np.ndarray, neighbours: int,
         neighbours: warm neighbours per cold item (0 = off).
         temperature: softmax temperature over cosines (> 0).
         seed: seeds the k-means of the inverted file.
+        only: optional [items] bool: mix these cold items alone (the others get no column).
     """
     known = np.asarray(known, bool)
     norms = np.linalg.norm(text, axis=1)
-    cold = np.flatnonzero(~known & (norms > 0))
+    wanted = ~known if only is None else ~known & np.asarray(only, bool)
+    cold = np.flatnonzero(wanted & (norms > 0))
     warm = np.flatnonzero(known & (norms > 0))
     if neighbours <= 0 or cold.size == 0 or warm.size == 0:
         return None

@@ -24,6 +24,13 @@ def test_mixing_weights_sum_to_one_over_warm_text_neighbours():
     assert dense[1, 4] > dense[2, 4] and dense[0, 4] == 0
 
 
+def test_mixing_only_some_cold_items_leaves_the_others_without_a_column():
+    full = text_mixing(_text(), KNOWN, neighbours=2, temperature=0.1).toarray()
+    only = text_mixing(_text(), KNOWN, 2, 0.1, only=np.arange(6) == 4).toarray()
+    np.testing.assert_allclose(only[:, 4], full[:, 4])
+    assert not only[:, 3].any()
+
+
 def test_mixing_is_a_softmax_over_cosines():
     text = _text()
     m = text_mixing(text, KNOWN, neighbours=3, temperature=0.5).toarray()
