@@ -28,6 +28,7 @@ import numpy as np
 import tensorflow as tf
 
 from rec_model.closed_forms import cold_items, cold_scale
+from rec_model.closed_forms.padded import padded_rows
 
 MAX_SHARE = 0.5  # of the warm items made cold: the rest must still be their neighbours
 DRAWS = 3  # seeded draws of the items made cold, weighed equally
@@ -39,7 +40,7 @@ class SimulatedCold:
 
     Attributes:
         row_of: [items] int64 row of each simulated item in the arrays below, -1 for others.
-        neighbours: [n, m] int64 warm text neighbours of each simulated item (0 where unused).
+        neighbours: [n, m] int32 warm text neighbours of each simulated item (0 where unused).
         weights: [n, m] float32 their mixing weights (0 where unused).
         scales: per agent, [n] `Agent.imputation_scale` or None (scores kept).
     """
@@ -83,17 +84,10 @@ def simulate(model, text: np.ndarray, counts: np.ndarray,
                                     config.cold_temperature, seed, only=chosen)
     if mixing is None or not chosen.any():
         return None
-    columns = mixing.tocsc()[:, np.flatnonzero(chosen)]
-    columns.sort_indices()
-    lengths = np.diff(columns.indptr)
-    width = max(int(lengths.max()), 1)
-    slot = np.arange(columns.nnz) - np.repeat(columns.indptr[:-1], lengths)
-    row = np.repeat(np.arange(lengths.size), lengths)
-    neighbours = np.zeros((lengths.size, width), np.int64)
-    weights = np.zeros((lengths.size, width), np.float32)
-    neighbours[row, slot], weights[row, slot] = columns.indices, columns.data
+    # Each simulated item's column of the mixing, as a row: its neighbours and their weights.
+    neighbours, weights = padded_rows(mixing.tocsc()[:, np.flatnonzero(chosen)].T.tocsr())
     row_of = np.full(known.shape[0], -1, np.int64)
-    row_of[np.flatnonzero(chosen)] = np.arange(lengths.size)
+    row_of[np.flatnonzero(chosen)] = np.arange(neighbours.shape[0])
     scales = [agent.imputation_scale(neighbours, weights) for agent in model.agents]
     return SimulatedCold(row_of, neighbours, weights, scales)
 

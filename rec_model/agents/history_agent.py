@@ -9,6 +9,7 @@ import tensorflow as tf
 from rec_model import auto_settings, candidates, ragged_rows
 from rec_model.agents.base import Agent, read_whole
 from rec_model.closed_forms import cold_items, cold_scale, gram, neighbourhood
+from rec_model.closed_forms.padded import padded_rows
 
 MIN_ROW_ENTRIES = 16  # row entries read per history item however long the history
 
@@ -205,14 +206,8 @@ def _top_reached(scores, n, exclude):
 
 def _padded(w: sp.csr_matrix):
     """(ids, weights, splits) of w's rows each padded with (0, 0.0) to the longest row."""
-    lengths = np.diff(w.indptr)
-    width = max(int(lengths.max(initial=0)), 1)
-    rows = np.repeat(np.arange(w.shape[0]), lengths)
-    at = rows * width + np.arange(w.nnz) - np.repeat(w.indptr[:-1], lengths)
-    ids = np.zeros(w.shape[0] * width, np.int32)
-    weights = np.zeros(w.shape[0] * width, np.float32)
-    ids[at], weights[at] = w.indices, w.data
-    return ids, weights, np.arange(w.shape[0] + 1, dtype=np.int64) * width
+    ids, weights = padded_rows(w)
+    return ids.ravel(), weights.ravel(), np.arange(w.shape[0] + 1, dtype=np.int64) * ids.shape[1]
 
 
 def _strongest_first(w: sp.csr_matrix) -> sp.csr_matrix:
