@@ -7,7 +7,7 @@ per-agent coefficients directly on NDCG (coordinate ascent), the gate's starting
 the fallback it must beat.
 """
 
-from typing import Callable, Dict, List, Tuple
+from typing import Dict, List, Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -149,21 +149,19 @@ def earns_its_cost(score: float, simpler: float) -> bool:
     return score > simpler * (1.0 + _MIN_GAIN)
 
 
-def views(arrays) -> List[Tuple[Dict[str, np.ndarray], float]]:
-    """[(arrays, weight)] the blend is chosen on: `candidate_arrays` as it is, or with a
-    SIMULATED part each of its K draws' scores instead (weight 1 / K each)."""
+def views(arrays) -> List[Dict[str, np.ndarray]]:
+    """The slices the blend is chosen on: `candidate_arrays` as it is, or with a SIMULATED
+    part each of its K draws' scores instead."""
     plain = {k: v for k, v in arrays.items() if k != SIMULATED}
     if SIMULATED not in arrays:
-        return [(plain, 1.0)]
-    draws = arrays[SIMULATED].shape[-1]
-    return [({**plain, F.AGENT_CANDIDATE_SCORES: arrays[SIMULATED][..., k]}, 1.0 / draws)
-            for k in range(draws)]
+        return [plain]
+    return [{**plain, F.AGENT_CANDIDATE_SCORES: arrays[SIMULATED][..., k]}
+            for k in range(arrays[SIMULATED].shape[-1])]
 
 
-def weighted_metric(scores_of: Callable[[Dict, int], np.ndarray], slices) -> float:
-    """sum of weight x `metric` over (arrays, weight) `slices`; `scores_of(arrays, i)`
-    ranks slice i."""
-    return float(sum(w * metric(scores_of(a, i), a) for i, (a, w) in enumerate(slices) if w))
+def mean_metric(scores: List[np.ndarray], slices) -> float:
+    """Mean over `slices` (`views`) of `metric`, slice i ranked by `scores[i]`."""
+    return float(np.mean([metric(s, a) for s, a in zip(scores, slices)]))
 
 
 def fit_static_blend(slices, names) -> Tuple[List[float], Dict[str, float]]:
@@ -173,16 +171,16 @@ def fit_static_blend(slices, names) -> Tuple[List[float], Dict[str, float]]:
     (relative), so a small slice does not pull in weak agents by noise.
 
     Args:
-        slices: [(arrays, weight)] (`views`); the metric is their weighted sum.
+        slices: `views`; the metric is their mean.
         names: the agents' names.
 
     Returns:
         (coefficients per agent, {"agent:<name>": each agent alone, "static": the blend}).
     """
-    zs = [standardised(a) for a, _ in slices]
+    zs = [standardised(a) for a in slices]
 
     def blended(coefficients) -> float:
-        return weighted_metric(lambda _, i: zs[i] @ coefficients, slices)
+        return mean_metric([z @ coefficients for z in zs], slices)
 
     single = [blended(np.eye(len(names))[i]) for i in range(len(names))]
     coef = (np.arange(len(names)) == int(np.argmax(single))).astype(np.float64)

@@ -135,17 +135,17 @@ def _fit_gate(model, arrays, callbacks, verbose, logs) -> Dict:
         model.set_stage("gate")
         model.compile(optimizer=_optimizer(model))
         # The gate learns from the same slices the blend was chosen on (each draw's users).
-        rows = {k: np.concatenate([a[k][half] for a, _ in slices]) for k in slices[0][0]
+        rows = {k: np.concatenate([a[k][half] for a in slices]) for k in slices[0]
                 if k not in ("targets", gate_fit.SOURCES)}
         ds = tf.data.Dataset.from_tensor_slices(rows)
         ds = ds.shuffle(int(half.sum()) * len(slices), seed=model.config.seed).batch(_GATE_BATCH)
         ds = without_autotuner(ds)
         _log("gate", model.fit(ds, epochs=model.config.gate_epochs, verbose=verbose,
                                callbacks=callbacks("gate")), logs)
-        held = [({k: v[~half] for k, v in a.items()}, w) for a, w in slices]
-        learned = gate_fit.weighted_metric(lambda a, _: _gate_scores(model, a), held)
-        static = gate_fit.weighted_metric(
-            lambda a, _: standardised_blend(gate_fit.standardised(a), coef), held)
+        held = [{k: v[~half] for k, v in a.items()} for a in slices]
+        learned = gate_fit.mean_metric([_gate_scores(model, a) for a in held], held)
+        static = gate_fit.mean_metric(
+            [standardised_blend(gate_fit.standardised(a), coef) for a in held], held)
         kept = gate_fit.earns_its_cost(learned, static)
         report.update(held_out_static=static, held_out_gate=learned,
                       per_user_gate_kept=float(kept))

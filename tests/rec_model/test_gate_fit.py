@@ -36,7 +36,7 @@ def test_ndcg_counts_missing_targets_as_misses():
 def test_static_blend_never_scores_below_the_best_single_agent(seed):
     arrays = _arrays(seed)
     z = gate_fit.standardised(arrays)
-    coef, report = gate_fit.fit_static_blend([(arrays, 1.0)], ["a", "b", "c"])
+    coef, report = gate_fit.fit_static_blend([arrays], ["a", "b", "c"])
     singles = [report[f"agent:{n}"] for n in "abc"]
     assert report["static"] >= max(singles)
     assert report["static"] == pytest.approx(gate_fit.metric(z @ np.array(coef), arrays))

@@ -52,8 +52,8 @@ def test_draws_make_different_items_cold_and_score_each_in_the_gate_arrays(fitte
     plain = arrays[F.AGENT_CANDIDATE_SCORES]
     assert arrays[gate_fit.SIMULATED].shape == plain.shape + (len(found),)
     slices = gate_fit.views(arrays)
-    assert [w for _, w in slices] == pytest.approx([1 / len(found)] * len(found))
-    for (view, _), draw in zip(slices, range(len(found))):
+    assert len(slices) == len(found)
+    for view, draw in zip(slices, range(len(found))):
         np.testing.assert_array_equal(view[F.AGENT_CANDIDATE_SCORES],
                                       arrays[gate_fit.SIMULATED][..., draw])
 
@@ -114,7 +114,7 @@ def _arrays(simulated: bool):
 @pytest.mark.parametrize("simulated,leader", [(False, 0), (True, 1)])
 def test_the_blend_is_chosen_on_the_simulated_slices_when_there_are_any(simulated, leader):
     slices = gate_fit.views(_arrays(simulated))
-    assert len(slices) == 1 and gate_fit.SIMULATED not in slices[0][0]
+    assert len(slices) == 1 and gate_fit.SIMULATED not in slices[0]
     coef, report = gate_fit.fit_static_blend(slices, ["a", "b"])
     assert int(np.argmax(coef)) == leader
     assert report["static"] >= max(report["agent:a"], report["agent:b"])
