@@ -187,7 +187,7 @@ class FactorAgent(Agent):
 
     def imputation_scale(self, neighbours, weights):
         # `finalize` imputes a cold row with `cold_items.impute_rows`: the mix, rescaled.
-        rows = self.item_table().numpy()[neighbours]  # [n, m, d]
+        rows = self._vectors_of(tf.constant(neighbours)).numpy()  # [n, m, d], those rows only
         return cold_items.mix_norm_ratio(rows, weights)
 
     def _vectors_of(self, ids):
