@@ -3,6 +3,7 @@ item-kNN and EASE (its L2 chosen on a validation split carved from train), on a 
 split (test pairs seen in train dropped), same process.
 
     python -m bench.robustness.run --out bench/results/robustness.json [--shapes a,b] [--no-ease]
+        [--config '{"neighbours": 256}']
 
 By default every shape of `shapes.SHAPES` and `shapes.REAL_LIKE_SHAPES`; `--shapes` also
 takes the names of `shapes.LARGE_SHAPES` and of `movielens_shapes` (MovieLens-100K with real
@@ -215,6 +216,18 @@ def _paired(row: Dict) -> str:
     return f"{diff['mean']:+.4f} ± {diff['ci95']:.4f}" if diff else "-"
 
 
+def _config(parser, text):
+    """The ModelConfig of `--config` (None: the defaults); a usage error names what is wrong."""
+    if text is None:
+        return None
+    from rec_model.config import ModelConfig
+
+    try:
+        return ModelConfig.from_dict({**ModelConfig().to_dict(), **json.loads(text)})
+    except (ValueError, TypeError) as err:  # JSONDecodeError is a ValueError
+        parser.error(f"--config: {err}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="bench/results/robustness.json")
@@ -225,14 +238,18 @@ def main(argv=None) -> int:
                              f"{EASE_MAX_ITEMS} items)")
     parser.add_argument("--movielens", default=movielens_shapes.DEFAULT_DIR,
                         help="raw MovieLens-100K folder of the ml100k_* shapes")
+    parser.add_argument("--config", default=None,
+                        help="JSON of ModelConfig fields to change from the defaults")
     args = parser.parse_args(argv)
+    config = _config(parser, args.config)
     names = args.shapes.split(",")
     unknown = sorted(set(names) - set(all_shapes(args.movielens)))
     if unknown:
         parser.error(f"unknown shapes {unknown}; known: {sorted(all_shapes(args.movielens))}")
     rows = []
     for name in names:
-        rows.append(run_shape(name, with_ease=not args.no_ease, movielens_dir=args.movielens))
+        rows.append(run_shape(name, config, with_ease=not args.no_ease,
+                              movielens_dir=args.movielens))
         print(json.dumps({k: v for k, v in rows[-1].items() if k not in ("settings",)}),
               flush=True)
     out = pathlib.Path(args.out)

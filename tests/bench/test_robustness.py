@@ -83,3 +83,22 @@ def test_paired_difference_is_the_mean_per_user_gap_with_its_interval():
     assert diff["ci95"] > 0
     same = run.paired_difference(better, better, users, relevant, k=2)
     assert same == {"mean": 0.0, "ci95": 0.0}
+
+
+def test_config_flag_changes_the_defaults_and_names_unknown_fields(monkeypatch, tmp_path, capsys):
+    seen = []
+
+    def fake_run_shape(name, config=None, with_ease=False, movielens_dir=None):
+        seen.append(config)
+        return {"shape": name, "users": 1, "items": 1, "interactions": 1, "finite": True,
+                "ndcg@10": 0.2, "ndcg@10_ci95": 0.0, "popularity_ndcg@10": 0.1,
+                "item_knn_ndcg@10": 0.1}
+
+    monkeypatch.setattr(run, "run_shape", fake_run_shape)
+    out = tmp_path / "r.json"
+    assert run.main(["--shapes", "no_ratings", "--no-ease", "--out", str(out),
+                     "--config", '{"neighbours": 64}']) == 0
+    assert seen[0].neighbours == 64 and seen[0].retrieval_candidates == 200  # rest: defaults
+    with pytest.raises(SystemExit):
+        run.main(["--shapes", "no_ratings", "--out", str(out), "--config", '{"neigbours": 64}'])
+    assert "neigbours" in capsys.readouterr().err
