@@ -3,7 +3,7 @@ item-kNN and EASE (its L2 chosen on a validation split carved from train), on a 
 split (test pairs seen in train dropped), same process.
 
     python -m bench.robustness.run --out bench/results/robustness.json [--shapes a,b] [--no-ease]
-        [--config '{"neighbours": 256}']
+        [--config model_config.json]
 
 By default every shape of `shapes.SHAPES` and `shapes.REAL_LIKE_SHAPES`; `--shapes` also
 takes the names of `shapes.LARGE_SHAPES` and of `movielens_shapes` (MovieLens-100K with real
@@ -216,16 +216,17 @@ def _paired(row: Dict) -> str:
     return f"{diff['mean']:+.4f} ± {diff['ci95']:.4f}" if diff else "-"
 
 
-def _config(parser, text):
-    """The ModelConfig of `--config` (None: the defaults); a usage error names what is wrong."""
-    if text is None:
+def _config(parser, path):
+    """The ModelConfig of the `--config` file (None: the defaults), as `recsys bench quality
+    --config` reads it; a usage error names what is wrong."""
+    if path is None:
         return None
     from rec_model.config import ModelConfig
 
     try:
-        return ModelConfig.from_dict({**ModelConfig().to_dict(), **json.loads(text)})
-    except (ValueError, TypeError) as err:  # JSONDecodeError is a ValueError
-        parser.error(f"--config: {err}")
+        return ModelConfig.from_json(pathlib.Path(path).read_text())
+    except (OSError, ValueError, TypeError) as err:  # JSONDecodeError is a ValueError
+        parser.error(f"--config {path}: {err}")
 
 
 def main(argv=None) -> int:
@@ -239,7 +240,7 @@ def main(argv=None) -> int:
     parser.add_argument("--movielens", default=movielens_shapes.DEFAULT_DIR,
                         help="raw MovieLens-100K folder of the ml100k_* shapes")
     parser.add_argument("--config", default=None,
-                        help="JSON of ModelConfig fields to change from the defaults")
+                        help="ModelConfig JSON file: the fields it names (others default)")
     args = parser.parse_args(argv)
     config = _config(parser, args.config)
     names = args.shapes.split(",")

@@ -95,10 +95,12 @@ def test_config_flag_changes_the_defaults_and_names_unknown_fields(monkeypatch, 
                 "item_knn_ndcg@10": 0.1}
 
     monkeypatch.setattr(run, "run_shape", fake_run_shape)
-    out = tmp_path / "r.json"
+    out, config, typo = tmp_path / "r.json", tmp_path / "c.json", tmp_path / "typo.json"
+    config.write_text('{"neighbours": 64}')
+    typo.write_text('{"neigbours": 64}')
     assert run.main(["--shapes", "no_ratings", "--no-ease", "--out", str(out),
-                     "--config", '{"neighbours": 64}']) == 0
+                     "--config", str(config)]) == 0
     assert seen[0].neighbours == 64 and seen[0].retrieval_candidates == 200  # rest: defaults
     with pytest.raises(SystemExit):
-        run.main(["--shapes", "no_ratings", "--out", str(out), "--config", '{"neigbours": 64}'])
+        run.main(["--shapes", "no_ratings", "--out", str(out), "--config", str(typo)])
     assert "neigbours" in capsys.readouterr().err
