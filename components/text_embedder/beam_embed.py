@@ -1,10 +1,13 @@
 """Beam transform: (index, item_id, text) -> embeddings written to an item-embeddings folder.
 
-One `TextEmbedder` per worker (loaded in `DoFn.setup`), texts batched with `BatchElements`;
-texts are packed to a fixed length, so batching never changes a vector. Items are read from
-the file by a worker (`ReadItemTexts`), not embedded in the pipeline graph, and vectors travel
-as one [batch, dim] array per batch; memory is the output matrix (100k items x 384-d float32 =
-154 MB) plus one batch, on the single worker that writes the folder.
+One `TextEmbedder` per worker (loaded in `DoFn.setup`). A Beam element holds several forward
+passes' worth of texts, which the embedder sorts by length before cutting them into passes, so
+each pass pads to texts of similar length (after the shuffle that spreads items over workers,
+one-pass elements mix lengths and pad to the longest). Texts are packed and masked, so
+batching never changes a vector. Items are read from the file by a worker (`ReadItemTexts`),
+not embedded in the pipeline graph, and vectors travel as one [element, dim] array per
+element; memory is the output matrix (100k items x 384-d float32 = 154 MB) plus one element,
+on the single worker that writes the folder.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from components.text_embedder.config import EmbedderConfig
 IndexedText = tuple[int, str, str]
 # (file-order indices [b], item_ids [b], float32 [b, dim] vectors, token counts [b])
 VectorBatch = tuple[np.ndarray, list[str], np.ndarray, np.ndarray]
+# Forward passes' worth of texts per element (512 texts at the default batch size): measured
+# in `bench/bench_embed_elements.py`.
+BATCHES_PER_ELEMENT = 8
 
 
 class ReadItemTexts(beam.DoFn):
@@ -34,7 +40,8 @@ class ReadItemTexts(beam.DoFn):
 
 
 class _EmbedBatchFn(beam.DoFn):
-    """Embeds a batch of `IndexedText` with a model loaded once per worker."""
+    """Embeds an element of `IndexedText` (several forward passes) with a model loaded once
+    per worker."""
 
     def __init__(self, preset: str, sequence_length: int, batch_size: int):
         super().__init__()
@@ -89,23 +96,28 @@ class EmbedAndWrite(beam.PTransform):
         config: sequence length and batch size (its `backbone` is ignored: `preset` wins).
         out_dir: where `save_item_embeddings` writes; read on a single worker at the end.
         metadata: the run's metadata without `dim` and the `truncated` count (filled in here).
+        batches_per_element: forward passes' worth of texts per Beam element.
     """
 
     def __init__(self, preset: str, config: EmbedderConfig, out_dir: str,
-                 metadata: dict[str, Any]):
+                 metadata: dict[str, Any], batches_per_element: int = BATCHES_PER_ELEMENT):
         super().__init__()
         self._preset = preset
         self._config = config
         self._out_dir = out_dir
         self._metadata = metadata
+        if not isinstance(batches_per_element, int) or batches_per_element < 1:
+            raise ValueError("batches_per_element must be a positive int, got "
+                             f"{batches_per_element!r}")
+        self._element = config.batch_size * batches_per_element
 
     def expand(self, texts):
-        size = self._config.batch_size
         return (
             texts
-            | "Batch" >> beam.BatchElements(min_batch_size=min(8, size), max_batch_size=size)
-            | "Embed" >> beam.ParDo(
-                _EmbedBatchFn(self._preset, self._config.sequence_length, size))
+            | "Batch" >> beam.BatchElements(min_batch_size=self._element,
+                                            max_batch_size=self._element)
+            | "Embed" >> beam.ParDo(_EmbedBatchFn(self._preset, self._config.sequence_length,
+                                                  self._config.batch_size))
             | "Collect" >> beam.combiners.ToList()
             | "Write" >> beam.Map(_write, self._out_dir, self._metadata,
                                   self._config.sequence_length)
