@@ -3,10 +3,9 @@
     .venv/bin/python bench/bench_embed_elements.py --items DATA/items.csv [--limit 10000]
         [--elements 1,8] [--repeats 2] [--out bench/results/embed_elements.json]
 
-Runs the pipeline's embedding job (`beam_embed.EmbedAndWrite` after the same read and
-shuffle as the text_embedder's executor, on Beam's default local runner) over the first
-`--limit` items of a canonical items.csv, once per setting of `batches_per_element` in each
-round, settings alternated. Reports items per second of wall and of process CPU (model load in
+Runs the pipeline's embedding job (`beam_embed.EmbedItemsFile`, as the text_embedder's
+executor does, on Beam's default local runner) over the first `--limit` items of a canonical
+items.csv, once per setting of `batches_per_element` in each round, settings alternated. Reports items per second of wall and of process CPU (model load in
 each run's worker included, the same for every setting), the ratio of each setting against
 the first one per round (median over rounds) and the largest difference between the vectors
 of the settings. Writes JSON and a short .md beside it.
@@ -46,12 +45,8 @@ def run_job(items_path: str, batches_per_element: int, out_dir: str) -> dict:
                                           [], 0, items_path)
     wall, cpu = time.perf_counter(), _cpu_seconds()
     with beam.Pipeline() as pipeline:
-        _ = (pipeline
-             | beam.Create([items_path])
-             | beam.ParDo(beam_embed.ReadItemTexts())
-             | beam.Reshuffle()
-             | beam_embed.EmbedAndWrite(preset, config, out_dir, metadata,
-                                        batches_per_element=batches_per_element))
+        _ = pipeline | beam_embed.EmbedItemsFile(items_path, preset, config, out_dir, metadata,
+                                                 batches_per_element=batches_per_element)
     return {"wall": time.perf_counter() - wall, "cpu": _cpu_seconds() - cpu}
 
 

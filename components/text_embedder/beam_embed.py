@@ -122,3 +122,27 @@ class EmbedAndWrite(beam.PTransform):
             | "Write" >> beam.Map(_write, self._out_dir, self._metadata,
                                   self._config.sequence_length)
         )
+
+
+class EmbedItemsFile(beam.PTransform):
+    """Pipeline root -> PCollection[str] (the written folder): reads `items_path` on one worker,
+    spreads its items over the embedding workers and embeds them (`EmbedAndWrite`).
+
+    Args:
+        items_path: a canonical items.csv.
+        preset, config, out_dir, metadata, batches_per_element: as `EmbedAndWrite`.
+    """
+
+    def __init__(self, items_path: str, preset: str, config: EmbedderConfig, out_dir: str,
+                 metadata: dict[str, Any], batches_per_element: int = BATCHES_PER_ELEMENT):
+        super().__init__()
+        self._items_path = items_path
+        self._embed = EmbedAndWrite(preset, config, out_dir, metadata, batches_per_element)
+
+    def expand(self, root):
+        return (root
+                | "ItemsFile" >> beam.Create([self._items_path])
+                | "ReadItems" >> beam.ParDo(ReadItemTexts())
+                # A file is read by one worker; spread its items over the embedding workers.
+                | "Redistribute" >> beam.Reshuffle()
+                | "EmbedAndWrite" >> self._embed)

@@ -4,7 +4,6 @@ import hashlib
 import os
 from typing import Any, Dict, List
 
-import apache_beam as beam
 from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact, artifact_utils
 
@@ -62,13 +61,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         os.makedirs(output.uri, exist_ok=True)
         clock = common.Stopwatch()
         with self._make_beam_pipeline() as pipeline:
-            _ = (pipeline
-                 | "ItemsFile" >> beam.Create([items_path])
-                 | "ReadItems" >> beam.ParDo(beam_embed.ReadItemTexts())
-                 # A file is read by one worker; spread its items over the embedding workers.
-                 | "Redistribute" >> beam.Reshuffle()
-                 | "EmbedAndWrite" >> beam_embed.EmbedAndWrite(preset, config, output.uri,
-                                                               metadata))
+            _ = pipeline | "EmbedItems" >> beam_embed.EmbedItemsFile(items_path, preset, config,
+                                                                     output.uri, metadata)
 
         _, vectors, written = load_item_embeddings(output.uri)
         # KFP v2 takes no typed properties on custom types: everything is a custom property.

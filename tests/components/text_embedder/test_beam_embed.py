@@ -1,4 +1,4 @@
-"""EmbedAndWrite: elements of several forward passes keep every vector and the file order."""
+"""EmbedItemsFile / EmbedAndWrite: elements of several forward passes keep every vector and the file order."""
 
 import apache_beam as beam
 import numpy as np
@@ -24,12 +24,8 @@ def _embed(tmp_path, items_path, batches_per_element):
                                           items_path)
     out_dir = str(tmp_path / f"out_{batches_per_element}")
     with beam.Pipeline() as pipeline:
-        _ = (pipeline
-             | beam.Create([items_path])
-             | beam.ParDo(beam_embed.ReadItemTexts())
-             | beam.Reshuffle()
-             | beam_embed.EmbedAndWrite(preset, config, out_dir, metadata,
-                                        batches_per_element=batches_per_element))
+        _ = pipeline | beam_embed.EmbedItemsFile(items_path, preset, config, out_dir, metadata,
+                                                 batches_per_element=batches_per_element)
     return load_item_embeddings(out_dir)
 
 
