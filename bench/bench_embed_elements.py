@@ -5,10 +5,11 @@
 
 Runs the pipeline's embedding job (`beam_embed.EmbedItemsFile`, as the text_embedder's
 executor does, on Beam's default local runner) over the first `--limit` items of a canonical
-items.csv, once per setting of `batches_per_element` in each round, settings alternated. Reports items per second of wall and of process CPU (model load in
-each run's worker included, the same for every setting), the ratio of each setting against
-the first one per round (median over rounds) and the largest difference between the vectors
-of the settings. Writes JSON and a short .md beside it.
+items.csv, once per setting of `batches_per_element` in each round, settings alternated.
+Reports items per second of wall and of process CPU (model load in each run's worker
+included, the same for every setting), the ratio of each setting against the first one per
+round (median over rounds) and the largest difference between the vectors of the settings.
+Writes JSON and a short .md beside it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""EmbedItemsFile / EmbedAndWrite: elements of several forward passes keep every vector and the file order."""
+"""EmbedItemsFile: elements of several forward passes keep every vector and the file order."""
 
 import apache_beam as beam
 import numpy as np
