@@ -68,7 +68,8 @@ def _log_onednn_int64_notice(tf) -> None:
     (about 20 ms), so that TensorFlow's once-a-process notice about int64 is logged now.
 
     A session of its own leaves the eager runtime unconfigured (threads, collectives can still
-    be set). Failing here must never fail the import: another build may lack these modules.
+    be set); it runs with the default thread counts (see below). Failing here must never fail
+    the import: another build may lack these modules.
     """
     try:
         # pylint: disable-next=import-outside-toplevel,no-name-in-module
@@ -80,9 +81,10 @@ def _log_onednn_int64_notice(tf) -> None:
         with graph.as_default():
             ids = tf.compat.v1.placeholder(tf.int64, [None, None])
             flipped = tf.transpose(ids)
-        config = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=1,
-                                          inter_op_parallelism_threads=1,
-                                          use_per_session_threads=True)
+        # TensorFlow's default thread counts: oneDNN keeps settings of the first threads it
+        # runs on, and a one-thread session here held the process's later oneDNN work (the
+        # text embedder's) to about one core of two.
+        config = tf.compat.v1.ConfigProto(use_per_session_threads=True)
         with tf.compat.v1.Session(graph=graph, config=config) as session:
             session.run(flipped, {ids: [[0]]})
     except Exception:  # pylint: disable=broad-except
