@@ -78,7 +78,8 @@ def main(argv=None) -> int:
         for setting in settings:
             out_dir = os.path.join(work, f"r{round_index}_e{setting}")
             runs[setting].append(run_job(items, setting, out_dir))
-            vectors.setdefault(setting, load_item_embeddings(out_dir)[1])
+            if setting not in vectors:  # every round writes the same vectors: read one
+                vectors[setting] = load_item_embeddings(out_dir)[1]
             load.append(os.getloadavg()[0])
     count = len(vectors[settings[0]])
     first = settings[0]
