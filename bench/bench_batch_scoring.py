@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import pathlib
-import platform
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,8 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench import machine  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 MODES = ("loop", "tuned_loop", "beam1", "beam2", "loop_1t", "beam1_1t")
@@ -270,8 +271,7 @@ def main(argv=None) -> int:
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "command": "python bench/bench_batch_scoring.py "
                    + " ".join(sys.argv[1:] if argv is None else argv),
-        "machine": f"{platform.machine()} {os.cpu_count()} cpus, "
-                   f"python {platform.python_version()}",
+        "machine": machine.describe(),
         "load_range": [min(loads), max(loads)], "model": model_desc, "data": args.data,
         "users": n_users, "k": args.k, "batch_size": args.batch_size,
         "table": summarise(rounds, n_users, modes), "rounds": rounds,

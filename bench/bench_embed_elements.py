@@ -18,20 +18,17 @@ import argparse
 import json
 import os
 import pathlib
-import platform
-import resource
 import statistics
 import sys
 import tempfile
 import time
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from bench import machine  # noqa: E402
+
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "embed_elements.json"
-
-
-def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def run_job(items_path: str, batches_per_element: int, out_dir: str) -> dict:
@@ -44,11 +41,11 @@ def run_job(items_path: str, batches_per_element: int, out_dir: str) -> dict:
     config, preset = EmbedderConfig(), validate_backbone(None, None)
     metadata = embed_items.build_metadata(config, preset, item_texts.load_item_texts(items_path),
                                           [], 0, items_path)
-    wall, cpu = time.perf_counter(), _cpu_seconds()
+    wall, cpu = time.perf_counter(), machine.cpu_seconds()
     with beam.Pipeline() as pipeline:
         _ = pipeline | beam_embed.EmbedItemsFile(items_path, preset, config, out_dir, metadata,
                                                  batches_per_element=batches_per_element)
-    return {"wall": time.perf_counter() - wall, "cpu": _cpu_seconds() - cpu}
+    return {"wall": time.perf_counter() - wall, "cpu": machine.cpu_seconds() - cpu}
 
 
 def main(argv=None) -> int:
@@ -59,7 +56,6 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--out", default=str(DEFAULT_OUT))
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(REPO_ROOT))
     import numpy as np
     from rec_model.item_embeddings import load_item_embeddings
 
@@ -85,8 +81,7 @@ def main(argv=None) -> int:
     first = settings[0]
     result = {
         "command": "python bench/bench_embed_elements.py " + " ".join(sys.argv[1:]),
-        "machine": f"{platform.machine()} {os.cpu_count()} cpus, python "
-                   f"{platform.python_version()}",
+        "machine": machine.describe(),
         "load_1min": [round(x, 2) for x in load], "items": count,
         "settings": {
             str(s): {

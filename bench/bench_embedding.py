@@ -18,12 +18,15 @@ import argparse
 import json
 import os
 import pathlib
-import platform
 import sys
 import tempfile
 import time
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from bench import machine  # noqa: E402
+
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "datasets" / "movielens-100k"
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "embedding.json"
 
@@ -94,7 +97,8 @@ def write_markdown(result: dict, path: pathlib.Path) -> None:
         "",
         f"{result['n_texts']} texts ({result['texts']}), "
         f"backbone all-MiniLM-L6-v2 ({e['dim']}-d), "
-        f"sequence length {result['sequence_length']}, {result['machine']}. "
+        f"sequence length {result['sequence_length']}, {result['machine']}, "
+        f"load (1-min average) {result.get('load_1min', '?')}. "
         f"Model load {e['load_seconds']:.1f} s.",
         "",
         f"Best of {e['repeats']} interleaved rounds; the machine is shared, so CPU-time "
@@ -136,8 +140,6 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))
 
     texts, source = item_texts(pathlib.Path(args.data))
     batch_sizes = [int(b) for b in args.batch_sizes.split(",")]
@@ -145,8 +147,8 @@ def main(argv=None) -> int:
         "texts": source,
         "n_texts": len(texts),
         "sequence_length": args.sequence_length,
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs (shared), "
-                   f"load avg {os.getloadavg()[0]:.1f}",
+        "machine": machine.describe(),
+        "load_1min": round(os.getloadavg()[0], 2),
         "command": "python bench/bench_embedding.py "
                    + " ".join(argv if argv is not None else sys.argv[1:]),
         "embedding": bench_embedding(texts, batch_sizes, args.sequence_length, args.repeats),

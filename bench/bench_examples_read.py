@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import pathlib
-import platform
 import statistics
 import sys
 import time
@@ -26,6 +25,9 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench import machine  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results"
 
 
@@ -86,7 +88,7 @@ def main(argv=None) -> dict:
               "speedup": median["tf_data"] / median["read_record_batches"],
               "same_rows_same_order": len({tuple(d) for d in digests.values()}) == 1,
               "load_before": load_before, "load_after": os.getloadavg()[0],
-              "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+              "machine": machine.describe(),
               "command": "python bench/bench_examples_read.py " + " ".join(sys.argv[1:])}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{args.out}.json").write_text(json.dumps(result, indent=2) + "\n")

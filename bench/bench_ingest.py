@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import pathlib
-import platform
 import resource
 import shutil
 import subprocess
@@ -30,19 +29,19 @@ import time
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+# Last: a child measures the checkout given by --repo, which goes first (see `_child`).
+sys.path.append(str(ROOT))
+
+from bench import machine  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results"
 SIZES = {"S": (20_000, 5_000, 400_000), "M": (200_000, 20_000, 4_000_000),
          "L": (1_000_000, 100_000, 20_000_000)}
 
 
-def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 def _stage(stage: str, data: str, work: str) -> dict:
     """Runs one stage in this (fresh) process; returns its measurements."""
-    start, cpu = time.time(), _cpu_seconds()
+    start, cpu = time.time(), machine.cpu_seconds()
     if stage == "baseline_csv":
         import csv  # pylint: disable=import-outside-toplevel
 
@@ -56,7 +55,7 @@ def _stage(stage: str, data: str, work: str) -> dict:
     else:
         rows = _transform(work)
     return {"stage": stage, "rows": rows, "seconds": time.time() - start,
-            "cpu_seconds": _cpu_seconds() - cpu,
+            "cpu_seconds": machine.cpu_seconds() - cpu,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -167,8 +166,7 @@ def main(argv=None) -> int:
             print(json.dumps(result), flush=True)
     result = {
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "machine": f"{platform.machine()} {os.cpu_count()} cpus, python "
-                   f"{platform.python_version()}",
+        "machine": machine.describe(),
         "repo": args.repo, "label": args.label,
         "command": "python bench/bench_ingest.py " + " ".join(argv or sys.argv[1:]),
         "runner": "DirectRunner, in process (one Python process)",

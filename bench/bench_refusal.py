@@ -26,7 +26,6 @@ import json
 import multiprocessing
 import os
 import pathlib
-import platform
 import sys
 import tempfile
 import threading
@@ -41,6 +40,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
 
+from bench import machine  # noqa: E402
 from rec_model import features as F  # noqa: E402
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
@@ -103,12 +103,6 @@ def _rss_mb(pid):
     return float("nan")
 
 
-def _cpu_seconds(pid):
-    """User + system CPU seconds of a process so far (/proc/<pid>/stat fields 14 and 15)."""
-    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _good_clients(target, duration):
     import grpc
     from tensorflow_serving.apis import prediction_service_pb2_grpc
@@ -147,9 +141,9 @@ def _phase(server, rows, rate, duration):
 
     sampler = threading.Thread(target=sample)
     sampler.start()
-    cpu = _cpu_seconds(server.process.pid)
+    cpu = machine.process_cpu_seconds(server.process.pid)
     good = _good_clients(server.grpc_target, duration)
-    cpu = _cpu_seconds(server.process.pid) - cpu
+    cpu = machine.process_cpu_seconds(server.process.pid) - cpu
     report = None
     if bad is not None:
         stop.set()
@@ -321,8 +315,7 @@ def main(argv=None) -> int:
     result["model"] = (f"the pushed model {args.model_base_path}" if args.model_base_path
                        else "MovieLens-scale stand-in")
     result.update({"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                   "machine": f"{platform.machine()} {os.cpu_count()} cpus, "
-                              f"python {platform.python_version()}",
+                   "machine": machine.describe(),
                    "duration_s": args.duration,
                    "load_average_1m": [round(load_before[0], 2), round(os.getloadavg()[0], 2)]})
     write_report(result, pathlib.Path(args.out))

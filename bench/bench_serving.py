@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import pathlib
-import platform
 import sys
 import tempfile
 import threading
@@ -29,6 +28,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
+from bench import machine  # noqa: E402
 from rec_model import features as F  # noqa: E402
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
@@ -193,8 +193,7 @@ def main(argv=None) -> int:
                                                batching, args.server_flag)
                 rows += scale_rows
     result = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-              "machine": f"{platform.machine()} {os.cpu_count()} cpus, "
-                         f"python {platform.python_version()}",
+              "machine": machine.describe(),
               "server_kind": kind, "server_flags": args.server_flag, "duration_s": args.duration,
               "load_average_1m": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
               "rows": rows}

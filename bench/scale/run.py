@@ -19,13 +19,13 @@ the results are merged into --out (other sizes kept) and the .md beside it is re
 import argparse
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
 import time
 from typing import Dict, List, Optional
 
+from bench import machine
 from bench.scale import batch as batch_lib
 from bench.scale import report
 from bench.scale import stages as stage_lib
@@ -230,8 +230,7 @@ def assemble(run: SizeRun, data: Dict, pipeline: Dict, parts: Dict, started: str
             "interactions": run.interactions, "when": started, "uptime_before": before,
             "uptime_after": uptime(), "code": run.args.code,
             "command": "python -m bench.scale.run " + " ".join(sys.argv[1:]),
-            "machine": f"{platform.machine()} {os.cpu_count()} cpus, python "
-                       f"{platform.python_version()}",
+            "machine": machine.describe(),
             "data": data, "stages": rows, "pipeline": {k: v for k, v in pipeline.items()
                                                        if k not in ("rss_trace",)},
             "artifacts": pipeline.get("artifacts", {}),
