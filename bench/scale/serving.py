@@ -24,6 +24,7 @@ import time
 import numpy as np
 
 from bench import bench_serving as bs
+from bench import machine
 from bench.scale.monitor import RssSampler, rss_bytes
 from rec_model import features as F
 
@@ -106,6 +107,7 @@ def run(base: str, name: str, duration: float = 10.0, concurrency=(1, 4), n_user
     from components.batch_scorer.model_path import resolve_saved_model
     from serving.testing import export_standin, user_ids
 
+    load_before = os.getloadavg()[0]
     saved_model = resolve_saved_model(base)
     users = sample_users(saved_model, n_users, seed)
     n_items = count_items(saved_model)
@@ -130,7 +132,9 @@ def run(base: str, name: str, duration: float = 10.0, concurrency=(1, 4), n_user
         target = {"p99_ms": four["server"]["p99_ms"], "bound_ms": round(bound, 2),
                   "errors": four["server"]["errors"],
                   "met": four["server"]["p99_ms"] <= bound and four["server"]["errors"] == 0}
-    return {"saved_model": saved_model, "items": n_items, "users_sampled": len(users),
+    return {"machine": machine.describe(),
+            "load_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+            "saved_model": saved_model, "items": n_items, "users_sampled": len(users),
             "duration_s": duration, "server_flags": list(server_flags),
             "model_load_seconds": round(load, 1),
             "server_kind": server["kind"], "server_ready_seconds": server["ready_seconds"],
