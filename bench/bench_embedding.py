@@ -98,7 +98,7 @@ def write_markdown(result: dict, path: pathlib.Path) -> None:
         f"{result['n_texts']} texts ({result['texts']}), "
         f"backbone all-MiniLM-L6-v2 ({e['dim']}-d), "
         f"sequence length {result['sequence_length']}, {result['machine']}, "
-        f"load (1-min average) {result.get('load_1min', '?')}. "
+        f"load (1-min average) {result['load_1min']}. "
         f"Model load {e['load_seconds']:.1f} s.",
         "",
         f"Best of {e['repeats']} interleaved rounds; the machine is shared, so CPU-time "

@@ -133,7 +133,7 @@ def run(base: str, name: str, duration: float = 10.0, concurrency=(1, 4), n_user
                   "errors": four["server"]["errors"],
                   "met": four["server"]["p99_ms"] <= bound and four["server"]["errors"] == 0}
     return {"machine": machine.describe(),
-            "load_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+            "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
             "saved_model": saved_model, "items": n_items, "users_sampled": len(users),
             "duration_s": duration, "server_flags": list(server_flags),
             "model_load_seconds": round(load, 1),
