@@ -6,6 +6,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from serving import quiet_tensorflow
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
@@ -108,3 +110,24 @@ def test_masking_pretraining_texts_prints_no_onednn_notice():
                "print(sum(1 for _ in val))", [])
     assert out.stdout.strip().splitlines()[-1] == "1"
     assert "oneDNN" not in out.stderr
+
+
+def test_the_onednn_notice_session_leaves_the_default_threads(monkeypatch):
+    # oneDNN keeps the thread setting of the first session it runs in for the whole process:
+    # a one-thread session here once held the text embedder to one core of two.
+    import tensorflow as tf
+    from tensorflow.python.util import _pywrap_util_port
+
+    if not _pywrap_util_port.IsMklEnabled():
+        pytest.skip("this TensorFlow build has oneDNN off: no notice session is run")
+    configs, real_session = [], tf.compat.v1.Session
+
+    def recording_session(*args, config=None, **kwargs):
+        configs.append(config)
+        return real_session(*args, config=config, **kwargs)
+
+    monkeypatch.setattr(tf.compat.v1, "Session", recording_session)
+    quiet_tensorflow._log_onednn_int64_notice(tf)
+    assert len(configs) == 1
+    assert configs[0].intra_op_parallelism_threads == 0  # 0: TensorFlow's default
+    assert configs[0].inter_op_parallelism_threads == 0
