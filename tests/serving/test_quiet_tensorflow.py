@@ -114,7 +114,7 @@ def test_masking_pretraining_texts_prints_no_onednn_notice():
 
 def test_the_onednn_notice_session_leaves_the_default_threads(monkeypatch):
     # oneDNN keeps the thread setting of the first session it runs in for the whole process:
-    # a one-thread session here once held the text embedder to one core of two.
+    # a one-thread session here would hold later oneDNN work (the text embedder's) to one core.
     import tensorflow as tf
     from tensorflow.python.util import _pywrap_util_port
 
