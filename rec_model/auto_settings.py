@@ -16,6 +16,9 @@ from rec_model.interactions import Interactions
 SOLVE_BUDGET_FLOPS = 2e10  # items x neighbours^3 of the item-item solves
 MIN_NEIGHBOURS, MAX_NEIGHBOURS = 16, 128
 GRAM_WIDTH_FACTOR = 4  # the pruned Gram keeps this many times the solve's neighbours
+# The item-item agent also tries this many times the budget's neighbours on its validation
+# slice (8x the solve work) while the pruned Grams of that width stay this many entries.
+GROWN_NEIGHBOURS_FACTOR, GROWN_GRAM_ENTRIES = 2, 2e7
 VALIDATION_K = 20
 DENSE_SCORE_BUDGET = 2e9  # validation users x items ranked in full per setting tried
 MIN_SCORED_USERS = 1000  # ... but never fewer users than this
@@ -40,6 +43,16 @@ def neighbours_for(num_items: int, requested: int = 0) -> int:
 def gram_width_for(num_items: int, neighbours: int) -> int:
     """Entries per item the pruned Gram keeps for a solve on `neighbours` regressors."""
     return int(min(num_items - 1, GRAM_WIDTH_FACTOR * neighbours))
+
+
+def grown_neighbours_for(num_items: int, neighbours: int) -> int:
+    """A larger neighbourhood than `neighbours` for the validation slice to weigh, or 0 when
+    the catalogue has no more items or its Gram would pass GROWN_GRAM_ENTRIES (the largest
+    catalogues: memory, not the solve, bounds them)."""
+    grown = int(min(num_items - 1, GROWN_NEIGHBOURS_FACTOR * neighbours))
+    if grown <= neighbours or num_items * gram_width_for(num_items, grown) > GROWN_GRAM_ENTRIES:
+        return 0
+    return grown
 
 
 def epochs_for(num_pairs: int, requested: int = 0, visits: float = 4e6,
@@ -162,3 +175,16 @@ class Validation:
             n = np.minimum(tgt.getnnz(axis=1), kk)
             values.append(hits @ discounts[:kk] / np.cumsum(discounts)[n - 1])
         return np.concatenate(values) if values else np.zeros(0)
+
+
+def beats_beyond_paired_error(candidate: np.ndarray, baseline: np.ndarray) -> bool:
+    """Whether the candidate's mean NDCG beats the baseline's by more than one standard error
+    of their per-user difference (paired: both rank the same users). A slice of a few hundred
+    users cannot tell close settings apart, and the winner of several near-ties is noise.
+
+    Args:
+        candidate, baseline: [users] NDCG of each validation user, in the same order.
+    """
+    gap = np.asarray(candidate, np.float64) - np.asarray(baseline, np.float64)
+    error = gap.std(ddof=1) / np.sqrt(gap.size) if gap.size > 1 else 0.0
+    return bool(gap.mean() > error)

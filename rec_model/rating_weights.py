@@ -79,7 +79,7 @@ def _item_item_ndcg(matrix, validation, dropout: float) -> float:
     items = matrix.shape[1]
     k = min(PROBE_NEIGHBOURS, auto_settings.neighbours_for(items))
     pruned = gram.pruned_gram(matrix, auto_settings.gram_width_for(items, k))
-    _, _, grid = neighbourhood.best_l2(pruned, k, validation, dropout)
+    _, _, grid, _ = neighbourhood.best_l2(pruned, k, validation, dropout)
     return max(grid.values())
 
 

@@ -46,15 +46,17 @@ class HistoryAgent(Agent):
 
     def fit(self, ctx):
         start = time.perf_counter()
-        k = auto_settings.neighbours_for(self.num_items, self.config.neighbours)
-        width = auto_settings.gram_width_for(self.num_items, k)
-        pruned = gram.pruned_gram(ctx.matrix, width)
+        # A refit (no validation slice) keeps the neighbourhood the slice chose.
+        k = min(self.settings.get("neighbours", 0), self.num_items - 1) or (
+            auto_settings.neighbours_for(self.num_items, self.config.neighbours))
+        prior = self.settings.get("similarity_prior", 0.0)
         l2 = self.config.history_l2 or self.settings.get("l2")
-        grid = {}
+        grid, tried = {}, {}
         if not l2 and ctx.validation is not None:
-            l2, w, grid = neighbourhood.best_l2(pruned, k, ctx.validation,
-                                                self.config.edlae_dropout)
+            k, prior, l2, w, grid, tried = self._best_neighbourhood(ctx, k)
         else:
+            pruned = gram.pruned_gram(ctx.matrix, auto_settings.gram_width_for(
+                self.num_items, k), prior)
             middle = neighbourhood.L2_GRID[len(neighbourhood.L2_GRID) // 2]
             l2 = l2 or middle * neighbourhood.weight_scale(pruned)
             w = neighbourhood.item_item(pruned, k, l2, self.config.edlae_dropout)
@@ -63,13 +65,40 @@ class HistoryAgent(Agent):
         w = cold_items.impute_columns(w, mixing, per_column=2 * k)
         w = neighbourhood.prune_rows(w, 2 * k)
         self.set_rows(w)
-        self.settings = {"neighbours": k, "gram_width": width, "l2": float(l2),
+        self.settings = {"neighbours": k, "similarity_prior": float(prior),
+                         "gram_width": auto_settings.gram_width_for(self.num_items, k),
+                         "l2": float(l2),
                          "cold_scale": float(cold_weight),
                          "seconds": time.perf_counter() - start,
+                         **{f"validation_ndcg@20_neighbours={n}": v for n, v in tried.items()},
                          **{f"validation_ndcg@20_l2={lam:.4g}": v for lam, v in grid.items()},
                          **{f"validation_ndcg@20_cold_scale={c:g}": v
                             for c, v in cold_grid.items()}}
         return self.settings
+
+    def _best_neighbourhood(self, ctx, k):
+        """(neighbours, similarity prior, l2, W, {l2: validation NDCG} of that choice,
+        {neighbours: best validation NDCG}) on the validation slice.
+
+        The solve budget's `k` cosine neighbours, or the larger neighbourhood of
+        `auto_settings.grown_neighbours_for` ranked by co-occurrence count (which fills the
+        extra regressors with items seen often with the target, not rare ones seen only with
+        it) when it beats them by more than the slice's noise.
+        """
+        grown = 0 if self.config.neighbours else auto_settings.grown_neighbours_for(
+            self.num_items, k)
+        width = auto_settings.gram_width_for(self.num_items, grown or k)
+        priors = (0.0, float("inf")) if grown else (0.0,)
+        grams = gram.pruned_grams(ctx.matrix, width, priors)
+        dropout = self.config.edlae_dropout
+        l2, w, grid, per_user = neighbourhood.best_l2(grams.pop(0), k, ctx.validation, dropout)
+        tried = {k: grid[l2]}
+        if grown:
+            fit = neighbourhood.best_l2(grams.pop(0), grown, ctx.validation, dropout)
+            tried[grown] = fit[2][fit[0]]
+            if auto_settings.beats_beyond_paired_error(fit[3], per_user):
+                return (grown, priors[1]) + fit[:3] + (tried,)
+        return k, 0.0, l2, w, grid, tried
 
     def _cold_scale(self, w, ctx, per_column):
         """(scale of the imputed cold columns, {scale: validation NDCG}): chosen on a

@@ -1,6 +1,7 @@
 """The item Gram matrix G = X^T X, computed in item blocks and pruned per item."""
 
 import dataclasses
+from typing import List, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -13,8 +14,8 @@ class PrunedGram:
     """Each item's strongest co-occurrences, and the Gram entries among them.
 
     Attributes:
-        neighbours: [items, K] int32, item j's K most cosine-similar other items
-            (G_ij / sqrt(G_ii G_jj)), best first; -1 pads items with fewer co-occurrences.
+        neighbours: [items, K] int32, item j's K most similar other items (`pruned_grams`),
+            best first; -1 pads items with fewer co-occurrences.
         diagonal: [items] float64, G_jj (an item's squared weight sum).
         entries: [items, items] scipy CSR (canonical: sorted indices) with G_ij wherever i is
             among j's or j among i's K neighbours: the lookups of the neighbourhood solves.
@@ -43,19 +44,31 @@ def _blocks(x: sp.csr_matrix, budget: int):
     return bounds
 
 
-def pruned_gram(x: sp.csr_matrix, width: int) -> PrunedGram:
-    """G = X^T X restricted to each item's `width` most similar items, block by block.
+def pruned_gram(x: sp.csr_matrix, width: int, prior: float = 0.0) -> PrunedGram:
+    """G = X^T X restricted to each item's `width` most similar items (`pruned_grams`)."""
+    return pruned_grams(x, width, (prior,))[0]
+
+
+def pruned_grams(x: sp.csr_matrix, width: int, priors: Sequence[float]) -> List[PrunedGram]:
+    """G = X^T X restricted to each item's `width` most similar items, block by block, once
+    per similarity prior: item j's neighbours are the items i of largest
+    G_ij / sqrt(G_ii + prior x mean G_ii). Prior 0 is the cosine, which favours items seen a
+    few times, all of them with j; a larger prior favours items seen often with j (an
+    infinite one ranks by the co-occurrence count): which wastes fewer of the solve's
+    regressors depends on how many items are rare, so the caller compares them on a
+    validation slice.
 
     Each block of columns of G is a sparse product (time: the sum over users of their squared
-    interaction count); each column keeps its `width` best entries, so memory is one block's
-    co-occurrences plus the result, items x width.
+    interaction count), shared by every prior; each column keeps its `width` best entries per
+    prior, so memory is one block's co-occurrences plus the results, priors x items x width.
 
     Args:
         x: [users, items] CSR interaction weights.
         width: neighbours kept per item (capped at items - 1).
+        priors: similarity priors (>= 0, may be inf), in units of the mean positive G_ii.
 
     Returns:
-        PrunedGram.
+        One PrunedGram per prior, in order.
     """
     n_items = x.shape[1]
     width = int(max(1, min(width, n_items - 1)))
@@ -63,9 +76,12 @@ def pruned_gram(x: sp.csr_matrix, width: int) -> PrunedGram:
     xt = x.T.tocsr()
     xc = x.tocsc()
     diagonal = np.asarray(xc.multiply(xc).sum(axis=0), np.float64).ravel()
-    root = np.sqrt(np.maximum(diagonal, 1e-12))
-    neighbours = np.full((n_items, width), -1, np.int32)
-    values = np.zeros((n_items, width), np.float32)
+    positive = diagonal[diagonal > 0]
+    unit = float(positive.mean()) if positive.size else 1.0
+    roots = [_root(diagonal + prior * unit) if np.isfinite(prior) else np.ones_like(diagonal)
+             for prior in priors]
+    neighbours = np.full((len(priors), n_items, width), -1, np.int32)
+    values = np.zeros((len(priors), n_items, width), np.float32)
     for start, stop in _blocks(x, _BLOCK_PAIRS):
         block = (xt @ xc[:, start:stop]).tocsc()  # [items, b] co-occurrences
         for local in range(stop - start):
@@ -76,14 +92,25 @@ def pruned_gram(x: sp.csr_matrix, width: int) -> PrunedGram:
             rows, vals = rows[keep], vals[keep]
             if rows.size == 0:
                 continue
-            cosine = vals / root[rows]
-            if rows.size > width:
-                top = np.argpartition(-cosine, width - 1)[:width]
-                rows, vals, cosine = rows[top], vals[top], cosine[top]
-            order = np.argsort(-cosine, kind="stable")
-            neighbours[j, :rows.size] = rows[order]
-            values[j, :rows.size] = vals[order]
-    return PrunedGram(neighbours, diagonal, _symmetric_entries(neighbours, values, n_items))
+            for p, root in enumerate(roots):
+                _keep_best(rows, vals, vals / root[rows], width, neighbours[p, j], values[p, j])
+    return [PrunedGram(neighbours[p], diagonal,
+                       _symmetric_entries(neighbours[p], values[p], n_items))
+            for p in range(len(priors))]
+
+
+def _root(diagonal: np.ndarray) -> np.ndarray:
+    return np.sqrt(np.maximum(diagonal, 1e-12))
+
+
+def _keep_best(rows, vals, similarity, width, out_neighbours, out_values):
+    """Writes the `width` most similar (rows, vals), most similar first, into the outputs."""
+    if rows.size > width:
+        top = np.argpartition(-similarity, width - 1)[:width]
+        rows, vals, similarity = rows[top], vals[top], similarity[top]
+    order = np.argsort(-similarity, kind="stable")
+    out_neighbours[:rows.size] = rows[order]
+    out_values[:rows.size] = vals[order]
 
 
 def _symmetric_entries(neighbours: np.ndarray, values: np.ndarray, n: int) -> sp.csr_matrix:

@@ -73,20 +73,21 @@ def weight_scale(gram: PrunedGram) -> float:
 
 
 def best_l2(gram: PrunedGram, neighbours: int, validation, dropout: float = 0.0):
-    """(l2, its W, {l2: validation NDCG}) of the best ridge weight on a validation slice
-    (`auto_settings.Validation`, scores = source rows @ W) over `L2_GRID` x `weight_scale`,
-    the grid extended past a winning edge.
+    """(l2, its W, {l2: validation NDCG}, [users] NDCG of each validation user at l2) of the
+    best ridge weight on a validation slice (`auto_settings.Validation`, scores = source rows
+    @ W) over `L2_GRID` x `weight_scale`, the grid extended past a winning edge.
 
     Only the best W is kept while searching: each is items x neighbours.
     """
-    grid, best = {}, (None, None)
+    grid, best = {}, (None, None, None)
 
     def trial(values):
         nonlocal best
         for lam, w in zip(values, item_item(gram, neighbours, values, dropout)):
-            grid[lam] = validation.ndcg(lambda src, w=w: (src @ w).toarray())
+            per_user = validation.ndcg_per_user(lambda src, w=w: (src @ w).toarray())
+            grid[lam] = float(per_user.mean())
             if best[0] is None or grid[lam] > grid[best[0]]:
-                best = (lam, w)
+                best = (lam, w, per_user)
 
     trial([c * weight_scale(gram) for c in L2_GRID])
     for _ in range(L2_EXTENSIONS):
@@ -96,7 +97,7 @@ def best_l2(gram: PrunedGram, neighbours: int, validation, dropout: float = 0.0)
             trial([best[0] / L2_STEP])
         else:
             break
-    return best[0], best[1], grid
+    return best[0], best[1], grid, best[2]
 
 
 def _to_csr(weights: np.ndarray, nbrs: np.ndarray, n: int) -> sp.csr_matrix:

@@ -110,3 +110,23 @@ def test_auto_optimizer_is_lazy_adam_once_dense_updates_of_every_row_cost():
     assert auto_settings.optimizer_for("auto", rows - 100, 100) == "lazy_adam"
     assert auto_settings.optimizer_for("auto", rows - 101, 100) == "adam"
     assert auto_settings.optimizer_for("sgd", 10 ** 6, 10 ** 5) == "sgd"
+
+
+def test_a_candidate_must_beat_the_baseline_by_more_than_one_paired_error():
+    rng = np.random.default_rng(0)
+    baseline = rng.random(400)
+    noise = rng.normal(0.0, 0.1, 400)  # paired standard error about 0.005
+    beats = auto_settings.beats_beyond_paired_error
+    assert beats(baseline + 0.02 + noise, baseline)
+    assert not beats(baseline + 0.002 + noise, baseline)  # a higher mean, within the noise
+    assert not beats(baseline - 0.02 + noise, baseline)
+    assert not beats(baseline.copy(), baseline)  # a tie keeps the baseline
+    assert beats(baseline + 1e-6, baseline)  # no noise: any gain
+
+
+def test_grown_neighbours_double_the_budget_while_the_gram_stays_small():
+    assert auto_settings.grown_neighbours_for(1682, 128) == 256
+    assert auto_settings.grown_neighbours_for(17_632, 104) == 208
+    assert auto_settings.grown_neighbours_for(10, 9) == 0  # every other item already
+    assert auto_settings.grown_neighbours_for(10, 6) == 9
+    assert auto_settings.grown_neighbours_for(100_000, 58) == 0  # the Gram would be too large

@@ -164,6 +164,44 @@ def test_auto_l2_is_chosen_on_the_validation_slice_and_reused_on_refit():
     assert again["l2"] == settings["l2"]
 
 
+@pytest.mark.parametrize("grown_wins", [True, False])
+def test_a_grown_neighbourhood_is_weighed_on_the_slice_and_kept_on_refit(monkeypatch,
+                                                                         grown_wins):
+    data, text = make_data()
+    monkeypatch.setattr(auto_settings, "MAX_NEIGHBOURS", 3)  # a budget below the catalogue
+    monkeypatch.setattr(auto_settings, "beats_beyond_paired_error", lambda *_: grown_wins)
+    rest, held = data.split_per_user(0.25, 0)
+    model = MultiAgentModel(tiny_config(history_l2=0.0, neighbours=0), data.num_users,
+                            data.num_items, 8)
+    agent = model.agents[model.agent_names.index("history")]
+    validation = Validation.from_split(rest, held, 100, 0, 0.5)
+    settings = agent.fit(fit_context(model, rest, text, validation))
+    tried = {int(k.split("=")[1]): v for k, v in settings.items()
+             if k.startswith("validation_ndcg@20_neighbours=")}
+    assert sorted(tried) == [3, 6]
+    # The grown one ranks neighbours by co-occurrence count (an infinite prior).
+    expected = (6, float("inf")) if grown_wins else (3, 0.0)
+    assert (settings["neighbours"], settings["similarity_prior"]) == expected
+    assert tried[settings["neighbours"]] == max(
+        v for k, v in settings.items() if k.startswith("validation_ndcg@20_l2="))
+    again = agent.fit(fit_context(model, data, text))  # the final refit: no validation slice
+    keys = ("neighbours", "similarity_prior", "l2")
+    assert [again[k] for k in keys] == [settings[k] for k in keys]
+
+
+def test_requested_neighbours_are_not_grown():
+    data, text = make_data()
+    rest, held = data.split_per_user(0.25, 0)
+    model = MultiAgentModel(tiny_config(history_l2=0.0, neighbours=3), data.num_users,
+                            data.num_items, 8)
+    agent = model.agents[model.agent_names.index("history")]
+    settings = agent.fit(fit_context(model, rest, text,
+                                     Validation.from_split(rest, held, 100, 0, 0.5)))
+    assert settings["neighbours"] == 3 and settings["similarity_prior"] == 0.0
+    assert [k for k in settings if k.startswith("validation_ndcg@20_neighbours=")] == [
+        "validation_ndcg@20_neighbours=3"]
+
+
 def test_auto_neighbours_follow_the_catalogue_size():
     data, text = make_data()
     model = MultiAgentModel(tiny_config(neighbours=0, history_l2=1.0), data.num_users,

@@ -1,7 +1,9 @@
 import numpy as np
 import scipy.sparse as sp
 
-from rec_model.closed_forms.gram import pruned_gram
+import pytest
+
+from rec_model.closed_forms.gram import pruned_gram, pruned_grams
 
 
 def _x(seed=0, users=40, items=12, density=0.3):
@@ -58,3 +60,28 @@ def test_wide_gram_keeps_every_co_occurrence():
     full = dense.T @ dense
     np.fill_diagonal(full, 0.0)
     np.testing.assert_allclose(gram.entries.toarray(), full, rtol=1e-5)
+
+
+@pytest.mark.parametrize("prior", [0.0, 1.0, float("inf")])
+def test_each_prior_keeps_the_items_of_largest_prior_similarity(prior):
+    x, dense = _x(seed=3, users=60, items=15)
+    full = dense.T @ dense
+    unit = np.diag(full)[np.diag(full) > 0].mean()
+    root = np.ones(15) if np.isinf(prior) else np.sqrt(np.diag(full) + prior * unit)
+    similarity = full / root[:, None]  # [i, j]: candidate neighbour i of item j
+    np.fill_diagonal(similarity, -np.inf)
+    gram = pruned_grams(x, 4, (0.0, prior))[1]
+    for j in range(15):
+        got = gram.neighbours[j]
+        np.testing.assert_allclose(similarity[got, j], np.sort(similarity[:, j])[::-1][:4],
+                                   rtol=1e-5)
+
+
+def test_the_count_prior_prefers_a_frequent_co_occurrence_to_a_rare_item():
+    # Item 1 is seen once, with item 0; item 2 is seen by all four users, twice with item 0.
+    dense = np.array([[1, 1, 1, 0], [1, 0, 1, 1], [0, 0, 1, 1], [0, 0, 1, 1]], np.float32)
+    cosine, count = pruned_grams(sp.csr_matrix(dense), 1, (0.0, float("inf")))
+    assert cosine.neighbours[0].tolist() == [1] and count.neighbours[0].tolist() == [2]
+    np.testing.assert_array_equal(cosine.diagonal, count.diagonal)
+    cosine_alone = pruned_gram(sp.csr_matrix(dense), 1)
+    np.testing.assert_array_equal(cosine_alone.neighbours, cosine.neighbours)

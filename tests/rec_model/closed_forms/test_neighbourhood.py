@@ -93,20 +93,21 @@ class _Shrinkage:
     def __init__(self, sign, num_items):
         self.sign, self.eye = sign, sp.identity(num_items, format="csr")
 
-    def ndcg(self, scores):
-        return -self.sign * float(np.abs(scores(self.eye)).sum())
+    def ndcg_per_user(self, scores):
+        return np.array([-self.sign * float(np.abs(scores(self.eye)).sum())])
 
 
 @pytest.mark.parametrize("sign,steps", [(1, [0, 1, 2, 3, 4, 5]), (-1, [-3, -2, -1, 0, 1, 2])])
 def test_the_l2_grid_extends_past_a_winning_edge(sign, steps):
     x, dense = _x()
     gram = pruned_gram(x, dense.shape[1] - 1)
-    l2, w, grid = neighbourhood.best_l2(gram, 4, _Shrinkage(sign, dense.shape[1]))
+    l2, w, grid, per_user = neighbourhood.best_l2(gram, 4, _Shrinkage(sign, dense.shape[1]))
     scale = neighbourhood.weight_scale(gram)
     assert scale == pytest.approx(dense.sum(axis=0).mean())
     want = [scale * neighbourhood.L2_STEP ** s for s in steps]
     assert sorted(grid) == pytest.approx(want)
     assert neighbourhood.L2_GRID == (1.0, 4.0, 16.0) and neighbourhood.L2_EXTENSIONS == 3
     assert l2 == pytest.approx(want[-1] if sign > 0 else want[0])
+    assert per_user.tolist() == [grid[l2]]
     np.testing.assert_allclose(w.toarray(), neighbourhood.item_item(gram, 4, l2).toarray(),
                                atol=1e-6)
