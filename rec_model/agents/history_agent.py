@@ -12,6 +12,7 @@ from rec_model.closed_forms import cold_items, cold_scale, gram, neighbourhood
 from rec_model.closed_forms.padded import padded_rows
 
 MIN_ROW_ENTRIES = 16  # row entries read per history item however long the history
+COUNT_RANKING = float("inf")  # `gram.pruned_grams` prior that ranks by co-occurrence count
 
 
 def _dynamic(value, dtype, name):
@@ -87,9 +88,10 @@ class HistoryAgent(Agent):
         """
         grown = 0 if self.config.neighbours else auto_settings.grown_neighbours_for(
             self.num_items, k)
-        width = auto_settings.gram_width_for(self.num_items, grown or k)
-        priors = (0.0, float("inf")) if grown else (0.0,)
-        grams = gram.pruned_grams(ctx.matrix, width, priors)
+        rankings = [(0.0, auto_settings.gram_width_for(self.num_items, k))]
+        if grown:
+            rankings.append((COUNT_RANKING, auto_settings.gram_width_for(self.num_items, grown)))
+        grams = gram.pruned_grams(ctx.matrix, rankings)
         dropout = self.config.edlae_dropout
         l2, w, grid, per_user = neighbourhood.best_l2(grams.pop(0), k, ctx.validation, dropout)
         tried = {k: grid[l2]}
@@ -97,7 +99,7 @@ class HistoryAgent(Agent):
             fit = neighbourhood.best_l2(grams.pop(0), grown, ctx.validation, dropout)
             tried[grown] = fit[2][fit[0]]
             if auto_settings.beats_beyond_paired_error(fit[3], per_user):
-                return (grown, priors[1]) + fit[:3] + (tried,)
+                return (grown, COUNT_RANKING) + fit[:3] + (tried,)
         return k, 0.0, l2, w, grid, tried
 
     def _cold_scale(self, w, ctx, per_column):

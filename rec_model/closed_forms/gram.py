@@ -1,7 +1,7 @@
 """The item Gram matrix G = X^T X, computed in item blocks and pruned per item."""
 
 import dataclasses
-from typing import List, Sequence
+from typing import List, Sequence, Tuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -46,12 +46,13 @@ def _blocks(x: sp.csr_matrix, budget: int):
 
 def pruned_gram(x: sp.csr_matrix, width: int, prior: float = 0.0) -> PrunedGram:
     """G = X^T X restricted to each item's `width` most similar items (`pruned_grams`)."""
-    return pruned_grams(x, width, (prior,))[0]
+    return pruned_grams(x, [(prior, width)])[0]
 
 
-def pruned_grams(x: sp.csr_matrix, width: int, priors: Sequence[float]) -> List[PrunedGram]:
-    """G = X^T X restricted to each item's `width` most similar items, block by block, once
-    per similarity prior: item j's neighbours are the items i of largest
+def pruned_grams(x: sp.csr_matrix,
+                 rankings: Sequence[Tuple[float, int]]) -> List[PrunedGram]:
+    """G = X^T X restricted to each item's most similar items, block by block, once per
+    (similarity prior, width) ranking: item j keeps the `width` items i of largest
     G_ij / sqrt(G_ii + prior x mean G_ii). Prior 0 is the cosine, which favours items seen a
     few times, all of them with j; a larger prior favours items seen often with j (an
     infinite one ranks by the co-occurrence count): which wastes fewer of the solve's
@@ -59,19 +60,19 @@ def pruned_grams(x: sp.csr_matrix, width: int, priors: Sequence[float]) -> List[
     validation slice.
 
     Each block of columns of G is a sparse product (time: the sum over users of their squared
-    interaction count), shared by every prior; each column keeps its `width` best entries per
-    prior, so memory is one block's co-occurrences plus the results, priors x items x width.
+    interaction count), shared by every ranking; each column keeps its best entries per
+    ranking, so memory is one block's co-occurrences plus items x the sum of the widths.
 
     Args:
         x: [users, items] CSR interaction weights.
-        width: neighbours kept per item (capped at items - 1).
-        priors: similarity priors (>= 0, may be inf), in units of the mean positive G_ii.
+        rankings: (prior, width) pairs: prior >= 0 (may be inf) in units of the mean
+            positive G_ii; width = neighbours kept per item (capped at items - 1).
 
     Returns:
-        One PrunedGram per prior, in order.
+        One PrunedGram per ranking, in order.
     """
     n_items = x.shape[1]
-    width = int(max(1, min(width, n_items - 1)))
+    widths = [int(max(1, min(width, n_items - 1))) for _, width in rankings]
     x = x.tocsr().astype(np.float32)
     xt = x.T.tocsr()
     xc = x.tocsc()
@@ -79,9 +80,9 @@ def pruned_grams(x: sp.csr_matrix, width: int, priors: Sequence[float]) -> List[
     positive = diagonal[diagonal > 0]
     unit = float(positive.mean()) if positive.size else 1.0
     roots = [_root(diagonal + prior * unit) if np.isfinite(prior) else np.ones_like(diagonal)
-             for prior in priors]
-    neighbours = np.full((len(priors), n_items, width), -1, np.int32)
-    values = np.zeros((len(priors), n_items, width), np.float32)
+             for prior, _ in rankings]
+    neighbours = [np.full((n_items, width), -1, np.int32) for width in widths]
+    values = [np.zeros((n_items, width), np.float32) for width in widths]
     for start, stop in _blocks(x, _BLOCK_PAIRS):
         block = (xt @ xc[:, start:stop]).tocsc()  # [items, b] co-occurrences
         for local in range(stop - start):
@@ -93,10 +94,10 @@ def pruned_grams(x: sp.csr_matrix, width: int, priors: Sequence[float]) -> List[
             if rows.size == 0:
                 continue
             for p, root in enumerate(roots):
-                _keep_best(rows, vals, vals / root[rows], width, neighbours[p, j], values[p, j])
-    return [PrunedGram(neighbours[p], diagonal,
-                       _symmetric_entries(neighbours[p], values[p], n_items))
-            for p in range(len(priors))]
+                _keep_best(rows, vals, vals / root[rows], widths[p], neighbours[p][j],
+                           values[p][j])
+    return [PrunedGram(nbrs, diagonal, _symmetric_entries(nbrs, vals, n_items))
+            for nbrs, vals in zip(neighbours, values)]
 
 
 def _root(diagonal: np.ndarray) -> np.ndarray:

@@ -70,7 +70,7 @@ def test_each_prior_keeps_the_items_of_largest_prior_similarity(prior):
     root = np.ones(15) if np.isinf(prior) else np.sqrt(np.diag(full) + prior * unit)
     similarity = full / root[:, None]  # [i, j]: candidate neighbour i of item j
     np.fill_diagonal(similarity, -np.inf)
-    gram = pruned_grams(x, 4, (0.0, prior))[1]
+    gram = pruned_grams(x, [(0.0, 4), (prior, 4)])[1]
     for j in range(15):
         got = gram.neighbours[j]
         np.testing.assert_allclose(similarity[got, j], np.sort(similarity[:, j])[::-1][:4],
@@ -80,8 +80,17 @@ def test_each_prior_keeps_the_items_of_largest_prior_similarity(prior):
 def test_the_count_prior_prefers_a_frequent_co_occurrence_to_a_rare_item():
     # Item 1 is seen once, with item 0; item 2 is seen by all four users, twice with item 0.
     dense = np.array([[1, 1, 1, 0], [1, 0, 1, 1], [0, 0, 1, 1], [0, 0, 1, 1]], np.float32)
-    cosine, count = pruned_grams(sp.csr_matrix(dense), 1, (0.0, float("inf")))
+    cosine, count = pruned_grams(sp.csr_matrix(dense), [(0.0, 1), (float("inf"), 1)])
     assert cosine.neighbours[0].tolist() == [1] and count.neighbours[0].tolist() == [2]
     np.testing.assert_array_equal(cosine.diagonal, count.diagonal)
     cosine_alone = pruned_gram(sp.csr_matrix(dense), 1)
     np.testing.assert_array_equal(cosine_alone.neighbours, cosine.neighbours)
+
+
+def test_each_ranking_keeps_its_own_width_and_a_narrower_one_matches_its_own_gram():
+    x, _ = _x(seed=5, users=60, items=15)
+    narrow, wide = pruned_grams(x, [(0.0, 3), (float("inf"), 6)])
+    assert narrow.neighbours.shape == (15, 3) and wide.neighbours.shape == (15, 6)
+    alone = pruned_gram(x, 3)
+    np.testing.assert_array_equal(narrow.neighbours, alone.neighbours)
+    np.testing.assert_array_equal(narrow.entries.toarray(), alone.entries.toarray())
