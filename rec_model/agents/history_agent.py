@@ -96,7 +96,9 @@ class HistoryAgent(Agent):
         l2, w, grid, per_user = neighbourhood.best_l2(grams.pop(0), k, ctx.validation, dropout)
         tried = {k: grid[l2]}
         if grown:
-            fit = neighbourhood.best_l2(grams.pop(0), grown, ctx.validation, dropout)
+            # Searched from the budget's best: a larger neighbourhood wants more shrinkage,
+            # and each trial past the grid's edge costs a pass over the local systems.
+            fit = neighbourhood.best_l2(grams.pop(0), grown, ctx.validation, dropout, l2)
             tried[grown] = fit[2][fit[0]]
             if auto_settings.beats_beyond_paired_error(fit[3], per_user):
                 return (grown, COUNT_RANKING) + fit[:3] + (tried,)

@@ -72,10 +72,12 @@ def weight_scale(gram: PrunedGram) -> float:
     return float(positive.mean()) if positive.size else 1.0
 
 
-def best_l2(gram: PrunedGram, neighbours: int, validation, dropout: float = 0.0):
+def best_l2(gram: PrunedGram, neighbours: int, validation, dropout: float = 0.0,
+            centre: float = 0.0):
     """(l2, its W, {l2: validation NDCG}, [users] NDCG of each validation user at l2) of the
     best ridge weight on a validation slice (`auto_settings.Validation`, scores = source rows
-    @ W) over `L2_GRID` x `weight_scale`, the grid extended past a winning edge.
+    @ W) over `L2_GRID` x `weight_scale` (or the grid of the same ratios with `centre` in
+    its middle, e.g. a related search's best), the grid extended past a winning edge.
 
     Only the best W is kept while searching: each is items x neighbours.
     """
@@ -89,7 +91,8 @@ def best_l2(gram: PrunedGram, neighbours: int, validation, dropout: float = 0.0)
             if best[0] is None or grid[lam] > grid[best[0]]:
                 best = (lam, w, per_user)
 
-    trial([c * weight_scale(gram) for c in L2_GRID])
+    unit = centre / L2_GRID[len(L2_GRID) // 2] if centre > 0 else weight_scale(gram)
+    trial([c * unit for c in L2_GRID])
     for _ in range(L2_EXTENSIONS):
         if best[0] == max(grid):
             trial([best[0] * L2_STEP])

@@ -111,3 +111,12 @@ def test_the_l2_grid_extends_past_a_winning_edge(sign, steps):
     assert per_user.tolist() == [grid[l2]]
     np.testing.assert_allclose(w.toarray(), neighbourhood.item_item(gram, 4, l2).toarray(),
                                atol=1e-6)
+
+
+def test_a_centred_grid_starts_around_the_given_ridge_weight():
+    x, dense = _x()
+    gram = pruned_gram(x, dense.shape[1] - 1)
+    _, _, grid, _ = neighbourhood.best_l2(gram, 4, _Shrinkage(1, dense.shape[1]), centre=7.0)
+    # The grid's own ratios around 7, then extended past the winning (largest) edge.
+    want = [7.0 / 4.0, 7.0, 28.0] + [28.0 * neighbourhood.L2_STEP ** s for s in (1, 2, 3)]
+    assert sorted(grid) == pytest.approx(want)
