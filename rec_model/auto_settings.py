@@ -20,6 +20,7 @@ GRAM_WIDTH_FACTOR = 4  # the pruned Gram keeps this many times the solve's neigh
 # slice (8x the solve work) while the pruned Grams of that width stay this many entries.
 GROWN_NEIGHBOURS_FACTOR, GROWN_GRAM_ENTRIES = 2, 2e7
 VALIDATION_K = 20
+MIN_RELATIVE_GAIN = 0.002  # a more complex setting must beat the simpler by 0.2%
 DENSE_SCORE_BUDGET = 2e9  # validation users x items ranked in full per setting tried
 MIN_SCORED_USERS = 1000  # ... but never fewer users than this
 # Users + items from which Adam's dense per-step update of every embedding row costs more
@@ -177,10 +178,18 @@ class Validation:
         return np.concatenate(values) if values else np.zeros(0)
 
 
+def earns_its_cost(score: float, simpler: float) -> bool:
+    """Whether a more complex setting (one more agent in the blend, a per-user gate, rating
+    weights) is worth having when only mean validation scores are at hand: it beats the
+    simpler one's by at least MIN_RELATIVE_GAIN. A smaller gain is within a slice's noise,
+    while the complexity costs fitting time, or graph nodes and CPU on every request."""
+    return score > simpler * (1.0 + MIN_RELATIVE_GAIN)
+
+
 def beats_beyond_paired_error(candidate: np.ndarray, baseline: np.ndarray) -> bool:
-    """Whether the candidate's mean NDCG beats the baseline's by more than one standard error
-    of their per-user difference (paired: both rank the same users). A slice of a few hundred
-    users cannot tell close settings apart, and the winner of several near-ties is noise.
+    """`earns_its_cost` for settings scored user by user: the candidate's mean NDCG beats the
+    baseline's by more than one standard error of their per-user difference (paired: both
+    rank the same users), a bar that follows the slice's own noise.
 
     Args:
         candidate, baseline: [users] NDCG of each validation user, in the same order.

@@ -22,7 +22,6 @@ _GRID = (0.0, 0.125, 0.25, 0.375, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 _KS = (10, 20, 50)  # the selection metric averages NDCG at these cut-offs (less noisy than @10)
 SOURCES = "sources"  # numpy-side only, like "targets": never a model input
 SIMULATED = "simulated_cold_scores"  # numpy-side only (`simulated_cold`)
-_MIN_GAIN = 0.002  # relative gain a more complex ranking needs (guards against fitting noise)
 
 
 def candidate_arrays(model, validation, simulated=()) -> Dict[str, np.ndarray]:
@@ -141,14 +140,6 @@ def metric(scores: np.ndarray, arrays) -> float:
     return float(np.mean(ndcg_at(scores, arrays, _KS)))
 
 
-def earns_its_cost(score: float, simpler: float) -> bool:
-    """Whether a more complex ranking (one more agent in the blend, a per-user gate) is worth
-    serving: its validation metric beats the simpler one's by at least 0.2% (relative). A
-    smaller gain is within the slice's noise, while the complexity costs every request graph
-    nodes and CPU."""
-    return score > simpler * (1.0 + _MIN_GAIN)
-
-
 def views(arrays) -> List[Dict[str, np.ndarray]]:
     """The slices the blend is chosen on: `candidate_arrays` as it is, or with a SIMULATED
     part each of its K draws' scores instead."""
@@ -193,7 +184,7 @@ def fit_static_blend(slices, names) -> Tuple[List[float], Dict[str, float]]:
                 if trial.sum() <= 0 or value == coef[i]:
                     continue
                 score = blended(trial)
-                if earns_its_cost(score, best):
+                if auto_settings.earns_its_cost(score, best):
                     best, coef = score, trial
     report = {f"agent:{n}": s for n, s in zip(names, single)}
     report["static"] = best

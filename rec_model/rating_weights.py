@@ -7,9 +7,9 @@ ratings of films are informative (MovieLens-100K: NDCG@10 0.4517 with power 0.5 
 (`bench/results/rating_power.md`). So with `ModelConfig.rating_power=None` the trainer fits
 a small item-item model (EDLAE on `PROBE_NEIGHBOURS` neighbours, its ridge weight searched
 as the history agent's) at each power of `POWERS` on the validation slice and keeps the best;
-a power must beat binary weights by `MIN_GAIN` (relative), since ignoring the column is the
-simpler model. Large data is probed on a seeded sample of its users and its most popular
-items, so the probe costs seconds at any size.
+a power must beat binary weights (`auto_settings.earns_its_cost`), since ignoring the
+column is the simpler model. Large data is probed on a seeded sample of its users and its
+most popular items, so the probe costs seconds at any size.
 """
 
 import time
@@ -29,7 +29,6 @@ PROBE_NEIGHBOURS = 16
 PROBE_USERS = 50_000
 PROBE_ITEMS = 10_000
 PROBE_VALIDATION_USERS = 2_000
-MIN_GAIN = 0.002  # as the gate's: a more complex model must beat the simpler by 0.2%
 SETTINGS_KEY = "rating_weights"  # the choice's entry in the trainer's settings
 
 
@@ -68,7 +67,7 @@ def choose(requested: Optional[float], rest: Interactions, held: Interactions,
         scores[power] = _item_item_ndcg(rest.matrix(power), validation, dropout)
     binary = scores[0.0]
     best = max(scores, key=scores.get)
-    chosen = best if scores[best] > binary * (1.0 + MIN_GAIN) else 0.0
+    chosen = best if auto_settings.earns_its_cost(scores[best], binary) else 0.0
     return chosen, {"rating_power": chosen,
                     **{f"validation_ndcg@20_power={p:g}": v for p, v in scores.items()},
                     "seconds": time.perf_counter() - start}

@@ -146,7 +146,7 @@ def _fit_gate(model, arrays, callbacks, verbose, logs) -> Dict:
         learned = gate_fit.mean_metric([_gate_scores(model, a) for a in held], held)
         static = gate_fit.mean_metric(
             [standardised_blend(gate_fit.standardised(a), coef) for a in held], held)
-        kept = gate_fit.earns_its_cost(learned, static)
+        kept = auto_settings.earns_its_cost(learned, static)
         report.update(held_out_static=static, held_out_gate=learned,
                       per_user_gate_kept=float(kept))
         if not kept:
@@ -157,7 +157,7 @@ def _fit_gate(model, arrays, callbacks, verbose, logs) -> Dict:
 def mute_silent_agents(model, arrays, validation) -> Dict[str, float]:
     """Mutes the agents the fitted gate weighs 0 for every user (they change no score), and
     their retrieval too when the validation slice's NDCG does not drop without it. Unlike a
-    per-user gate, retrieval need not clear `gate_fit.earns_its_cost`: it is what finds items
+    per-user gate, retrieval need not clear `auto_settings.earns_its_cost`: it is what finds items
     no other agent proposes (cold ones), which a validation slice under-represents."""
     silent = [model.agent_names[i] for i in model.gate.silent_agents()]
     if not silent:

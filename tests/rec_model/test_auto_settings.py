@@ -130,3 +130,9 @@ def test_grown_neighbours_double_the_budget_while_the_gram_stays_small():
     assert auto_settings.grown_neighbours_for(10, 9) == 0  # every other item already
     assert auto_settings.grown_neighbours_for(10, 6) == 9
     assert auto_settings.grown_neighbours_for(100_000, 58) == 0  # the Gram would be too large
+
+
+def test_a_more_complex_setting_must_gain_at_least_the_relative_margin():
+    assert auto_settings.earns_its_cost(0.3010, 0.3000)  # +0.33%
+    assert not auto_settings.earns_its_cost(0.3001, 0.3000)  # +0.03%: noise
+    assert not auto_settings.earns_its_cost(0.3000, 0.3000)

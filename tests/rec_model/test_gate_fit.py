@@ -121,7 +121,3 @@ def test_partial_sort_ndcg_matches_a_full_sort():
         [gate_fit.ndcg(scores, arrays, k) for k in ks])
 
 
-def test_a_more_complex_ranking_must_gain_at_least_the_margin():
-    assert gate_fit.earns_its_cost(0.3010, 0.3000)  # +0.33%
-    assert not gate_fit.earns_its_cost(0.3001, 0.3000)  # +0.03%: noise
-    assert not gate_fit.earns_its_cost(0.3000, 0.3000)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from rec_model import gate_fit, trainer
+from rec_model import auto_settings, gate_fit, trainer
 from rec_model.config import ModelConfig
 from rec_model.interactions import Interactions
 from rec_model.lazy_adam import LazyAdam
@@ -85,7 +85,7 @@ def test_gate_report_compares_agents_blend_and_gate(trained):
     assert {f"agent:{n}" for n in names} | {f"coefficient:{n}" for n in names} <= set(gate)
     assert gate["static"] >= max(gate[f"agent:{n}"] for n in names)
     assert {"held_out_static", "held_out_gate", "per_user_gate_kept"} <= set(gate)
-    kept = gate_fit.earns_its_cost(gate["held_out_gate"], gate["held_out_static"])
+    kept = auto_settings.earns_its_cost(gate["held_out_gate"], gate["held_out_static"])
     assert gate["per_user_gate_kept"] == float(kept)
     # A gate not kept is the static blend: a zero kernel, the same weights for every user.
     assert np.any(trained[0].model.gate.mix.kernel.numpy() != 0) == kept
