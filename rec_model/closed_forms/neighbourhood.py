@@ -9,12 +9,16 @@ are treated as 0, which is why the Gram keeps several times more neighbours than
 uses). Cost: items x k^3 flops and items x k^2 lookups; memory items x k.
 """
 
+import os
+from concurrent import futures
+
 import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from rec_model.closed_forms.gram import PrunedGram
 
+SOLVE_THREADS = len(os.sched_getaffinity(0))  # batches of local systems solved at once
 _UNION_ITEMS = 4000  # neighbours (with repeats) per batch: a dense block of at most this square
 L2_GRID = (1.0, 4.0, 16.0)  # x the mean item weight sum, tried on a validation slice
 # A grid edge that wins is extended by this factor, at most L2_EXTENSIONS times: sparse data
@@ -47,21 +51,25 @@ def item_item(gram: PrunedGram, neighbours: int, l2, dropout: float = 0.0):
     outs = [np.zeros((n, k), np.float32) for _ in l2s]
     step = max(1, _UNION_ITEMS // (k + 1))
     eye = np.eye(k, dtype=bool)
-    # One BLAS thread: threaded LAPACK on many small systems is 10-100x slower. Set once: each
-    # `threadpool_limits` scans the process's loaded libraries (milliseconds with TensorFlow).
-    with threadpool_limits(1, user_api="blas"):
-        for start in range(0, n, step):
-            nb = nbrs[start:start + step]
-            targets = np.arange(start, start + nb.shape[0])
-            valid = nb >= 0
-            a, rhs = _local_systems(gram.entries, np.where(valid, nb, targets[:, None]), targets)
-            a = np.where(valid[:, :, None] & valid[:, None, :], a, 0.0)
-            rhs = np.where(valid, rhs, 0.0)
-            safe = np.where(valid, nb, 0)
-            diagonal = gram.diagonal[safe] * (1.0 + dropout / (1.0 - dropout))
-            for out, lam in zip(outs, l2s):
-                a[:, eye] = np.where(valid, diagonal + lam, 1.0)
-                out[start:start + nb.shape[0]] = np.linalg.solve(a, rhs[:, :, None])[:, :, 0]
+    def solve_batch(start):
+        nb = nbrs[start:start + step]
+        targets = np.arange(start, start + nb.shape[0])
+        valid = nb >= 0
+        a, rhs = _local_systems(gram.entries, np.where(valid, nb, targets[:, None]), targets)
+        a = np.where(valid[:, :, None] & valid[:, None, :], a, 0.0)
+        rhs = np.where(valid, rhs, 0.0)
+        safe = np.where(valid, nb, 0)
+        diagonal = gram.diagonal[safe] * (1.0 + dropout / (1.0 - dropout))
+        for out, lam in zip(outs, l2s):
+            a[:, eye] = np.where(valid, diagonal + lam, 1.0)
+            out[start:start + nb.shape[0]] = np.linalg.solve(a, rhs[:, :, None])[:, :, 0]
+
+    # One BLAS thread per solve (threaded LAPACK on many small systems is 10-100x slower; set
+    # once: each `threadpool_limits` scans the process's libraries), and the batches spread
+    # over the cores: LAPACK and NumPy's gathers release the GIL.
+    with threadpool_limits(1, user_api="blas"), futures.ThreadPoolExecutor(
+            SOLVE_THREADS) as pool:
+        list(pool.map(solve_batch, range(0, n, step)))
     results = [_to_csr(out, nbrs, n) for out in outs]
     return results if np.ndim(l2) else results[0]
 

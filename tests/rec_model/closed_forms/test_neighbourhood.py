@@ -120,3 +120,15 @@ def test_a_centred_grid_starts_around_the_given_ridge_weight():
     # The grid's own ratios around 7, then extended past the winning (largest) edge.
     want = [7.0 / 4.0, 7.0, 28.0] + [28.0 * neighbourhood.L2_STEP ** s for s in (1, 2, 3)]
     assert sorted(grid) == pytest.approx(want)
+
+
+def test_solving_on_several_threads_gives_the_same_weights(monkeypatch):
+    x, dense = _x()
+    gram = pruned_gram(x, dense.shape[1] - 1)
+    monkeypatch.setattr(neighbourhood, "_UNION_ITEMS", 10)  # many small batches
+    monkeypatch.setattr(neighbourhood, "SOLVE_THREADS", 1)
+    one = neighbourhood.item_item(gram, 4, [1.0, 3.0])
+    monkeypatch.setattr(neighbourhood, "SOLVE_THREADS", 3)
+    three = neighbourhood.item_item(gram, 4, [1.0, 3.0])
+    for a, b in zip(one, three):
+        np.testing.assert_array_equal(a.toarray(), b.toarray())
