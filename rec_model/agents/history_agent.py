@@ -26,9 +26,10 @@ class HistoryAgent(Agent):
     """User = the items they interacted with; score(u, j) = sum_i x_ui W[i, j].
 
     W is the EDLAE solution (Steck 2020; EASE at dropout 0) restricted to each item's most
-    similar items (`closed_forms.neighbourhood`), its cold columns imputed from text
-    neighbours at a scale chosen on a simulated cold start (`closed_forms.cold_scale`), and
-    each row pruned to its strongest entries. It is stored row-wise as
+    similar items (`closed_forms.neighbourhood`: the solve budget's cosine neighbours, or
+    twice as many ranked by co-occurrence count where the validation slice prefers them),
+    its cold columns imputed from text neighbours at a scale chosen on a simulated cold start
+    (`closed_forms.cold_scale`), and each row pruned to its strongest entries. It is stored row-wise as
     ragged (ids, weights) variables, so a request gathers one row per history item: those
     rows are both this agent's retrieval (the items they reach, best summed weight first)
     and its scores for any candidate (zero for items no row reaches). It scores a user
@@ -47,9 +48,9 @@ class HistoryAgent(Agent):
 
     def fit(self, ctx):
         start = time.perf_counter()
+        budget = auto_settings.neighbours_for(self.num_items, self.config.neighbours)
         # A refit (no validation slice) keeps the neighbourhood the slice chose.
-        k = min(self.settings.get("neighbours", 0), self.num_items - 1) or (
-            auto_settings.neighbours_for(self.num_items, self.config.neighbours))
+        k = min(self.settings.get("neighbours", 0), self.num_items - 1) or budget
         prior = self.settings.get("similarity_prior", 0.0)
         l2 = self.config.history_l2 or self.settings.get("l2")
         grid, tried = {}, {}
@@ -64,7 +65,9 @@ class HistoryAgent(Agent):
         cold_weight, cold_grid = self._cold_scale(w, ctx, 2 * k)
         mixing = None if ctx.mixing is None else ctx.mixing * cold_weight
         w = cold_items.impute_columns(w, mixing, per_column=2 * k)
-        w = neighbourhood.prune_rows(w, 2 * k)
+        # Rows keep the budget's width whatever neighbourhood the slice chose: a request
+        # gathers one row per history item (pruning a grown W so cost nothing measurable).
+        w = neighbourhood.prune_rows(w, 2 * budget)
         self.set_rows(w)
         self.settings = {"neighbours": k, "similarity_prior": float(prior),
                          "gram_width": auto_settings.gram_width_for(self.num_items, k),

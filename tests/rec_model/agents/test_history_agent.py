@@ -187,6 +187,8 @@ def test_a_grown_neighbourhood_is_weighed_on_the_slice_and_kept_on_refit(monkeyp
     again = agent.fit(fit_context(model, data, text))  # the final refit: no validation slice
     keys = ("neighbours", "similarity_prior", "l2")
     assert [again[k] for k in keys] == [settings[k] for k in keys]
+    # Served rows keep the budget's width (2 x 3 entries), whichever neighbourhood won.
+    assert (np.count_nonzero(_dense(agent), axis=1) <= 6).all()
 
 
 def test_requested_neighbours_are_not_grown():
