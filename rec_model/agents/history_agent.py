@@ -29,11 +29,11 @@ class HistoryAgent(Agent):
     similar items (`closed_forms.neighbourhood`: the solve budget's cosine neighbours, or
     twice as many ranked by co-occurrence count where the validation slice prefers them),
     its cold columns imputed from text neighbours at a scale chosen on a simulated cold start
-    (`closed_forms.cold_scale`), and each row pruned to its strongest entries. It is stored row-wise as
-    ragged (ids, weights) variables, so a request gathers one row per history item: those
-    rows are both this agent's retrieval (the items they reach, best summed weight first)
-    and its scores for any candidate (zero for items no row reaches). It scores a user
-    unknown to the model from the request history.
+    (`closed_forms.cold_scale`), and each row pruned to its strongest entries. It is stored
+    row-wise as ragged (ids, weights) variables, so a request gathers one row per history
+    item: those rows are both this agent's retrieval (the items they reach, best summed
+    weight first) and its scores for any candidate (zero for items no row reaches). It
+    scores a user unknown to the model from the request history.
     """
 
     retrieves = True
