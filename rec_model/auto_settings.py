@@ -6,11 +6,13 @@ weights, ranks) are picked by NDCG on a validation slice carved from the trainin
 """
 
 import dataclasses
+import math
 from typing import Callable, Optional
 
 import numpy as np
 import scipy.sparse as sp
 
+from rec_model import sampled_metrics
 from rec_model.interactions import Interactions
 
 SOLVE_BUDGET_FLOPS = 2e10  # items x neighbours^3 of the item-item solves
@@ -21,6 +23,7 @@ GRAM_WIDTH_FACTOR = 4  # the pruned Gram keeps this many times the solve's neigh
 GROWN_NEIGHBOURS_FACTOR, GROWN_GRAM_ENTRIES = 2, 2e7
 VALIDATION_K = 20
 MIN_RELATIVE_GAIN = 0.002  # a more complex setting must beat the simpler by 0.2%
+ONE_STANDARD_ERROR = math.erf(1.0 / math.sqrt(2.0))  # confidence of a mean +- 1 standard error
 DENSE_SCORE_BUDGET = 2e9  # validation users x items ranked in full per setting tried
 MIN_SCORED_USERS = 1000  # ... but never fewer users than this
 # Users + items from which Adam's dense per-step update of every embedding row costs more
@@ -194,6 +197,5 @@ def beats_beyond_paired_error(candidate: np.ndarray, baseline: np.ndarray) -> bo
     Args:
         candidate, baseline: [users] NDCG of each validation user, in the same order.
     """
-    gap = np.asarray(candidate, np.float64) - np.asarray(baseline, np.float64)
-    error = gap.std(ddof=1) / np.sqrt(gap.size) if gap.size > 1 else 0.0
-    return bool(gap.mean() > error)
+    gap = sampled_metrics.paired_difference_ci(candidate, baseline, ONE_STANDARD_ERROR)
+    return bool(gap.low > 0.0) if gap.n > 1 else gap.mean > 0.0
