@@ -122,6 +122,12 @@ class MultiAgentModel(tfrs.Model):
     def _retrieving_agents(self):
         return self._scoring_agents() if self.muted_retrieval else self.agents
 
+    def ranking_agents(self) -> list:
+        """The agents whose fitted state ranking reads, in registry order: the scoring and
+        retrieving agents and their peers. The others are muted with their retrieval."""
+        needed = self._needed_states()
+        return [agent for i, agent in enumerate(self.agents) if i in needed]
+
     def _needed_states(self):
         """Indices of the agents ranking runs and of every agent whose state they read."""
         needed = {a.name for a in self._scoring_agents() + self._retrieving_agents()}

@@ -81,26 +81,32 @@ def fit_context(model, data: Interactions, text: np.ndarray, validation=None) ->
     return FitContext(data, matrix, text, mixing, validation, config)
 
 
-def fit_closed_forms(model: MultiAgentModel, ctx: FitContext) -> Dict:
-    """Statistics, stored histories and every agent's fitted state from `ctx.data` (settings
-    already chosen are reused; with `ctx.validation` "auto" settings are chosen). Returns
-    the settings per agent."""
+def fit_closed_forms(model: MultiAgentModel, ctx: FitContext, agents=None) -> Dict:
+    """Statistics, stored histories and the fitted state of `agents` (default: every agent)
+    from `ctx.data` (settings already chosen are reused; with `ctx.validation` "auto"
+    settings are chosen). Returns the settings per agent fitted."""
     counts = ctx.data.item_counts()
     model.item_stats.set_counts(counts)
     model.set_popular(counts)
     model.histories.set_histories(*ctx.data.histories(0, model.rating_power))
-    return {agent.name: agent.fit(ctx) for agent in model.agents}
+    return {agent.name: agent.fit(ctx) for agent in (model.agents if agents is None else agents)}
 
 
 def refit(model: MultiAgentModel, data: Interactions, text: np.ndarray,
           train: Optional[Callable] = None) -> Dict:
     """`fit_closed_forms` on `data` with the chosen settings, `train(model, data)` if given
-    (the stored histories and statistics are then `data`'s), then the serving tables."""
+    (the stored histories and statistics are then `data`'s), then the serving tables.
+
+    Only the agents ranking reads (`MultiAgentModel.ranking_agents`) are refitted: one the
+    gate muted with its retrieval keeps its earlier fit, which no request reads (a blend of
+    one agent, as the scale protocol's M and L runs keep, would refit four agents for nothing).
+    """
     ctx = fit_context(model, data, text)
-    settings = fit_closed_forms(model, ctx)
+    agents = model.ranking_agents()
+    settings = fit_closed_forms(model, ctx, agents)
     if train is not None:
         train(model, data)
-    for agent in model.agents:
+    for agent in agents:
         agent.finalize(ctx)
     return settings
 

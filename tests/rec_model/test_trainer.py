@@ -131,6 +131,34 @@ def test_refit_replaces_histories_statistics_and_cold_items():
     assert 0 not in model.popular.numpy().tolist()
 
 
+def _top_items(model, users, k=5) -> np.ndarray:
+    index = tf.constant(users, tf.int32)
+    seen, _ = model.histories.rows(index)
+    return model.recommend_indices(model.users(index), tf.constant(k), seen, seen)[0].numpy()
+
+
+def test_refit_leaves_agents_muted_with_their_retrieval_as_they_were(monkeypatch):
+    data, text = make_data()
+    smaller = data.subset(data.item_index != 0)
+    expected = fitted_model(data=smaller, text=text)  # every agent fitted on `smaller`
+    model = fitted_model(data=data, text=text)
+    silent = ["cf", "content", "hybrid"]
+    for m in (expected, model):
+        gate_fit.set_static_gate(m.gate, [0.0, 0.0, 1.0, 1.0, 0.0])
+        m.mute(silent, retrieval=True)
+    fitted = []
+    for agent in model.agents:
+        monkeypatch.setattr(agent, "fit", lambda ctx, f=agent.fit, n=agent.name:
+                            fitted.append(n) or f(ctx))
+    settings = refit(model, smaller, text)
+    assert fitted == list(settings) == ["history", "spectral"]
+    np.testing.assert_array_equal(_top_items(model, range(10)), _top_items(expected, range(10)))
+    model.mute(silent, retrieval=False)  # still retrieving: every agent's state is read
+    fitted.clear()
+    refit(model, smaller, text)
+    assert fitted == model.agent_names
+
+
 def _factor_weights(model):
     return [v.numpy().copy() for a in model.agents if a.gradient_trained
             for v in a.trainable_weights]
