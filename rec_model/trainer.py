@@ -99,7 +99,7 @@ def refit(model: MultiAgentModel, data: Interactions, text: np.ndarray,
 
     Only the agents ranking reads (`MultiAgentModel.ranking_agents`) are refitted: one the
     gate muted with its retrieval keeps its earlier fit, which no request reads (a blend of
-    one agent, as the scale protocol's M and L runs keep, would refit four agents for nothing).
+    one agent would otherwise refit four agents' closed forms for nothing).
     """
     ctx = fit_context(model, data, text)
     agents = model.ranking_agents()
