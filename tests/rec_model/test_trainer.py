@@ -157,6 +157,11 @@ def test_refit_leaves_agents_muted_with_their_retrieval_as_they_were(monkeypatch
     fitted.clear()
     refit(model, smaller, text)
     assert fitted == model.agent_names
+    model.mute(["cf", "content", "history", "spectral"], retrieval=True)
+    fitted.clear()
+    refit(model, smaller, text)
+    # Hybrid reads the user states of the factor agents before it: its peers are refitted.
+    assert fitted == ["cf", "content", "hybrid"]
 
 
 def _factor_weights(model):
