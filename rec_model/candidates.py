@@ -12,6 +12,8 @@ import tensorflow as tf
 from rec_model import auto_settings
 
 PAD = -1  # padding id in candidate tensors
+# Entries `segment_sums` adds in one pass (CPU segment sums shard past about 40,000).
+SERIAL_SUM_ENTRIES = 32768
 
 
 _KEY_LIMIT = 2**31 - 1
@@ -101,6 +103,22 @@ def sum_at(pair_ids: tf.RaggedTensor, pair_values: tf.RaggedTensor, candidates, 
                                         index[:n_pairs], tf.shape(unique)[0])
     out = tf.reshape(tf.gather(sums, index[n_pairs:]), tf.shape(candidates))
     return tf.where(candidates >= 0, out, 0.0)
+
+
+def segment_sums(values, keys, size):
+    """[size] float32: the sum of `values` [n] at each of their `keys` [n] (< size).
+
+    Up to SERIAL_SUM_ENTRIES entries a segment sum (one pass on one thread); beyond, a
+    bincount: TensorFlow's CPU segment sum splits its output among threads and has each of
+    them scan every entry, so a batch of users (evaluation, batch scoring) would cost it
+    several passes (the item-item sums of 2 MovieLens-100K users took 0.75 ms, of one 0.08).
+    """
+    values = tf.cast(values, tf.float32)
+    return tf.cond(
+        tf.size(keys) <= SERIAL_SUM_ENTRIES,
+        lambda: tf.math.unsorted_segment_sum(values, keys, size),
+        lambda: tf.math.bincount(keys, values, minlength=size, maxlength=size,
+                                 dtype=tf.float32))
 
 
 def _in_sets(query_rows, query_ids, sets: tf.RaggedTensor, num_items: int):

@@ -190,8 +190,7 @@ class HistoryAgent(Agent):
         """[b, items] sums of the entries' weights per (user row, item id)."""
         keys = tf.cast(rows, tf.int64) * self.num_items + tf.cast(ids, tf.int64)
         cells = users.items.nrows(out_type=tf.int64) * self.num_items
-        return tf.reshape(tf.math.unsorted_segment_sum(weights, keys, cells),
-                          [-1, self.num_items])
+        return tf.reshape(candidates.segment_sums(weights, keys, cells), [-1, self.num_items])
 
     def _block_sums(self, users, per_row, width):
         """`_dense_sums` of the padded rows read as [history items, width] blocks (each row's

@@ -62,6 +62,22 @@ def test_sum_at_matches_a_dense_reference():
         np.testing.assert_allclose(out[b], want, atol=1e-5)
 
 
+
+@pytest.mark.parametrize("entries", [1000, cand.SERIAL_SUM_ENTRIES, 3 * cand.SERIAL_SUM_ENTRIES])
+@pytest.mark.parametrize("traced", [False, True])
+def test_segment_sums_add_every_value_at_its_key(entries, traced):
+    # Both sides of SERIAL_SUM_ENTRIES (one-pass segment sum, bincount), eager and in a graph.
+    rng = np.random.default_rng(entries)
+    size = 3 * 1683
+    keys = rng.integers(0, size - 7, entries)  # the last keys get nothing: zeros, full size
+    values = rng.normal(size=entries).astype(np.float32)
+    run = tf.function(cand.segment_sums) if traced else cand.segment_sums
+    out = run(tf.constant(values), tf.constant(keys, tf.int64), tf.constant(size, tf.int64))
+    want = np.zeros(size)
+    np.add.at(want, keys, values)
+    assert out.shape == (size,) and out.dtype == tf.float32
+    np.testing.assert_allclose(out.numpy(), want, atol=1e-4)
+
 @pytest.fixture(params=["dense mask", "hashed keys"])
 def set_path(request, monkeypatch):
     """Runs a test on both membership paths: a small catalogue's dense mask of keys, and the
