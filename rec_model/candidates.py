@@ -12,7 +12,7 @@ import tensorflow as tf
 from rec_model import auto_settings
 
 PAD = -1  # padding id in candidate tensors
-# Entries `segment_sums` adds in one pass (CPU segment sums shard past about 40,000).
+# Entries `segment_sums` adds in one pass (on 2 cores, CPU segment sums shard past 32,000-45,000).
 SERIAL_SUM_ENTRIES = 32768
 
 
@@ -106,7 +106,7 @@ def sum_at(pair_ids: tf.RaggedTensor, pair_values: tf.RaggedTensor, candidates, 
 
 
 def segment_sums(values, keys, size):
-    """[size] float32: the sum of `values` [n] at each of their `keys` [n] (< size).
+    """[size] float32: the sum of `values` [n] at each of their `keys` [n] (in [0, size)).
 
     Up to SERIAL_SUM_ENTRIES entries a segment sum (one pass on one thread); beyond, a
     bincount: TensorFlow's CPU segment sum splits its output among threads and has each of

@@ -62,7 +62,6 @@ def test_sum_at_matches_a_dense_reference():
         np.testing.assert_allclose(out[b], want, atol=1e-5)
 
 
-
 @pytest.mark.parametrize("entries", [1000, cand.SERIAL_SUM_ENTRIES, 3 * cand.SERIAL_SUM_ENTRIES])
 @pytest.mark.parametrize("traced", [False, True])
 def test_segment_sums_add_every_value_at_its_key(entries, traced):
@@ -77,6 +76,7 @@ def test_segment_sums_add_every_value_at_its_key(entries, traced):
     np.add.at(want, keys, values)
     assert out.shape == (size,) and out.dtype == tf.float32
     np.testing.assert_allclose(out.numpy(), want, atol=1e-4)
+
 
 @pytest.fixture(params=["dense mask", "hashed keys"])
 def set_path(request, monkeypatch):
