@@ -1,7 +1,7 @@
 """The serving SavedModel: a trained MultiAgentModel behind the full serving contract.
 
 Signatures (names in `rec_model/features.py`; see serving/README.md), all standard TF ops
-(hash tables from asset files, ragged gathers, Unique, segment sums, matmul, top-k,
+(hash tables from asset files, ragged gathers, Unique, segment sums, bincount, matmul, top-k,
 `tf.io.parse_example`), so the official TF Serving binary runs them:
 
 - `recommend(user_id [b] str, k [] int32, history [b, n] str, exclude [b, m] str)` ->
