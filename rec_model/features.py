@@ -20,6 +20,7 @@ RATING = "rating"  # explicit rating or any positive interaction strength; 0 = a
 # interaction on a list the live model served), 0 = from the data itself.
 FROM_FEEDBACK = "from_feedback"
 INTERACTION_REQUIRED_COLUMNS = (USER_ID, ITEM_ID)  # timestamp and rating are optional
+INTERACTION_COLUMNS = (USER_ID, ITEM_ID, TIMESTAMP, RATING)  # every column that is read
 
 # Raw columns of items.csv; every other column is extra item text.
 TITLE = "title"

@@ -9,6 +9,7 @@ from tfx.types import artifact, artifact_utils
 from components import common
 from components.example_gen import beam_ingest, input_files
 from components.example_gen.config import ExampleGenConfig
+from rec_model.data import csv_records, prepare
 
 EXAMPLES_KEY = "examples"
 QUARANTINE_KEY = "quarantine"
@@ -43,8 +44,11 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         for name, value in counts.items():
             examples.set_int_custom_property(name, value)
         quarantine.set_int_custom_property("count", counts["rows_quarantined"])
+        unread = sorted({c for path in files
+                         for c in prepare.unread_columns(csv_records.read_header(path))})
         common.log_throughput(
             "example_gen", counts["rows_read"], "rows", clock.seconds,
             f"train {counts['rows_train']:,}, eval {counts['rows_eval']:,}, quarantined "
-            f"{counts['rows_quarantined']:,}")
+            f"{counts['rows_quarantined']:,}"
+            + (f"; columns {prepare.unread_columns_note(unread)}" if unread else ""))
         logging.info("example_gen: quarantined rows (if any) under %s", quarantine.uri)

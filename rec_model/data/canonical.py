@@ -1,9 +1,10 @@
 """The canonical data folder: `interactions.csv` and `items.csv`, read with quarantine.
 
 `interactions.csv` has the columns `user_id,item_id` and optionally `timestamp` and
-`rating` (any order; other columns are ignored). Without a timestamp column every row is at
-`UNKNOWN_TIMESTAMP`: nothing is ordered by time, and the time split holds out a seeded
-random share of each user's rows instead. `items.csv` has `item_id,title` and optionally
+`rating` (any order; other columns are ignored, and `recsys data prepare` / `validate` name
+them). Without a timestamp column every row is at `UNKNOWN_TIMESTAMP`: nothing is ordered by
+time, and the time split holds out a seeded random share of each user's rows instead.
+`items.csv` has `item_id,title` and optionally
 `genres`, `description` and any other text columns, which all go into `Item.text`.
 Ids are strings (surrounding whitespace stripped). Timestamps are unix seconds, or
 ISO-8601 converted to unix seconds (a time without zone is UTC).

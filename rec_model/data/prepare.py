@@ -6,7 +6,8 @@
 for an input without them), and
 `quarantine.jsonl` with one `Quarantined.to_json()` line per malformed row.
 An interaction whose item is not in `items.csv` is quarantined as `unknown_item`.
-`validate_folder` does the same checks without writing anything.
+`validate_folder` does the same checks without writing anything. Columns of
+`interactions.csv` that are not read are named in the result (`ignored_columns`).
 """
 
 import collections
@@ -45,6 +46,18 @@ def write_items_csv(path: str, header: list[str], rows: Iterable[dict[str, str]]
     return n
 
 
+def unread_columns(interactions_header: list[str]) -> list[str]:
+    """The columns of an interactions header that no reader reads: a play-count column would
+    otherwise vanish without a word."""
+    return [c for c in interactions_header if c not in F.INTERACTION_COLUMNS]
+
+
+def unread_columns_note(columns: list[str]) -> str:
+    """What to tell a user whose interactions file has `columns` that are not read."""
+    return (f"{', '.join(columns)} not read (only {', '.join(F.INTERACTION_COLUMNS)} are; "
+            f"name an interaction weight, such as play counts, {F.RATING!r})")
+
+
 def _interaction_columns(with_rating: bool) -> list[str]:
     return [F.USER_ID, F.ITEM_ID, F.TIMESTAMP] + ([F.RATING] if with_rating else [])
 
@@ -63,6 +76,7 @@ def _folder_paths(input_dir: str) -> tuple[str, str]:
 def _scan(input_dir: str, out_dir: str | None, examples: int = 3) -> dict:
     """Reads (and, with `out_dir`, writes) the folder; returns counts and a reason summary."""
     inter_path, items_path = _folder_paths(input_dir)
+    inter_header = read_header(inter_path)
     header, item_rows, item_bad = read_item_rows(items_path)
     known = {row[F.ITEM_ID] for _, row in item_rows}
     reasons: collections.Counter = collections.Counter()
@@ -70,6 +84,9 @@ def _scan(input_dir: str, out_dir: str | None, examples: int = 3) -> dict:
     counts = {"items": {"rows_read": len(item_rows) + len(item_bad), "rows_written": 0,
                              "quarantined": len(item_bad)},
               "interactions": {"rows_read": 0, "rows_written": 0, "quarantined": 0}}
+    ignored = unread_columns(inter_header)
+    if ignored:
+        counts["ignored_columns"] = f"{inter_path}: {unread_columns_note(ignored)}"
     qfile = inter_out = writer = None
     try:
         if out_dir is not None:
@@ -77,7 +94,7 @@ def _scan(input_dir: str, out_dir: str | None, examples: int = 3) -> dict:
             counts["items"]["rows_written"] = write_items_csv(
                 os.path.join(out_dir, F.ITEMS_FILE), header, (row for _, row in item_rows))
             qfile = open(os.path.join(out_dir, QUARANTINE_FILE), "w", encoding="utf-8")
-            with_rating = F.RATING in read_header(inter_path)
+            with_rating = F.RATING in inter_header
             inter_out = open(os.path.join(out_dir, F.INTERACTIONS_FILE), "w", encoding="utf-8",
                              newline="")
             writer = csv.writer(inter_out, lineterminator="\n")
@@ -126,7 +143,8 @@ def prepare_csv(input_dir: str, out_dir: str) -> dict:
     Returns:
         `{"interactions": {"rows_read", "rows_written", "quarantined"}, "items": {...},
         "quarantine_path": str, "quarantine_reasons": {"file/kind": n},
-        "quarantine_examples": {kind: ["file:line: reason", ...]}}`.
+        "quarantine_examples": {kind: ["file:line: reason", ...]}}`, and
+        `"ignored_columns": str` when `interactions.csv` has columns that are not read.
 
     Raises:
         FileNotFoundError: A file of the folder is missing.

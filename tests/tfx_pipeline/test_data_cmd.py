@@ -41,6 +41,28 @@ def test_prepare_writes_time_zero_for_a_folder_without_timestamps(tmp_path, caps
         "user_id,item_id,timestamp,rating\nu,a,0,2\nu,b,0,\n")
 
 
+def test_prepare_and_validate_name_the_columns_they_do_not_read(tmp_path, capsys):
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    (src / "items.csv").write_text("item_id,title\na,A\n")
+    (src / "interactions.csv").write_text("user_id,item_id,plays,Country\nu,a,310,fr\n")
+    assert main(["data", "validate", "--input", str(src)]) == 0
+    assert "ignored_columns:" in capsys.readouterr().out
+    assert main(["data", "prepare", "--source", "csv", "--input", str(src),
+                 "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    line = next(row for row in printed.splitlines() if row.startswith("ignored_columns:"))
+    assert "plays, country" in line and "'rating'" in line and "interactions.csv" in line
+    assert (out / "interactions.csv").read_text() == "user_id,item_id,timestamp\nu,a,0\n"
+
+
+def test_a_folder_of_read_columns_reports_none_ignored(tmp_path, capsys):
+    (tmp_path / "items.csv").write_text("item_id,title,year\na,A,1999\n")
+    (tmp_path / "interactions.csv").write_text("rating,item_id,user_id,timestamp\n4,a,u,1\n")
+    assert main(["data", "validate", "--input", str(tmp_path)]) == 0
+    assert "ignored_columns" not in capsys.readouterr().out
+
+
 def test_bad_header_is_a_clean_error(tmp_path, capsys):
     (tmp_path / "items.csv").write_text("item_id,title\na,A\n")
     (tmp_path / "interactions.csv").write_text("user,item_id,timestamp\n")

@@ -7,7 +7,7 @@ import tensorflow as tf
 from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact_utils, standard_artifacts
 
-from components import artifacts
+from components import artifacts, common
 from components.example_gen import executor
 from components.example_gen.config import ExampleGenConfig
 from rec_model.data import canonical
@@ -105,3 +105,21 @@ def test_a_folder_without_timestamps_is_split_per_user_at_random(tmp_path):
 def test_missing_input_names_the_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match="no interactions.csv"):
         run_executor(tmp_path, str(tmp_path / "nowhere"))
+
+
+def test_the_progress_line_names_columns_that_are_not_read(tmp_path, caplog):
+    data = testdata.write_small_folder(str(tmp_path / "data"), bad_rows=())
+    path = os.path.join(data, "interactions.csv")
+    with open(path, encoding="utf-8") as f:
+        rows = [line.rstrip("\n") for line in f]
+    with open(path, "w", encoding="utf-8") as f:  # a play-count column the reader skips
+        f.write("".join(f"{row},{'plays' if i == 0 else i}\n" for i, row in enumerate(rows)))
+    with caplog.at_level("INFO", logger=common.PROGRESS_LOGGER):
+        run_executor(tmp_path, data, ExampleGenConfig(split_mode="random"))
+    line = next(r.getMessage() for r in caplog.records if r.name == common.PROGRESS_LOGGER)
+    assert "columns plays not read" in line and "'rating'" in line
+    caplog.clear()
+    (tmp_path / "plain").mkdir()
+    with caplog.at_level("INFO", logger=common.PROGRESS_LOGGER):
+        run_executor(tmp_path / "plain", testdata.write_small_folder(str(tmp_path / "d2")))
+    assert not any("not read" in r.getMessage() for r in caplog.records)
