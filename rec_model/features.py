@@ -20,7 +20,8 @@ RATING = "rating"  # explicit rating or any positive interaction strength; 0 = a
 # interaction on a list the live model served), 0 = from the data itself.
 FROM_FEEDBACK = "from_feedback"
 INTERACTION_REQUIRED_COLUMNS = (USER_ID, ITEM_ID)  # timestamp and rating are optional
-INTERACTION_COLUMNS = (USER_ID, ITEM_ID, TIMESTAMP, RATING)  # every column that is read
+# Every column that is read, in the order canonical files are written.
+INTERACTION_COLUMNS = (USER_ID, ITEM_ID, TIMESTAMP, RATING)
 
 # Raw columns of items.csv; every other column is extra item text.
 TITLE = "title"

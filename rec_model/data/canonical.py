@@ -37,7 +37,7 @@ ERR_REPEATED_HEADER = "repeated_header"
 MIN_TIMESTAMP = 0  # 1970-01-01 UTC.
 UNKNOWN_TIMESTAMP = MIN_TIMESTAMP  # the time of every row of a file without timestamps
 MAX_TIMESTAMP = 4_102_444_800  # 2100-01-01 UTC (exclusive).
-INTERACTIONS_EXAMPLE = "user_id,item_id,timestamp,rating"
+INTERACTIONS_EXAMPLE = ",".join(F.INTERACTION_COLUMNS)
 ITEMS_EXAMPLE = "item_id,title,genres,description"
 TEXT_SEPARATOR = ". "
 
@@ -171,14 +171,15 @@ def _row_problem(path: str, record, header: list[str]) -> Quarantined | None:
 
 
 def interaction_columns(path: str, header: list[str]) -> tuple:
-    """(user, item, timestamp or None, rating or None) positions in an interactions header.
+    """(user, item, timestamp or None, rating or None) positions in an interactions header
+    (the order of `F.INTERACTION_COLUMNS`).
 
     Raises:
         ValueError: `user_id` or `item_id` missing (names the file and the fix).
     """
     index = csv_records.column_index(path, header, F.INTERACTION_REQUIRED_COLUMNS,
                                      INTERACTIONS_EXAMPLE)
-    return index[F.USER_ID], index[F.ITEM_ID], index.get(F.TIMESTAMP), index.get(F.RATING)
+    return tuple(index.get(name) for name in F.INTERACTION_COLUMNS)
 
 
 def check_interaction(path: str, record, header: list[str],

@@ -86,7 +86,7 @@ def prepare_movielens_100k(input_dir: str, out_dir: str) -> dict:
     with open(data_path, encoding="latin-1") as src, open(
             os.path.join(out_dir, F.INTERACTIONS_FILE), "w", encoding="utf-8", newline="") as dst:
         writer = csv.writer(dst, lineterminator="\n")
-        writer.writerow([F.USER_ID, F.ITEM_ID, F.TIMESTAMP, F.RATING])
+        writer.writerow(F.INTERACTION_COLUMNS)
         for line_no, line in enumerate(src, 1):
             fields = line.split()
             if not fields:

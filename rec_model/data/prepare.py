@@ -59,7 +59,7 @@ def unread_columns_note(columns: list[str]) -> str:
 
 
 def _interaction_columns(with_rating: bool) -> list[str]:
-    return [F.USER_ID, F.ITEM_ID, F.TIMESTAMP] + ([F.RATING] if with_rating else [])
+    return [c for c in F.INTERACTION_COLUMNS if with_rating or c != F.RATING]
 
 
 def _folder_paths(input_dir: str) -> tuple[str, str]:

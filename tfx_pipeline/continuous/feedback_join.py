@@ -143,7 +143,7 @@ def write_span(data_dir, span: int, batch: FeedbackBatch, unmatched_dir) -> str:
     tmp = os.path.join(data_dir, f".tmp-{os.getpid()}-span-{span}.csv")
     with open(tmp, "w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
-        writer.writerow([F.USER_ID, F.ITEM_ID, F.TIMESTAMP, F.RATING])
+        writer.writerow(F.INTERACTION_COLUMNS)
         for user, item, timestamp, rating in batch.interactions:
             writer.writerow([user, item, timestamp, "" if rating is None else f"{rating:g}"])
         f.flush()
