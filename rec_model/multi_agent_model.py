@@ -32,6 +32,7 @@ from rec_model.agent_gate import AgentGate, candidate_statistics
 from rec_model.agent_weighting import AgentWeighting
 from rec_model.agents.base import FactorAgent
 from rec_model.agents.registry import agent_class
+from rec_model.control_flow import cond_as_call
 from rec_model.item_statistics import ItemStatistics
 from rec_model.tasks import CandidateSoftmax, InBatchSoftmax
 from rec_model.users import HistoryStore, Users, side_features
@@ -266,7 +267,7 @@ class MultiAgentModel(tfrs.Model):
 
         # The standard set's ineligible ids are exactly its PAD and seen ones.
         ids, scores, blocked = (
-            tf.cond(k > n, wider, lambda: (base, base_scores, ~eligible)) if exclude_seen
+            cond_as_call(k > n, wider, lambda: (base, base_scores, ~eligible)) if exclude_seen
             else wider())
         score, contributions = self._blend(users, base_scores, eligible, scores, ids)
         blocked |= cand.member_of(ids, exclude, self.num_items)
