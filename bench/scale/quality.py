@@ -26,7 +26,6 @@ import pandas as pd
 import scipy.sparse as sp
 
 K = 10
-HISTORY_LENGTH = 50  # most recent train items sent as `history`, as the evaluator does
 
 
 def load_split_indices(examples: str):
@@ -99,8 +98,10 @@ def knn_lists(x: sp.csr_matrix, counts: np.ndarray, users: np.ndarray, neighbour
 
 
 def model_lists(model_uri: str, users, user_ids, item_index, tr_u, tr_i, tr_t):
-    """Top-K of the trained model's `recommend` for `users` (history = recent train items,
-    exclude = all train items), as item indices (-1 for ids outside the split vocabulary)."""
+    """Top-K of the trained model's `recommend` for `users` (exclude = all train items,
+    history as the evaluator sends it), as item indices (-1 for ids outside the split
+    vocabulary)."""
+    from components.evaluator.config import EvaluatorConfig
     from components.evaluator.model_io import ServingSignatures, eval_model_dir
 
     path = eval_model_dir(model_uri)
@@ -111,12 +112,13 @@ def model_lists(model_uri: str, users, user_ids, item_index, tr_u, tr_i, tr_t):
     frame = frame.drop_duplicates(["u", "i"], keep="first")
     history = {int(u): g.to_numpy() for u, g in frame.groupby("u")["i"]}
     item_ids = {v: k for k, v in item_index.items()}
+    recent = EvaluatorConfig().history_length
     out = []
     for start in range(0, users.size, 256):
         batch = users[start:start + 256]
         seen = [[item_ids[i] for i in history.get(int(u), ())] for u in batch]
         recs = model.recommend([user_ids[u] for u in batch], K,
-                               [s[-HISTORY_LENGTH:] for s in seen], seen)
+                               [s[-recent:] if recent else [] for s in seen], seen)
         for row, seen_row in enumerate(seen):
             done = set(seen_row)
             out.append(np.asarray([item_index.get(i, -1) for i in recs["item_ids"][row]

@@ -27,7 +27,11 @@ class EvaluatorConfig:
         min_lift_over_popularity: with no baseline (first model) the candidate must reach
             popularity * (1 + min_lift_over_popularity) and be strictly better than it.
         batch_size: users per signature call.
-        history_length: most recent train items sent as `history` per user (0 = none).
+        history_length: most recent train items sent as `history` per user (0 = none, the
+            default). A model that stores its users' histories, as the pipeline's do, counts
+            items sent again twice (on the MovieLens-100K demo's time split the last 50 raised
+            NDCG@10 from 0.211 to 0.224): the metric would then not be what a plain request
+            for the user gets. Only for models that do not store histories.
         max_users: evaluate a seeded sample of this many eligible users (0 = all of them);
             the metrics carry a `confidence` interval, so the sample size shows in the result.
             10,000 users measure NDCG@10 to about +-0.005.
@@ -48,7 +52,7 @@ class EvaluatorConfig:
     rule: str = "no_significant_regression"
     min_lift_over_popularity: float = 0.0
     batch_size: int = 256
-    history_length: int = 50
+    history_length: int = 0
     max_users: int = 10_000
     seed: int = 42
     confidence: float = 0.95

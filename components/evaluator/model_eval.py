@@ -1,8 +1,9 @@
 """Full-ranking metrics of a SavedModel called through its serving signatures.
 
 Overall metrics come from `recommend` (what serving returns): each eval user is sent with
-`history` = their most recent train items and `exclude` = all their train items, asking for
-k = max(ks) items (capped at the catalogue; halved while the model rejects k as too large).
+`exclude` = all their train items (and `history` = their `history_length` most recent train
+items, none by default), asking for k = max(ks) items (capped at the catalogue; halved while
+the model rejects k as too large).
 
 Per-agent metrics rank the whole catalogue by each agent's column of `agent_scores`:
 - with a `score` signature ("score_signature"): every catalogue item is scored for every user,

@@ -122,3 +122,31 @@ def test_the_per_agent_breakdown_keeps_within_its_cell_budget(tmp_path, data):
     assert model_eval.model_metrics(model, data, roomy)["per_agent_users"] == out["users"]
     with pytest.raises(ValueError, match="per_agent_max_cells"):
         EvaluatorConfig(per_agent_max_cells=0)
+
+
+class _RecordingModel:
+    """A loaded model whose `recommend` calls keep the `history` rows they were sent."""
+
+    def __init__(self, model):
+        self._model, self.histories = model, []
+
+    def __getattr__(self, name):
+        return getattr(self._model, name)
+
+    def recommend(self, user_ids, k, history, exclude):
+        self.histories.append([tuple(row) for row in history])
+        return self._model.recommend(user_ids, k, history, exclude)
+
+
+def test_no_history_is_sent_by_default_and_history_length_sends_the_latest(tmp_path, data):
+    model = _RecordingModel(_load(standin_data.export_model(tmp_path, **standin_data.GOOD)))
+    model_eval.model_metrics(model, data, CONFIG)
+    # The first call is _choose_k's probe of k; every ranking call sends empty rows: a model
+    # that stores its users' histories would count re-sent items twice.
+    assert [row for call in model.histories[1:] for row in call if row] == []
+    model.histories.clear()
+    two = EvaluatorConfig(ks=(3, 10), metric="ndcg@3", batch_size=7, history_length=2)
+    model_eval.model_metrics(model, data, two)
+    sent = [row for call in model.histories[1:] for row in call]
+    assert len(sent) == len(data.users)
+    assert sent == [data.history[u][-2:] for u in data.users]
