@@ -112,13 +112,13 @@ def model_lists(model_uri: str, users, user_ids, item_index, tr_u, tr_i, tr_t):
     frame = frame.drop_duplicates(["u", "i"], keep="first")
     history = {int(u): g.to_numpy() for u, g in frame.groupby("u")["i"]}
     item_ids = {v: k for k, v in item_index.items()}
-    recent = EvaluatorConfig().history_length
+    sent_history = EvaluatorConfig().sent_history
     out = []
     for start in range(0, users.size, 256):
         batch = users[start:start + 256]
         seen = [[item_ids[i] for i in history.get(int(u), ())] for u in batch]
         recs = model.recommend([user_ids[u] for u in batch], K,
-                               [s[-recent:] if recent else [] for s in seen], seen)
+                               [sent_history(s) for s in seen], seen)
         for row, seen_row in enumerate(seen):
             done = set(seen_row)
             out.append(np.asarray([item_index.get(i, -1) for i in recs["item_ids"][row]

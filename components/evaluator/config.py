@@ -83,6 +83,11 @@ class EvaluatorConfig:
         if not 0.0 < self.confidence < 1.0:
             raise ValueError(f"confidence must be in (0, 1), e.g. 0.95, got {self.confidence}")
 
+    def sent_history(self, items) -> tuple:
+        """The `history` row sent for a user whose train items are `items` (oldest first):
+        the last `history_length`, none when it is 0 (`items[-0:]` would be all of them)."""
+        return tuple(items[-self.history_length:]) if self.history_length else ()
+
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
 

@@ -126,8 +126,7 @@ def model_metrics(model, data, config) -> Dict:
     k = _choose_k(model, data, kmax)
     ranked, agent_names, reranked = [], None, None
     for batch in _batches(users, config.batch_size):
-        history = [data.history[u][-config.history_length:] if config.history_length else ()
-                   for u in batch]
+        history = [config.sent_history(data.history[u]) for u in batch]
         out = model.recommend(batch, k, history, [data.history[u] for u in batch])
         agent_names = [str(n) for n in out[F.AGENT_NAMES]]
         if reranked is None:
