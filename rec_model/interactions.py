@@ -156,6 +156,31 @@ class Interactions:
             held[order[first]] = False
         return self.subset(~held), self.subset(held)
 
+    def split_latest_per_user(self, share: float, seed: int
+                              ) -> Tuple["Interactions", "Interactions"]:
+        """Holds out each user's latest min(n - 1, ceil(share x n)) of n interactions by time
+        (ties in a seeded order; rows `from_feedback` stay in), the way a split in time
+        carves the eval split, so a setting chosen on it is judged on later interactions.
+
+        Returns:
+            (earlier, latest); every interaction in `earlier` without timestamps.
+        """
+        if not 0.0 <= share < 1.0:
+            raise ValueError(f"share={share} must be in [0, 1)")
+        if self.timestamp is None or self.size == 0:
+            return self, self.subset(np.zeros(self.size, bool))
+        draw = np.random.default_rng(seed).random(self.size)
+        order = np.lexsort((draw, self.timestamp, self.user_index))
+        counts = self.user_counts()
+        held_count = np.minimum(counts - 1, np.ceil(share * counts).astype(np.int64))
+        ends = np.cumsum(counts)
+        users = self.user_index[order]
+        held = np.zeros(self.size, bool)
+        held[order] = np.arange(self.size) >= ends[users] - held_count[users]
+        if self.from_feedback is not None:
+            held &= ~self.from_feedback
+        return self.subset(~held), self.subset(held)
+
     def histories(self, max_length: int = 0, rating_power: float = 0.0
                   ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each user's items in time order (the last `max_length`, 0 = all), as ragged rows.

@@ -71,6 +71,7 @@ class MultiAgentModel(tfrs.Model):
         # The trainer sets it when the config leaves the choice to the data.
         self.rating_power = (rating_weights.DEFAULT_POWER if config.rating_power is None
                              else config.rating_power)
+        self.recency_window = config.recency_window or 0
         self.stage = "pairs"
         self._stage_metrics = {stage: [tf.keras.metrics.Mean(name=f"loss_{stage}_ensemble")]
                                for stage in STAGES}

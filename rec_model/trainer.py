@@ -25,7 +25,7 @@ from typing import Callable, Dict, List, Optional
 import numpy as np
 import tensorflow as tf
 
-from rec_model import auto_settings, gate_fit, rating_weights, simulated_cold
+from rec_model import auto_settings, gate_fit, rating_weights, recency, simulated_cold
 from rec_model import features as F
 from rec_model.agents.base import FitContext
 from rec_model.closed_forms.cold_items import text_mixing
@@ -88,7 +88,9 @@ def fit_closed_forms(model: MultiAgentModel, ctx: FitContext, agents=None) -> Di
     counts = ctx.data.item_counts()
     model.item_stats.set_counts(counts)
     model.set_popular(counts)
-    model.histories.set_histories(*ctx.data.histories(0, model.rating_power))
+    values, weights, splits = ctx.data.histories(0, model.rating_power)
+    model.histories.set_histories(values, recency.boosted(weights, splits, model.recency_window),
+                                  splits)
     return {agent.name: agent.fit(ctx) for agent in (model.agents if agents is None else agents)}
 
 
@@ -198,7 +200,8 @@ def _gate_scores(model, arrays) -> np.ndarray:
 def train_multi_agent(config, data: Interactions, text: np.ndarray, verbose: int = 0,
                       strategy: Optional[tf.distribute.Strategy] = None,
                       callbacks: Optional[Callable[[str], list]] = None,
-                      initial_model: Optional[MultiAgentModel] = None) -> TrainResult:
+                      initial_model: Optional[MultiAgentModel] = None,
+                      split_in_time: bool = False) -> TrainResult:
     """Runs the four stages (module docstring) on `data`.
 
     Args:
@@ -209,6 +212,9 @@ def train_multi_agent(config, data: Interactions, text: np.ndarray, verbose: int
         strategy: optional tf.distribute strategy (MultiWorkerMirroredStrategy).
         callbacks: optional `stage -> list of Keras callbacks` ("pairs", "gate").
         initial_model: optional model to continue from (warm start) over the same vocabularies.
+        split_in_time: whether the model is judged on each user's later interactions
+            (`recency.split_in_time` of the train and eval splits): then the stored
+            histories may weigh recent interactions more (`ModelConfig.recency_window`).
     """
     tf.keras.utils.set_random_seed(config.seed)
     text = np.asarray(text, np.float32)
@@ -220,7 +226,8 @@ def train_multi_agent(config, data: Interactions, text: np.ndarray, verbose: int
         return list(given(stage)) + [FiniteGuard(stage)]
 
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
-        return _train(config, data, text, verbose, strategy, guarded, initial_model)
+        return _train(config, data, text, verbose, strategy, guarded, initial_model,
+                      split_in_time)
 
 
 def last_pass(model, data, optimizer, replicas, callbacks, logs, seconds=None) -> None:
@@ -248,7 +255,8 @@ def last_pass(model, data, optimizer, replicas, callbacks, logs, seconds=None) -
         seconds[LAST_PASS_STAGE] = time.perf_counter() - start
 
 
-def _train(config, data, text, verbose, strategy, callbacks, initial_model) -> TrainResult:
+def _train(config, data, text, verbose, strategy, callbacks, initial_model, split_in_time
+           ) -> TrainResult:
     seconds, logs = {}, []
     if initial_model is not None:
         if (initial_model.num_users, initial_model.num_items) != (data.num_users, data.num_items):
@@ -307,6 +315,8 @@ def _train(config, data, text, verbose, strategy, callbacks, initial_model) -> T
         gate.update(mute_silent_agents(model, arrays, validation))
         del arrays
         seconds["gate"] = time.perf_counter() - start
+    model.recency_window, settings[recency.SETTINGS_KEY] = recency.choose(
+        config.recency_window, model, rest, split_in_time, config.seed)
     model.set_stage("pairs")
     # Without a held-out slice the pairs stage has already seen every interaction.
     train = functools.partial(last_pass, optimizer=pairs_optimizer, replicas=replicas,

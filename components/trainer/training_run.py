@@ -31,6 +31,7 @@ from components.trainer.config import TrainerConfig
 from components.trainer.tensorboard_logs import EpochScalars, write_scalars_to
 from components.trainer.training_inputs import TrainingInputs
 from rec_model import features as F
+from rec_model import recency
 from rec_model.config import ModelConfig
 from rec_model.evaluation import recommend_users
 from rec_model.finite_guard import NonFiniteTrainingError
@@ -204,7 +205,8 @@ def run_training(job: TrainingJob, strategy: Optional[tf.distribute.Strategy] = 
         initial, warm = _initial_model(job, config, inputs, model_config)
     result = train_multi_agent(model_config, inputs.train, inputs.text_embeddings,
                                verbose=config.verbose, strategy=strategy,
-                               callbacks=_callbacks(job, config, info), initial_model=initial)
+                               callbacks=_callbacks(job, config, info), initial_model=initial,
+                               split_in_time=recency.split_in_time(inputs.train, inputs.eval))
     model = result.model
     probe = _probe_batch(inputs)
     sparse = (gradients.sparse_allreduce_report(model, strategy, probe) if strategy is not None

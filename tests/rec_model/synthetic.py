@@ -41,6 +41,25 @@ def make_data(seed: int = 0, ratings: bool = False, cold=COLD_ITEMS):
     return data, text.astype(np.float32)
 
 
+def drifting_tastes(users=400, items=160, clusters=8, per_phase=8, drift=True, seed=0):
+    """Each user moves from one cluster's items (early) to another's (late); with `drift`
+    False both phases come from the user's one cluster, so the latest items say no more."""
+    rng = np.random.default_rng(seed)
+    per = items // clusters
+    u, i = [], []
+    for user in range(users):
+        first = user % clusters
+        second = (user * 3 + 1) % clusters if drift else first
+        pool = np.concatenate([np.arange(c * per, (c + 1) * per) for c in {first, second}])
+        late = (pool // per == second) if drift else rng.permutation(pool.size) < per // 2
+        picks = [rng.choice(pool[~late], per_phase, replace=False),
+                 rng.choice(pool[late], per_phase, replace=False)]
+        u += [user] * 2 * per_phase
+        i += np.concatenate(picks).tolist()
+    t = np.tile(np.arange(2 * per_phase, dtype=np.float64), users)
+    return Interactions(np.array(u), np.array(i), users, items, timestamp=t)
+
+
 def tiny_config(**overrides) -> ModelConfig:
     base = dict(embedding_dim=8, epochs=1, gate_epochs=1, neighbours=4, spectral_rank=4,
                 batch_size=16, retrieval_candidates=10, popular_candidates=5, gate_share=0.25,

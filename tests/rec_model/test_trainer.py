@@ -4,14 +4,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from rec_model import auto_settings, gate_fit, trainer
+from rec_model import auto_settings, gate_fit, recency, trainer
 from rec_model.config import ModelConfig
 from rec_model.interactions import Interactions
 from rec_model.lazy_adam import LazyAdam
 from rec_model.trainer import (LAST_PASS_STAGE, _optimizer, last_pass, mute_silent_agents,
                                refit, train_multi_agent)
-from tests.rec_model.synthetic import (NUM_ITEMS, fitted_model, held_out_validation, make_data,
-                                       tiny_config)
+from tests.rec_model.synthetic import (NUM_ITEMS, drifting_tastes, fitted_model,
+                                       held_out_validation, make_data, tiny_config)
 
 
 def test_losses_are_finite_and_both_stages_are_logged(trained):
@@ -261,3 +261,18 @@ def test_every_training_pipeline_runs_without_the_autotuner(monkeypatch):
     train_multi_agent(tiny_config(epochs=2), data, text)
     # Pairs, their validation and the gate; unset (None) would mean the autotuner's default.
     assert len(tuned) >= 3 and all(enabled is False for enabled in tuned)
+
+
+def test_a_model_judged_on_later_interactions_weighs_the_chosen_latest_ones_more():
+    data = drifting_tastes()
+    text = np.random.default_rng(0).normal(size=(data.num_items, 4)).astype(np.float32)
+    config = tiny_config(agents=("history",), neighbours=0, gate_share=0.1)
+    timed = train_multi_agent(config, data, text, split_in_time=True)
+    window = timed.settings["recency"]["recency_window"]
+    assert window > 0 and timed.model.recency_window == window
+    _, weights, splits = data.histories(0, timed.model.rating_power)
+    np.testing.assert_allclose(timed.model.histories.item_weights.numpy(),
+                               recency.boosted(weights, splits, window))
+    plain = train_multi_agent(config, data, text)
+    assert plain.settings["recency"] == {"recency_window": 0}
+    np.testing.assert_allclose(plain.model.histories.item_weights.numpy(), weights)

@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from components.trainer import training_run
 from components.trainer.training_run import TrainingJob, check_finite_scores, weights_digest
+from rec_model import recency
 from rec_model.finite_guard import NonFiniteTrainingError
 from tests.rec_model.synthetic import fitted_model, make_data
 
@@ -61,6 +62,13 @@ def test_the_run_writes_both_models_the_card_and_tensorboard_logs(exported):
     assert glob.glob(os.path.join(run_dir, "gate", "train", "events.*"))
     assert glob.glob(os.path.join(run_dir, "eval", "events.*"))
     assert not os.path.exists(os.path.join(run_dir, ".trainer_work"))  # removed on success
+
+
+def test_an_eval_split_in_time_has_the_recency_window_chosen_and_reported(exported):
+    inputs, report = exported["inputs"], exported["card"]["settings"]["recency"]
+    assert recency.split_in_time(inputs.train, inputs.eval)  # each user's last rows held out
+    assert report["recency_window"] in recency.WINDOWS
+    assert "validation_ndcg@20_window=0" in report  # compared, not merely defaulted
 
 
 def test_warm_start_from_the_run_keeps_known_rows(exported):

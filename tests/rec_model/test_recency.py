@@ -1,0 +1,77 @@
+"""Recent interactions weigh more only when the data says so: a window chosen on each user's
+latest training items, and only for a model judged on later interactions."""
+
+import numpy as np
+import pytest
+
+from rec_model import recency
+from rec_model.interactions import Interactions
+from tests.rec_model.synthetic import drifting_tastes, fitted_model, tiny_config
+
+
+def test_split_latest_per_user_holds_out_each_users_latest_and_keeps_one():
+    data = Interactions(np.array([0, 0, 0, 0, 0, 1, 2, 2]), np.array([0, 1, 2, 3, 4, 0, 1, 2]),
+                        3, 5, timestamp=np.array([5., 1., 4., 2., 3., 9., 7., 8.]))
+    earlier, latest = data.split_latest_per_user(0.4, 0)
+    held = sorted(zip(latest.user_index.tolist(), latest.item_index.tolist()))
+    assert held == [(0, 0), (0, 2), (2, 2)]  # user 0's two latest, user 2's latest
+    assert earlier.size + latest.size == data.size
+    assert set(earlier.user_index.tolist()) == {0, 1, 2}  # one-row user 1 keeps its row
+
+
+def test_split_latest_per_user_never_holds_out_feedback_and_needs_times():
+    data = Interactions(np.zeros(4, int), np.arange(4), 1, 4, timestamp=np.arange(4.0),
+                        from_feedback=np.array([False, False, False, True]))
+    _, latest = data.split_latest_per_user(0.5, 0)
+    assert latest.item_index.tolist() == [2]
+    untimed = Interactions(np.zeros(4, int), np.arange(4), 1, 4)
+    assert untimed.split_latest_per_user(0.5, 0)[1].size == 0
+    with pytest.raises(ValueError, match="share"):
+        data.split_latest_per_user(1.0, 0)
+
+
+def test_split_in_time_tells_a_time_split_from_a_random_one():
+    data = drifting_tastes()
+    assert recency.split_in_time(*data.split_latest_per_user(0.2, 0))
+    assert not recency.split_in_time(*data.split_per_user(0.2, 0))
+    untimed = Interactions(data.user_index, data.item_index, data.num_users, data.num_items)
+    assert not recency.split_in_time(*untimed.split_per_user(0.2, 0))
+    flat = Interactions(data.user_index, data.item_index, data.num_users, data.num_items,
+                        timestamp=np.zeros(data.size))
+    assert not recency.split_in_time(*flat.split_latest_per_user(0.2, 0))
+
+
+def test_boosted_weighs_each_rows_latest_entries():
+    weights = np.array([1., 2., 3., 4., 5., 6.], np.float32)
+    splits = np.array([0, 4, 4, 6])
+    out = recency.boosted(weights, splits, 2)
+    assert out.tolist() == [1., 2., 6., 8., 10., 12.]
+    assert out.dtype == np.float32
+    assert recency.boosted(weights, splits, 0).tolist() == weights.tolist()
+
+
+def _fitted(data):
+    """A history-only model fitted (closed forms) on `data`, as the trainer's probe sees it."""
+    text = np.random.default_rng(0).normal(size=(data.num_items, 4)).astype(np.float32)
+    config = tiny_config(agents=("history",), neighbours=0, history_l2=0.0, recency_window=None)
+    return fitted_model(config, data=data, text=text)
+
+
+def test_a_window_is_chosen_where_taste_drifts_and_none_where_it_stays():
+    rest, _ = drifting_tastes().split_per_user(0.1, 0)
+    model = _fitted(rest)
+    stored = model.histories.item_weights.numpy().copy()
+    window, report = recency.choose(None, model, rest, True, 0)
+    assert window > 0 and report["recency_window"] == window
+    assert report[f"validation_ndcg@20_window={window}"] > report["validation_ndcg@20_window=0"]
+    np.testing.assert_array_equal(model.histories.item_weights.numpy(), stored)  # restored
+    steady, _ = drifting_tastes(drift=False).split_per_user(0.1, 0)
+    window, report = recency.choose(None, _fitted(steady), steady, True, 0)
+    assert window == 0 and "validation_ndcg@20_window=10" in report
+
+
+def test_nothing_is_chosen_off_a_time_split_or_when_a_window_is_set():
+    rest, _ = drifting_tastes().split_per_user(0.1, 0)
+    model = _fitted(rest)
+    assert recency.choose(None, model, rest, False, 0) == (0, {"recency_window": 0})
+    assert recency.choose(7, model, rest, True, 0) == (7, {"recency_window": 7})
