@@ -1,9 +1,10 @@
 """Robustness matrix: the default model on every shape of `shapes.py` against popularity,
 item-kNN and EASE (its L2 chosen on a validation split carved from train), on a random 80/20
-split (test pairs seen in train dropped), same process.
+split (test pairs seen in train dropped), or with `--split time` on each user's latest 20%
+(the pipeline's default split), same process.
 
     python -m bench.robustness.run --out bench/results/robustness.json [--shapes a,b] [--no-ease]
-        [--config model_config.json]
+        [--config model_config.json] [--split random|time]
 
 By default every shape of `shapes.SHAPES` and `shapes.REAL_LIKE_SHAPES`; `--shapes` also
 takes the names of `shapes.LARGE_SHAPES` and of `movielens_shapes` (MovieLens-100K with real
@@ -45,10 +46,14 @@ def hashed_text(texts: List[str], dim: int = TEXT_DIM) -> np.ndarray:
     return out
 
 
-def split(shape, seed: int = 42):
-    """Random 80/20 split of the interactions as (train, test) Interactions."""
+def split(shape, seed: int = 42, mode: str = "random"):
+    """(train, test) Interactions: a random 80/20 split, or with `mode` "time" each user's
+    latest 20% held out (as `recsys pipeline run`'s default; random for untimed shapes)."""
     from rec_model.interactions import Interactions
 
+    if mode == "time" and shape.timestamp is not None:
+        return Interactions(shape.user, shape.item, shape.num_users, shape.num_items,
+                            shape.timestamp, shape.rating).split_latest_per_user(0.2, seed)
     n = shape.user.size
     order = np.random.default_rng(seed).permutation(n)
     cut = int(0.8 * n)
@@ -167,15 +172,19 @@ def all_shapes(movielens_dir: str = movielens_shapes.DEFAULT_DIR) -> Dict:
 
 
 def run_shape(name: str, config=None, with_ease: bool = False,
-              movielens_dir: str = movielens_shapes.DEFAULT_DIR) -> Dict:
+              movielens_dir: str = movielens_shapes.DEFAULT_DIR, split_mode: str = "random"
+              ) -> Dict:
+    from rec_model import recency
     from rec_model.config import ModelConfig
     from rec_model.evaluation import evaluate, held_out_sets, recommend_users
     from rec_model.trainer import train_multi_agent
 
     shape = all_shapes(movielens_dir)[name]()
-    train, test = split(shape)
+    train, test = split(shape, mode=split_mode)
+    in_time = recency.split_in_time(train, test)  # as the pipeline's trainer tells it
     start = time.perf_counter()
-    result = train_multi_agent(config or ModelConfig(), train, hashed_text(shape.texts))
+    result = train_multi_agent(config or ModelConfig(), train, hashed_text(shape.texts),
+                               split_in_time=in_time)
     seconds = time.perf_counter() - start
     finite = all(math.isfinite(v) for row in result.epochs for k, v in row.items()
                  if isinstance(v, float))
@@ -186,7 +195,8 @@ def run_shape(name: str, config=None, with_ease: bool = False,
         users, relevant = held_out_sets(result.model, test, 10000, 0)
         ease["model_minus_ease"] = paired_difference(
             recommend_users(result.model, users, 10)[0], ease.pop("test_ids"), users, relevant)
-    return {"shape": name, "users": shape.num_users, "items": shape.num_items,
+    return {"shape": name, "split": "time" if in_time else "random",
+            "users": shape.num_users, "items": shape.num_items,
             "interactions": int(shape.user.size), "finite": finite, "seconds": seconds,
             "ndcg@10": metrics["ndcg@10"], "ndcg@10_ci95": metrics["ndcg@10_ci95"],
             "popularity_ndcg@10": metrics["popularity_ndcg@10"], "item_knn_ndcg@10": knn,
@@ -196,7 +206,8 @@ def run_shape(name: str, config=None, with_ease: bool = False,
 
 
 def markdown(rows: List[Dict]) -> str:
-    lines = ["# Robustness matrix (defaults, random 80/20 split)", "",
+    modes = sorted({r.get("split", "random") for r in rows})
+    lines = [f"# Robustness matrix (defaults, {' / '.join(modes)} 80/20 split)", "",
              "| shape | users | items | interactions | finite | NDCG@10 | popularity | item-kNN |"
              " beats both | EASE | / EASE | model - EASE (paired) |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -239,6 +250,8 @@ def main(argv=None) -> int:
                              f"{EASE_MAX_ITEMS} items)")
     parser.add_argument("--movielens", default=movielens_shapes.DEFAULT_DIR,
                         help="raw MovieLens-100K folder of the ml100k_* shapes")
+    parser.add_argument("--split", choices=("random", "time"), default="random",
+                        help="time: each user's latest 20%% held out (timed shapes only)")
     parser.add_argument("--config", default=None,
                         help="ModelConfig JSON file: the fields it names (others default)")
     args = parser.parse_args(argv)
@@ -250,7 +263,7 @@ def main(argv=None) -> int:
     rows = []
     for name in names:
         rows.append(run_shape(name, config, with_ease=not args.no_ease,
-                              movielens_dir=args.movielens))
+                              movielens_dir=args.movielens, split_mode=args.split))
         print(json.dumps({k: v for k, v in rows[-1].items() if k not in ("settings",)}),
               flush=True)
     out = pathlib.Path(args.out)

@@ -88,8 +88,9 @@ def test_paired_difference_is_the_mean_per_user_gap_with_its_interval():
 def test_config_flag_changes_the_defaults_and_names_unknown_fields(monkeypatch, tmp_path, capsys):
     seen = []
 
-    def fake_run_shape(name, config=None, with_ease=False, movielens_dir=None):
-        seen.append(config)
+    def fake_run_shape(name, config=None, with_ease=False, movielens_dir=None,
+                       split_mode="random"):
+        seen.append((config, split_mode))
         return {"shape": name, "users": 1, "items": 1, "interactions": 1, "finite": True,
                 "ndcg@10": 0.2, "ndcg@10_ci95": 0.0, "popularity_ndcg@10": 0.1,
                 "item_knn_ndcg@10": 0.1}
@@ -100,7 +101,21 @@ def test_config_flag_changes_the_defaults_and_names_unknown_fields(monkeypatch, 
     typo.write_text('{"neigbours": 64}')
     assert run.main(["--shapes", "no_ratings", "--no-ease", "--out", str(out),
                      "--config", str(config)]) == 0
-    assert seen[0].neighbours == 64 and seen[0].retrieval_candidates == 200  # rest: defaults
+    assert seen[0][0].neighbours == 64 and seen[0][0].retrieval_candidates == 200  # defaults
+    assert seen[0][1] == "random"
+    assert run.main(["--shapes", "no_ratings", "--no-ease", "--out", str(out),
+                     "--split", "time"]) == 0
+    assert seen[1] == (None, "time")
     with pytest.raises(SystemExit):
         run.main(["--shapes", "no_ratings", "--out", str(out), "--config", str(typo)])
     assert "neigbours" in capsys.readouterr().err
+
+
+def test_a_time_split_holds_out_each_users_latest_and_untimed_shapes_split_at_random():
+    shape = shapes.generate(60, 40, 1200)
+    train, test = run.split(shape, mode="time")
+    last = np.full(shape.num_users, -np.inf)
+    np.maximum.at(last, train.user_index, train.timestamp)
+    assert test.size and (test.timestamp >= last[test.user_index]).all()
+    untimed = run.split(shapes._replace(shape, timestamp=None), mode="time")
+    assert abs(untimed[1].size - 0.2 * shape.user.size) <= 1  # the random 80/20 cut
