@@ -25,10 +25,11 @@ class ModelConfig:
         rating_power: interactions weigh (rating / mean rating) ** rating_power in the closed
             forms and histories (0 = binary; data without ratings is binary; None = auto:
             chosen on the validation slice, `rec_model.rating_weights`).
-        recency_window: each user's latest this many interactions weigh `recency.BOOST` times
-            in the stored histories requests read (0 = none; None = auto: chosen on each
-            user's latest training items when the eval split is one in time, else none;
-            `rec_model.recency`).
+        recency_half_life / recency_boost: a stored interaction `age` items before the user's
+            latest weighs 1 + recency_boost x 0.5 ** (age / recency_half_life) times more in
+            the histories requests read (half-life 0 = all alike; None = auto: both chosen
+            on each user's latest training items when the eval split is one in time, none
+            otherwise; `rec_model.recency`).
         history_length: most recent items of a user that form the agents' input (bounded
             work per request: a call on b known users gathers at most b x history_length
             item rows per agent); every stored item is still excluded from recommendations.
@@ -70,7 +71,8 @@ class ModelConfig:
     embedding_dim: int = 64
     hybrid_cross_layers: int = 2
     rating_power: Optional[float] = None
-    recency_window: Optional[int] = None
+    recency_half_life: Optional[float] = None
+    recency_boost: float = 7.0
     history_length: int = 2000
     history_entries: int = 32768
     neighbours: int = 0
@@ -116,9 +118,11 @@ class ModelConfig:
                 raise ValueError(f"{name}={getattr(self, name)!r} must be > 0")
         if self.rating_power is not None and self.rating_power < 0:
             raise ValueError(f"rating_power={self.rating_power!r} must be >= 0 (None = auto)")
-        if self.recency_window is not None and int(self.recency_window) < 0:
-            raise ValueError(f"recency_window={self.recency_window!r} must be >= 0 "
+        if self.recency_half_life is not None and self.recency_half_life < 0:
+            raise ValueError(f"recency_half_life={self.recency_half_life!r} must be >= 0 "
                              "(0 = none, None = auto)")
+        if self.recency_boost < 0:
+            raise ValueError(f"recency_boost={self.recency_boost!r} must be >= 0")
         for name in ("history_l2", "embedding_l2"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name}={getattr(self, name)!r} must be >= 0")

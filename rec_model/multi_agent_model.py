@@ -27,7 +27,7 @@ import tensorflow_recommenders as tfrs
 
 from rec_model import candidates as cand
 from rec_model import features as F
-from rec_model import objectives, ragged_rows, rating_weights
+from rec_model import objectives, ragged_rows, rating_weights, recency
 from rec_model.agent_gate import AgentGate, candidate_statistics
 from rec_model.agent_weighting import AgentWeighting
 from rec_model.agents.base import FactorAgent
@@ -71,7 +71,7 @@ class MultiAgentModel(tfrs.Model):
         # The trainer sets it when the config leaves the choice to the data.
         self.rating_power = (rating_weights.DEFAULT_POWER if config.rating_power is None
                              else config.rating_power)
-        self.recency_window = config.recency_window or 0
+        self.recency = recency.requested(config) or recency.NONE  # (half-life, boost)
         self.stage = "pairs"
         self._stage_metrics = {stage: [tf.keras.metrics.Mean(name=f"loss_{stage}_ensemble")]
                                for stage in STAGES}

@@ -89,7 +89,7 @@ def fit_closed_forms(model: MultiAgentModel, ctx: FitContext, agents=None) -> Di
     model.item_stats.set_counts(counts)
     model.set_popular(counts)
     values, weights, splits = ctx.data.histories(0, model.rating_power)
-    model.histories.set_histories(values, recency.boosted(weights, splits, model.recency_window),
+    model.histories.set_histories(values, recency.weighted(weights, splits, *model.recency),
                                   splits)
     return {agent.name: agent.fit(ctx) for agent in (model.agents if agents is None else agents)}
 
@@ -214,7 +214,7 @@ def train_multi_agent(config, data: Interactions, text: np.ndarray, verbose: int
         initial_model: optional model to continue from (warm start) over the same vocabularies.
         split_in_time: whether the model is judged on each user's later interactions
             (`recency.split_in_time` of the train and eval splits): then the stored
-            histories may weigh recent interactions more (`ModelConfig.recency_window`).
+            histories may weigh recent interactions more (`ModelConfig.recency_half_life`).
     """
     tf.keras.utils.set_random_seed(config.seed)
     text = np.asarray(text, np.float32)
@@ -266,6 +266,7 @@ def _train(config, data, text, verbose, strategy, callbacks, initial_model, spli
     else:
         model = MultiAgentModel(config, data.num_users, data.num_items, text.shape[1])
     model.mute(())  # every agent proposes and scores until the gate is fitted
+    model.recency = recency.requested(config) or recency.NONE  # a warm start's: chosen again
     rest, held = data.split_per_user(config.gate_share, config.seed)
     start = time.perf_counter()
     model.rating_power, weighting = rating_weights.choose(
@@ -315,8 +316,8 @@ def _train(config, data, text, verbose, strategy, callbacks, initial_model, spli
         gate.update(mute_silent_agents(model, arrays, validation))
         del arrays
         seconds["gate"] = time.perf_counter() - start
-    model.recency_window, settings[recency.SETTINGS_KEY] = recency.choose(
-        config.recency_window, model, rest, split_in_time, config.seed)
+    model.recency, settings[recency.SETTINGS_KEY] = recency.choose(
+        recency.requested(config), model, rest, split_in_time, config.seed)
     model.set_stage("pairs")
     # Without a held-out slice the pairs stage has already seen every interaction.
     train = functools.partial(last_pass, optimizer=pairs_optimizer, replicas=replicas,

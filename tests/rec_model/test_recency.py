@@ -41,37 +41,44 @@ def test_split_in_time_tells_a_time_split_from_a_random_one():
     assert not recency.split_in_time(*flat.split_latest_per_user(0.2, 0))
 
 
-def test_boosted_weighs_each_rows_latest_entries():
+def test_weighted_decays_with_the_distance_from_each_rows_latest():
     weights = np.array([1., 2., 3., 4., 5., 6.], np.float32)
     splits = np.array([0, 4, 4, 6])
-    out = recency.boosted(weights, splits, 2)
-    assert out.tolist() == [1., 2., 6., 8., 10., 12.]
+    out = recency.weighted(weights, splits, 1.0, 3.0)  # ages 3, 2, 1, 0 | 1, 0
+    np.testing.assert_allclose(out, [1 * 1.375, 2 * 1.75, 3 * 2.5, 4 * 4., 5 * 2.5, 6 * 4.])
     assert out.dtype == np.float32
-    assert recency.boosted(weights, splits, 0).tolist() == weights.tolist()
+    assert recency.weighted(weights, splits, *recency.NONE).tolist() == weights.tolist()
+    assert recency.weighted(weights, splits, 5.0, 0.0).tolist() == weights.tolist()
 
 
 def _fitted(data):
     """A history-only model fitted (closed forms) on `data`, as the trainer's probe sees it."""
     text = np.random.default_rng(0).normal(size=(data.num_items, 4)).astype(np.float32)
-    config = tiny_config(agents=("history",), neighbours=0, history_l2=0.0, recency_window=None)
+    config = tiny_config(agents=("history",), neighbours=0, history_l2=0.0)
     return fitted_model(config, data=data, text=text)
 
 
-def test_a_window_is_chosen_where_taste_drifts_and_none_where_it_stays():
+def test_a_decay_is_chosen_where_taste_drifts_and_none_where_it_stays():
     rest, _ = drifting_tastes().split_per_user(0.1, 0)
     model = _fitted(rest)
     stored = model.histories.item_weights.numpy().copy()
-    window, report = recency.choose(None, model, rest, True, 0)
-    assert window > 0 and report["recency_window"] == window
-    assert report[f"validation_ndcg@20_window={window}"] > report["validation_ndcg@20_window=0"]
+    pair, report = recency.choose(None, model, rest, True, 0)
+    assert pair != recency.NONE and (report["half_life"], report["boost"]) == pair
+    chosen = report[f"validation_ndcg@20_half_life={pair[0]:g}_boost={pair[1]:g}"]
+    assert chosen > report["validation_ndcg@20_half_life=0_boost=0"]
     np.testing.assert_array_equal(model.histories.item_weights.numpy(), stored)  # restored
     steady, _ = drifting_tastes(drift=False).split_per_user(0.1, 0)
-    window, report = recency.choose(None, _fitted(steady), steady, True, 0)
-    assert window == 0 and "validation_ndcg@20_window=10" in report
+    pair, report = recency.choose(None, _fitted(steady), steady, True, 0)
+    assert pair == recency.NONE and "validation_ndcg@20_half_life=10_boost=7" in report
 
 
-def test_nothing_is_chosen_off_a_time_split_or_when_a_window_is_set():
+def test_nothing_is_chosen_off_a_time_split_or_when_the_config_fixes_it():
     rest, _ = drifting_tastes().split_per_user(0.1, 0)
     model = _fitted(rest)
-    assert recency.choose(None, model, rest, False, 0) == (0, {"recency_window": 0})
-    assert recency.choose(7, model, rest, True, 0) == (7, {"recency_window": 7})
+    none = {"half_life": 0.0, "boost": 0.0}
+    assert recency.choose(None, model, rest, False, 0) == (recency.NONE, none)
+    assert recency.choose((4.0, 2.0), model, rest, True, 0) == (
+        (4.0, 2.0), {"half_life": 4.0, "boost": 2.0})
+    assert recency.requested(tiny_config()) is None
+    assert recency.requested(tiny_config(recency_half_life=4.0)) == (4.0, 7.0)
+    assert recency.requested(tiny_config(recency_half_life=0.0)) == recency.NONE

@@ -268,11 +268,12 @@ def test_a_model_judged_on_later_interactions_weighs_the_chosen_latest_ones_more
     text = np.random.default_rng(0).normal(size=(data.num_items, 4)).astype(np.float32)
     config = tiny_config(agents=("history",), neighbours=0, gate_share=0.1)
     timed = train_multi_agent(config, data, text, split_in_time=True)
-    window = timed.settings["recency"]["recency_window"]
-    assert window > 0 and timed.model.recency_window == window
+    report = timed.settings["recency"]
+    chosen = (report["half_life"], report["boost"])
+    assert chosen != recency.NONE and timed.model.recency == chosen
     _, weights, splits = data.histories(0, timed.model.rating_power)
     np.testing.assert_allclose(timed.model.histories.item_weights.numpy(),
-                               recency.boosted(weights, splits, window))
+                               recency.weighted(weights, splits, *chosen), rtol=1e-6)
     plain = train_multi_agent(config, data, text)
-    assert plain.settings["recency"] == {"recency_window": 0}
+    assert plain.settings["recency"] == {"half_life": 0.0, "boost": 0.0}
     np.testing.assert_allclose(plain.model.histories.item_weights.numpy(), weights)

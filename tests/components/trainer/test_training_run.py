@@ -64,11 +64,11 @@ def test_the_run_writes_both_models_the_card_and_tensorboard_logs(exported):
     assert not os.path.exists(os.path.join(run_dir, ".trainer_work"))  # removed on success
 
 
-def test_an_eval_split_in_time_has_the_recency_window_chosen_and_reported(exported):
+def test_an_eval_split_in_time_has_the_recency_weights_chosen_and_reported(exported):
     inputs, report = exported["inputs"], exported["card"]["settings"]["recency"]
     assert recency.split_in_time(inputs.train, inputs.eval)  # each user's last rows held out
-    assert report["recency_window"] in recency.WINDOWS
-    assert "validation_ndcg@20_window=0" in report  # compared, not merely defaulted
+    assert report["half_life"] in (0.0, *recency.HALF_LIVES)
+    assert "validation_ndcg@20_half_life=0_boost=0" in report  # compared, not defaulted
 
 
 def test_warm_start_from_the_run_keeps_known_rows(exported):
