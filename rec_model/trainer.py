@@ -317,7 +317,8 @@ def _train(config, data, text, verbose, strategy, callbacks, initial_model, spli
         del arrays
         seconds["gate"] = time.perf_counter() - start
     model.recency, settings[recency.SETTINGS_KEY] = recency.choose(
-        recency.requested(config), model, rest, split_in_time, config.seed)
+        recency.requested(config), model, rest, split_in_time, config.seed,
+        lambda part: refit(model, part, text))
     model.set_stage("pairs")
     # Without a held-out slice the pairs stage has already seen every interaction.
     train = functools.partial(last_pass, optimizer=pairs_optimizer, replicas=replicas,

@@ -6,6 +6,7 @@ import pytest
 
 from rec_model import recency
 from rec_model.interactions import Interactions
+from rec_model.trainer import refit
 from tests.rec_model.synthetic import drifting_tastes, fitted_model, tiny_config
 
 
@@ -52,33 +53,42 @@ def test_weighted_decays_with_the_distance_from_each_rows_latest():
 
 
 def _fitted(data):
-    """A history-only model fitted (closed forms) on `data`, as the trainer's probe sees it."""
+    """(history-only model fitted on `data`, its refit) as the trainer hands them to `choose`."""
     text = np.random.default_rng(0).normal(size=(data.num_items, 4)).astype(np.float32)
     config = tiny_config(agents=("history",), neighbours=0, history_l2=0.0)
-    return fitted_model(config, data=data, text=text)
+    model = fitted_model(config, data=data, text=text)
+    refitted = []
+
+    def refit_on(part):
+        refitted.append(part.size)
+        refit(model, part, text)
+
+    return model, refit_on, refitted
 
 
 def test_a_decay_is_chosen_where_taste_drifts_and_none_where_it_stays():
     rest, _ = drifting_tastes().split_per_user(0.1, 0)
-    model = _fitted(rest)
-    stored = model.histories.item_weights.numpy().copy()
-    pair, report = recency.choose(None, model, rest, True, 0)
+    model, refit_on, refitted = _fitted(rest)
+    pair, report = recency.choose(None, model, rest, True, 0, refit_on)
     assert pair != recency.NONE and (report["half_life"], report["boost"]) == pair
     chosen = report[f"validation_ndcg@20_half_life={pair[0]:g}_boost={pair[1]:g}"]
     assert chosen > report["validation_ndcg@20_half_life=0_boost=0"]
-    np.testing.assert_array_equal(model.histories.item_weights.numpy(), stored)  # restored
+    # Ranked by a model refitted without the items it ranks: each user's latest fifth.
+    assert refitted == [rest.split_latest_per_user(recency.LATEST_SHARE, 0)[0].size]
     steady, _ = drifting_tastes(drift=False).split_per_user(0.1, 0)
-    pair, report = recency.choose(None, _fitted(steady), steady, True, 0)
+    model, refit_on, _ = _fitted(steady)
+    pair, report = recency.choose(None, model, steady, True, 0, refit_on)
     assert pair == recency.NONE and "validation_ndcg@20_half_life=10_boost=7" in report
 
 
 def test_nothing_is_chosen_off_a_time_split_or_when_the_config_fixes_it():
     rest, _ = drifting_tastes().split_per_user(0.1, 0)
-    model = _fitted(rest)
+    model, refit_on, refitted = _fitted(rest)
     none = {"half_life": 0.0, "boost": 0.0}
-    assert recency.choose(None, model, rest, False, 0) == (recency.NONE, none)
-    assert recency.choose((4.0, 2.0), model, rest, True, 0) == (
+    assert recency.choose(None, model, rest, False, 0, refit_on) == (recency.NONE, none)
+    assert recency.choose((4.0, 2.0), model, rest, True, 0, refit_on) == (
         (4.0, 2.0), {"half_life": 4.0, "boost": 2.0})
+    assert not refitted  # nothing probed, nothing refitted
     assert recency.requested(tiny_config()) is None
     assert recency.requested(tiny_config(recency_half_life=4.0)) == (4.0, 7.0)
     assert recency.requested(tiny_config(recency_half_life=0.0)) == recency.NONE
