@@ -37,7 +37,7 @@ NONE = (0.0, 0.0)  # (half-life, boost) of weighing every stored item alike
 # to count as one in time (rows logged from served lists after the split may break it).
 IN_TIME_SHARE = 0.95
 LATEST_SHARE = 0.2  # of each user's items the probe holds out, as example_gen's default
-PROBE_USERS = 2000  # validation users ranked per window (seeded sample)
+PROBE_USERS = 2000  # users ranked under each weighting (a seeded sample)
 SETTINGS_KEY = "recency"  # the choice's entry in the trainer's settings
 
 
