@@ -173,10 +173,8 @@ class Interactions:
         order = np.lexsort((draw, self.timestamp, self.user_index))
         counts = self.user_counts()
         held_count = np.minimum(counts - 1, np.ceil(share * counts).astype(np.int64))
-        ends = np.cumsum(counts)
-        users = self.user_index[order]
         held = np.zeros(self.size, bool)
-        held[order] = np.arange(self.size) >= ends[users] - held_count[users]
+        held[order] = self._age(order) < held_count[self.user_index[order]]
         if self.from_feedback is not None:
             held &= ~self.from_feedback
         return self.subset(~held), self.subset(held)
@@ -193,15 +191,17 @@ class Interactions:
         order = np.lexsort((ts, self.user_index))
         counts = self.user_counts()
         if max_length:
-            ends = np.cumsum(counts)
-            keep_from = ends - np.minimum(counts, max_length)
-            users = self.user_index[order]
-            rank = np.arange(self.size)
-            order = order[rank >= keep_from[users]]
+            order = order[self._age(order) < max_length]
             counts = np.minimum(counts, max_length)
         splits = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         weights = self.weights(rating_power)[order]
         return self.item_index[order].astype(np.int32), weights, splits
+
+    def _age(self, order: np.ndarray) -> np.ndarray:
+        """[n] for rows in `order` (every row, sorted by user, then oldest first): how many
+        of the user's rows come after each (0 for the user's latest)."""
+        ends = np.cumsum(self.user_counts())
+        return ends[self.user_index[order]] - 1 - np.arange(self.size)
 
 
 def _uniform(keys: np.ndarray, seed: int) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Recent interactions weigh more only when the data says so: a window chosen on each user's
+"""Recent interactions weigh more only when the data says so: a decay chosen on each user's
 latest training items, and only for a model judged on later interactions."""
 
 import numpy as np
