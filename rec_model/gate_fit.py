@@ -5,6 +5,13 @@ every agent's scores of their candidates; the gate, the calibration temperatures
 are then trained on these arrays (the agents are fixed by then). `fit_static_blend` searches
 per-agent coefficients directly on NDCG (coordinate ascent), the gate's starting point and
 the fallback it must beat.
+
+When the blend is chosen on simulated new items (`simulated_cold`), blends within the
+ascent's noise margin of the best (`auto_settings.earns_its_cost`) are not told apart by
+NDCG, and among them the one that shows the new items most is kept (`_favour_new_items`):
+a held-out slice cannot value exposure that earns a new item its first interactions, which
+the feedback loop then trains on, and ties had otherwise gone to whichever blend the ascent
+reached first, which made how many new items a model shows a matter of round-off.
 """
 
 from typing import Dict, List, Tuple
@@ -22,6 +29,9 @@ _GRID = (0.0, 0.125, 0.25, 0.375, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 _KS = (10, 20, 50)  # the selection metric averages NDCG at these cut-offs (less noisy than @10)
 SOURCES = "sources"  # numpy-side only, like "targets": never a model input
 SIMULATED = "simulated_cold_scores"  # numpy-side only (`simulated_cold`)
+NEW_ITEMS = "simulated_new_items"  # numpy-side only: which candidates a draw made new
+NUMPY_ONLY = ("targets", SOURCES, NEW_ITEMS)  # never model inputs
+_ROUNDS = 3  # passes over the agents, of the ascent and of the new-items tie-break
 
 
 def candidate_arrays(model, validation, simulated=()) -> Dict[str, np.ndarray]:
@@ -36,10 +46,11 @@ def candidate_arrays(model, validation, simulated=()) -> Dict[str, np.ndarray]:
         {AGENT_CANDIDATE_SCORES [n, C, A], CANDIDATE_MASK [n, C], CANDIDATE_LABELS [n, C],
          USER_SIDE [n, s], "targets" [n] held-out item count per user, SOURCES [n, C] int32
          bits of who proposed each candidate: 1 the popular items, 2 << i agent i}, and with
-        K `simulated` draws SIMULATED [n, C, A, K]: the scores with each draw's items cold.
+        K `simulated` draws SIMULATED [n, C, A, K]: the scores with each draw's items cold,
+        and NEW_ITEMS [n, C, K] bool: the candidates each draw made cold.
     """
     keys = [F.AGENT_CANDIDATE_SCORES, F.CANDIDATE_MASK, F.CANDIDATE_LABELS, F.USER_SIDE, SOURCES]
-    parts = {k: [] for k in keys + ([SIMULATED] if simulated else [])}
+    parts = {k: [] for k in keys + ([SIMULATED, NEW_ITEMS] if simulated else [])}
     width = 0
     n = tf.constant(model.config.retrieval_candidates)
     step = auto_settings.users_per_call(model.num_items)
@@ -60,6 +71,8 @@ def candidate_arrays(model, validation, simulated=()) -> Dict[str, np.ndarray]:
         if simulated:
             parts[SIMULATED].append(np.stack(
                 [simulated_cold.scores(model, states, ids, scores, s) for s in simulated], -1))
+            parts[NEW_ITEMS].append(np.stack(
+                [simulated_cold.made_cold(ids, s) for s in simulated], -1))
         parts[F.CANDIDATE_MASK].append(eligible)
         parts[F.CANDIDATE_LABELS].append((labels > 0) & eligible)
         parts[F.USER_SIDE].append(users.side.numpy())
@@ -142,11 +155,12 @@ def metric(scores: np.ndarray, arrays) -> float:
 
 def views(arrays) -> List[Dict[str, np.ndarray]]:
     """The slices the blend is chosen on: `candidate_arrays` as it is, or with a SIMULATED
-    part each of its K draws' scores instead."""
-    plain = {k: v for k, v in arrays.items() if k != SIMULATED}
+    part each of its K draws' scores instead (and its NEW_ITEMS [n, C])."""
+    plain = {k: v for k, v in arrays.items() if k not in (SIMULATED, NEW_ITEMS)}
     if SIMULATED not in arrays:
         return [plain]
-    return [{**plain, F.AGENT_CANDIDATE_SCORES: arrays[SIMULATED][..., k]}
+    return [{**plain, F.AGENT_CANDIDATE_SCORES: arrays[SIMULATED][..., k],
+             NEW_ITEMS: arrays[NEW_ITEMS][..., k]}
             for k in range(arrays[SIMULATED].shape[-1])]
 
 
@@ -155,39 +169,90 @@ def mean_metric(scores: List[np.ndarray], slices) -> float:
     return float(np.mean([metric(s, a) for s, a in zip(scores, slices)]))
 
 
+def new_item_exposure(scores: List[np.ndarray], slices, k: int = max(_KS)) -> float:
+    """Share of the top-k slots (the largest cut-off of the metric) that go to candidates a
+    draw made new, over the users of every slice, slice i ranked by `scores[i]`."""
+    shares = []
+    for s, a in zip(scores, slices):
+        eligible = a[F.CANDIDATE_MASK]
+        width = min(k, s.shape[1])
+        top = np.argpartition(-np.where(eligible, s, -np.inf), width - 1, axis=1)[:, :width]
+        shares.append(np.take_along_axis(a[NEW_ITEMS] & eligible, top, 1).sum(1) / k)
+    return float(np.mean(np.concatenate(shares)))
+
+
+def _step(coef: np.ndarray, i: int, value: float):
+    """`coef` with agent i's coefficient set to `value`; None if that is no change or
+    leaves no agent."""
+    trial = coef.copy()
+    trial[i] = value
+    return None if value == coef[i] or trial.sum() <= 0 else trial
+
+
+def _moves(coef: np.ndarray) -> list:
+    """Every blend one agent's coefficient away from `coef` on the grid."""
+    found = (_step(coef, i, value) for i in range(coef.size) for value in _GRID)
+    return [trial for trial in found if trial is not None]
+
+
+def _favour_new_items(coef, best: float, blended, exposure) -> np.ndarray:
+    """From `coef` (the ascent's, scoring `best`), moves one coefficient at a time to the
+    blend that shows new items most (`exposure`) among those `blended` does not score
+    significantly below `best`; always measured against `best`, so steps cannot add up to
+    more than the ascent's noise margin."""
+    shown = exposure(coef)
+    for _ in range(_ROUNDS * coef.size):
+        tied = [t for t in _moves(coef) if not auto_settings.earns_its_cost(best, blended(t))]
+        scored = [(exposure(t), t) for t in tied]
+        most, trial = max(scored, key=lambda pair: pair[0], default=(shown, coef))
+        if most <= shown:
+            break
+        shown, coef = most, trial
+    return coef
+
+
 def fit_static_blend(slices, names) -> Tuple[List[float], Dict[str, float]]:
     """Coordinate ascent of per-agent coefficients on mean NDCG@{10,20,50}.
 
     Starts from the best single agent; a step is taken only when it gains at least 0.2%
-    (relative), so a small slice does not pull in weak agents by noise.
+    (relative), so a small slice does not pull in weak agents by noise. On slices with
+    simulated new items, ties then go to the blend that shows them most (module docstring).
 
     Args:
         slices: `views`; the metric is their mean.
         names: the agents' names.
 
     Returns:
-        (coefficients per agent, {"agent:<name>": each agent alone, "static": the blend}).
+        (coefficients per agent, {"agent:<name>": each agent alone, "static": the blend;
+         with new items also "static_most_accurate" (the ascent's blend) and
+         "new_item_exposure" of both}).
     """
     zs = [standardised(a) for a in slices]
 
     def blended(coefficients) -> float:
         return mean_metric([z @ coefficients for z in zs], slices)
 
+    def exposure(coefficients) -> float:
+        return new_item_exposure([z @ coefficients for z in zs], slices)
+
     single = [blended(np.eye(len(names))[i]) for i in range(len(names))]
     coef = (np.arange(len(names)) == int(np.argmax(single))).astype(np.float64)
     best = max(single)
-    for _ in range(3):
+    for _ in range(_ROUNDS):
         for i in range(len(names)):
             for value in _GRID:
-                trial = coef.copy()
-                trial[i] = value
-                if trial.sum() <= 0 or value == coef[i]:
+                trial = _step(coef, i, value)
+                if trial is None:
                     continue
                 score = blended(trial)
                 if auto_settings.earns_its_cost(score, best):
                     best, coef = score, trial
     report = {f"agent:{n}": s for n, s in zip(names, single)}
     report["static"] = best
+    if NEW_ITEMS in slices[0]:
+        report.update(static_most_accurate=best, new_item_exposure_most_accurate=exposure(coef))
+        coef = _favour_new_items(coef, best, blended, exposure)
+        report.update(static=blended(coef), new_item_exposure=exposure(coef))
     return coef.tolist(), report
 
 

@@ -18,7 +18,8 @@ as a sample of its size leaves unseen by chance (`cold_scale.new_item_share` of 
 additions, items held out whole, a catalogue wider than its interactions). Fewer are the
 chance misses of a random sample, rare items whose future interactions are few (a
 Good-Turing share of f1 / N): a slice of uniformly drawn new items would overstate them, so
-the plain slice alone chooses.
+the plain slice alone chooses. Blends those slices score alike within noise are told
+apart by how often they show the simulated items (`gate_fit.new_item_exposure`).
 """
 
 import dataclasses
@@ -92,6 +93,11 @@ def simulate(model, text: np.ndarray, counts: np.ndarray,
     return SimulatedCold(row_of, neighbours, weights, scales)
 
 
+def made_cold(ids: np.ndarray, simulated: SimulatedCold) -> np.ndarray:
+    """[b, C] bool: which of `ids` [b, C] (PAD < 0) `simulated` made cold."""
+    return (ids >= 0) & (simulated.row_of[np.maximum(ids, 0)] >= 0)
+
+
 def scores(model, states, ids: np.ndarray, warm: np.ndarray,
            simulated: SimulatedCold) -> np.ndarray:
     """[b, C, A] `warm` agent scores of `ids` [b, C] (PAD < 0), the simulated items' replaced
@@ -104,8 +110,8 @@ def scores(model, states, ids: np.ndarray, warm: np.ndarray,
         warm: [b, C, A] every agent's scores of `ids` (`MultiAgentModel.agent_scores`).
         simulated: from `simulate`.
     """
-    rows = np.where(ids >= 0, simulated.row_of[np.maximum(ids, 0)], -1)
-    hit = rows >= 0
+    hit = made_cold(ids, simulated)
+    rows = np.where(hit, simulated.row_of[np.maximum(ids, 0)], -1)
     if not hit.any():
         return warm
     width = int(hit.sum(axis=1).max())

@@ -144,7 +144,7 @@ def _fit_gate(model, arrays, callbacks, verbose, logs) -> Dict:
         model.compile(optimizer=_optimizer(model))
         # The gate learns from the same slices the blend was chosen on (each draw's users).
         rows = {k: np.concatenate([a[k][half] for a in slices]) for k in slices[0]
-                if k not in ("targets", gate_fit.SOURCES)}
+                if k not in gate_fit.NUMPY_ONLY}
         ds = tf.data.Dataset.from_tensor_slices(rows)
         ds = ds.shuffle(int(half.sum()) * len(slices), seed=model.config.seed).batch(_GATE_BATCH)
         ds = without_autotuner(ds)

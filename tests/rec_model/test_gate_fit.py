@@ -3,7 +3,7 @@ import pytest
 import tensorflow as tf
 
 from rec_model import features as F
-from rec_model import gate_fit
+from rec_model import auto_settings, gate_fit
 from rec_model.agent_gate import AgentGate, candidate_statistics
 from rec_model.users import USER_SIDE_FEATURES
 from tests.rec_model.synthetic import held_out_validation
@@ -42,6 +42,45 @@ def test_static_blend_never_scores_below_the_best_single_agent(seed):
     assert report["static"] == pytest.approx(gate_fit.metric(z @ np.array(coef), arrays))
     assert len(coef) == 3 and min(coef) >= 0 and sum(coef) > 0
     assert singles == [pytest.approx(gate_fit.metric(z[:, :, i], arrays)) for i in range(3)]
+
+
+def _tied_on_ndcg(cost: float, new_items: bool):
+    """One slice where both agents rank each user's held-out item first and agent b also
+    lifts the last 10 of 60 candidates (marked new when `new_items`) into the top 50; `cost`
+    lowers b's score of the held-out item."""
+    rng = np.random.default_rng(0)
+    scores = rng.normal(size=(40, 60, 2)).astype(np.float32)
+    scores[:, 0, :] += 8.0
+    scores[:, 0, 1] -= cost
+    scores[:, 50:, 1] += 2.5
+    labels = np.zeros((40, 60), np.float32)
+    labels[:, 0] = 1.0
+    arrays = {F.AGENT_CANDIDATE_SCORES: scores, F.CANDIDATE_MASK: np.ones((40, 60), bool),
+              F.CANDIDATE_LABELS: labels, "targets": np.ones(40, np.int64)}
+    if new_items:
+        arrays[gate_fit.NEW_ITEMS] = np.zeros((40, 60), bool)
+        arrays[gate_fit.NEW_ITEMS][:, 50:] = True
+    return arrays
+
+
+def test_blends_tied_on_ndcg_go_to_the_one_that_shows_new_items_most():
+    coef, _ = gate_fit.fit_static_blend([_tied_on_ndcg(0.0, new_items=False)], ["a", "b"])
+    assert coef == [1.0, 0.0]  # b adds nothing a held-out slice can see
+    arrays = _tied_on_ndcg(0.0, new_items=True)
+    coef, report = gate_fit.fit_static_blend([arrays], ["a", "b"])
+    assert coef[1] > 0
+    assert report["new_item_exposure"] > report["new_item_exposure_most_accurate"]
+    assert report["static"] == pytest.approx(report["static_most_accurate"])
+    z = gate_fit.standardised(arrays)
+    assert report["new_item_exposure"] == pytest.approx(
+        gate_fit.new_item_exposure([z @ np.array(coef)], [arrays]))
+
+
+def test_new_items_are_not_shown_at_a_cost_beyond_the_ascents_margin():
+    coef, report = gate_fit.fit_static_blend([_tied_on_ndcg(12.0, new_items=True)], ["a", "b"])
+    assert report["static"] >= report["static_most_accurate"] / (
+        1 + auto_settings.MIN_RELATIVE_GAIN)
+    assert coef[1] < coef[0]
 
 
 def test_standardised_scores_have_zero_mean_over_valid_candidates():

@@ -51,11 +51,24 @@ def test_draws_make_different_items_cold_and_score_each_in_the_gate_arrays(fitte
     arrays = gate_fit.candidate_arrays(model, validation, found)
     plain = arrays[F.AGENT_CANDIDATE_SCORES]
     assert arrays[gate_fit.SIMULATED].shape == plain.shape + (len(found),)
+    new = arrays[gate_fit.NEW_ITEMS]
+    assert new.shape == plain.shape[:2] + (len(found),) and new.any()
+    changed = (arrays[gate_fit.SIMULATED] != plain[..., None]).any(axis=2)
+    assert np.all(new[changed]) and not np.any(new & ~arrays[F.CANDIDATE_MASK][..., None])
     slices = gate_fit.views(arrays)
     assert len(slices) == len(found)
     for view, draw in zip(slices, range(len(found))):
         np.testing.assert_array_equal(view[F.AGENT_CANDIDATE_SCORES],
                                       arrays[gate_fit.SIMULATED][..., draw])
+        np.testing.assert_array_equal(view[gate_fit.NEW_ITEMS], new[..., draw])
+
+
+def test_made_cold_marks_the_drawn_items_and_never_padding():
+    simulated = simulated_cold.SimulatedCold(np.array([-1, 0, -1, 1]), np.zeros((2, 1)),
+                                             np.ones((2, 1)), [None])
+    ids = np.array([[3, 0, -1], [1, 2, 3]])
+    np.testing.assert_array_equal(simulated_cold.made_cold(ids, simulated),
+                                  [[True, False, False], [True, False, True]])
 
 
 def _mixing(simulated, num_items):
@@ -108,6 +121,7 @@ def _arrays(simulated: bool):
               F.CANDIDATE_LABELS: labels, "targets": np.ones(50, np.int64)}
     if simulated:
         arrays[gate_fit.SIMULATED] = cold[..., None]
+        arrays[gate_fit.NEW_ITEMS] = np.zeros((50, 10, 1), bool)
     return arrays
 
 
@@ -123,3 +137,4 @@ def test_the_blend_is_chosen_on_the_simulated_slices_when_there_are_any(simulate
 def test_training_reports_its_draws_when_the_data_holds_new_items(trained):
     result = trained[0]
     assert result.gate["simulated_cold_draws"] == simulated_cold.DRAWS
+    assert result.gate["new_item_exposure"] >= result.gate["new_item_exposure_most_accurate"]
