@@ -54,7 +54,7 @@ def test_draws_make_different_items_cold_and_score_each_in_the_gate_arrays(fitte
     new = arrays[gate_fit.NEW_ITEMS]
     assert new.shape == plain.shape[:2] + (len(found),) and new.any()
     changed = (arrays[gate_fit.SIMULATED] != plain[..., None]).any(axis=2)
-    assert np.all(new[changed]) and not np.any(new & ~arrays[F.CANDIDATE_MASK][..., None])
+    assert np.all(new[changed])  # every score a draw changed is one of its new items
     slices = gate_fit.views(arrays)
     assert len(slices) == len(found)
     for view, draw in zip(slices, range(len(found))):
