@@ -195,20 +195,26 @@ def _moves(coef: np.ndarray) -> list:
     return [trial for trial in found if trial is not None]
 
 
-def _favour_new_items(coef, best: float, blended, exposure) -> np.ndarray:
-    """From `coef` (the ascent's, scoring `best`), moves one coefficient at a time to the
-    blend that shows new items most (`exposure`) among those `blended` does not score
-    significantly below `best`; always measured against `best`, so steps cannot add up to
-    more than the ascent's noise margin."""
-    shown = exposure(coef)
+def _favour_new_items(coef, best: float, shown: float, blended, exposure
+                      ) -> Tuple[np.ndarray, float, float]:
+    """From `coef` (the ascent's, scoring `best` and showing new items `shown`), moves one
+    coefficient at a time to the blend that shows new items most (`exposure`) among those
+    `blended` does not score significantly below `best`; always measured against `best`, so
+    steps cannot add up to more than the ascent's noise margin.
+
+    Returns:
+        (the blend kept, its `blended` score, its `exposure`).
+    """
+    score = best
     for _ in range(_ROUNDS * coef.size):
-        tied = [t for t in _moves(coef) if not auto_settings.earns_its_cost(best, blended(t))]
-        scored = [(exposure(t), t) for t in tied]
-        most, trial = max(scored, key=lambda pair: pair[0], default=(shown, coef))
-        if most <= shown:
+        scored = ((blended(t), t) for t in _moves(coef))
+        tied = [(exposure(t), s, t) for s, t in scored
+                if not auto_settings.earns_its_cost(best, s)]
+        most = max(tied, key=lambda entry: entry[0], default=None)
+        if most is None or most[0] <= shown:
             break
-        shown, coef = most, trial
-    return coef
+        shown, score, coef = most
+    return coef, score, shown
 
 
 def fit_static_blend(slices, names) -> Tuple[List[float], Dict[str, float]]:
@@ -250,9 +256,10 @@ def fit_static_blend(slices, names) -> Tuple[List[float], Dict[str, float]]:
     report = {f"agent:{n}": s for n, s in zip(names, single)}
     report["static"] = best
     if NEW_ITEMS in slices[0]:
-        report.update(static_most_accurate=best, new_item_exposure_most_accurate=exposure(coef))
-        coef = _favour_new_items(coef, best, blended, exposure)
-        report.update(static=blended(coef), new_item_exposure=exposure(coef))
+        shown = exposure(coef)
+        report.update(static_most_accurate=best, new_item_exposure_most_accurate=shown)
+        coef, report["static"], report["new_item_exposure"] = _favour_new_items(
+            coef, best, shown, blended, exposure)
     return coef.tolist(), report
 
 
